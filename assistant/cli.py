@@ -1,0 +1,110 @@
+"""The `assistant` command. Each subcommand is a thin shell over one stage's functions.
+
+Heavy modules (models, FAISS, the web app) are imported inside the commands, so that
+`assistant --help` stays fast and loads no model.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from assistant.errors import AssistantError
+from assistant.settings import Settings, load_settings
+
+app = typer.Typer(
+    help="Svarsassistenten för samverkansöverenskommelser.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@app.callback()
+def _root() -> None:
+    """Svarsassistenten för samverkansöverenskommelser."""
+
+
+def friendly_errors(func: F) -> F:
+    """Print our errors as one readable line and exit non-zero, never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except AssistantError as exc:
+            typer.secho(f"Fel: {exc.message}", err=True, fg=typer.colors.RED)
+            raise typer.Exit(code=2) from None
+        except KeyboardInterrupt:
+            typer.secho("Avbrutet.", err=True)
+            raise typer.Exit(code=130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def settings_from(corpus: Path | None = None, index: Path | None = None) -> Settings:
+    """Settings from the environment, with the common folder options applied."""
+    return load_settings(corpus_dir=corpus, index_dir=index)
+
+
+CorpusOption = Annotated[
+    Path | None, typer.Option("--corpus", help="Mapp med texter och catalog.json.")
+]
+IndexOption = Annotated[Path | None, typer.Option("--index", help="Mapp för indexet.")]
+
+
+@app.command()
+@friendly_errors
+def chunks(
+    document: Annotated[
+        str | None, typer.Option("--document", help="Visa bara detta dokument-id.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="En JSON-rad per passage.")] = False,
+    corpus: CorpusOption = None,
+) -> None:
+    """Visa hur dokumenten delas upp i passager (id, rubrikspår, sidor, text)."""
+    from assistant.chunking import chunk_document
+    from assistant.corpus import load_documents
+
+    settings = settings_from(corpus)
+    for doc in load_documents(settings.corpus_dir, [document] if document else None):
+        for chunk in chunk_document(doc, settings):
+            if as_json:
+                row = {
+                    "id": chunk.id,
+                    "document_id": chunk.document_id,
+                    "section": chunk.section,
+                    "page_start": chunk.page_start,
+                    "page_end": chunk.page_end,
+                    "start": chunk.start,
+                    "end": chunk.end,
+                    "text": chunk.text,
+                }
+                sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+            else:
+                pages = _pages_label(chunk.page_start, chunk.page_end)
+                typer.secho(f"── {chunk.id}  [{chunk.section or '–'}]  {pages}", bold=True)
+                typer.echo(chunk.text + "\n")
+
+
+def _pages_label(first: int | None, last: int | None) -> str:
+    if first is None:
+        return "sida okänd"
+    return f"s. {first}" if first == last or last is None else f"s. {first}–{last}"
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""The one error tree. Each error carries its HTTP status and a stable code.
+
+One exception handler in the API turns these into `{"error": {"code", "message"}}`;
+the CLI prints the message and exits non-zero. Messages are meant for people.
+"""
+
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """Base of every error the assistant raises on purpose."""
+
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class SettingsError(AssistantError):
+    """A setting has a value that cannot work."""
+
+    code = "bad_settings"
+
+
+class CorpusError(AssistantError):
+    """The corpus or its catalog is inconsistent (missing text, bad field, …)."""
+
+    code = "bad_corpus"
+
+
+class IngestError(AssistantError):
+    """A file offered for ingestion cannot be used."""
+
+    status = 400
+    code = "bad_file"
+
+
+class IndexUnavailableError(AssistantError):
+    """The index is missing, stale, corrupt or made with another embedder."""
+
+    status = 503
+    code = "index_unavailable"
+
+
+class EmbedderError(AssistantError):
+    """The embedding model cannot be loaded or used."""
+
+    status = 503
+    code = "embedder_unavailable"
+
+
+class InputError(AssistantError):
+    """A request or command has an invalid value."""
+
+    status = 422
+    code = "invalid_input"
+
+
+class NotFoundError(AssistantError):
+    """Something asked for by id does not exist."""
+
+    status = 404
+    code = "not_found"
+
+
+class AuthError(AssistantError):
+    """Missing or invalid credentials."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class RateLimitError(AssistantError):
+    """Too many requests from one key or address."""
+
+    status = 429
+    code = "rate_limited"
+
+
+class CasesError(AssistantError):
+    """An eval-case file is malformed."""
+
+    status = 400
+    code = "bad_cases"

