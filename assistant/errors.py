@@ -84,3 +84,10 @@ class CasesError(AssistantError):
 
     status = 400
     code = "bad_cases"
+
+
+class StoreError(AssistantError):
+    """The SQLite store for answers, feedback and conversations cannot be used."""
+
+    status = 503
+    code = "store_unavailable"
