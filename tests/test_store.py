@@ -1,0 +1,364 @@
+"""Tests for assistant.store on a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+import assistant.store as store_module
+from assistant.errors import InputError, NotFoundError, StoreError
+from assistant.redaction import EMAIL_LABEL, PERSONNUMMER_LABEL, PHONE_LABEL
+from assistant.store import (
+    MAX_COMMENT_CHARS,
+    SCHEMA_VERSION,
+    Store,
+    answer_exists,
+    get_answer,
+    get_conversation_region,
+    list_feedback,
+    open_store,
+    purge,
+    record_answer,
+    record_feedback,
+    schema_version,
+    set_conversation_region,
+)
+
+NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+CITATIONS = json.dumps([{"n": 1, "document_id": "varmland", "page": 10}])
+# 811228-9874 is Skatteverket's published example personnummer.
+RAW_PERSONAL = ("811228-9874", "8112289874", "anna.svensson@kommun.se", "070-123 45 67")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return open_store(tmp_path / "nested" / "folder" / "assistant.sqlite3")
+
+
+def add_answer(
+    store: Store, answer_id: str, question: str = "Vem kallar till SIP?", **kw: object
+) -> None:
+    record_answer(
+        store,
+        answer_id=answer_id,
+        question=question,
+        status="answered",
+        responsible="kommun",
+        region="Värmland",
+        citations_json=CITATIONS,
+        channel="web",
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def file_bytes(store: Store) -> bytes:
+    """The database file and its WAL/SHM side files, as written on disk."""
+    parts = [store.path, Path(f"{store.path}-wal"), Path(f"{store.path}-shm")]
+    return b"".join(p.read_bytes() for p in parts if p.exists())
+
+
+def test_open_creates_folder_wal_and_schema_version(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "store.sqlite3"
+    store = open_store(path)
+    assert path.is_file()
+    header = path.read_bytes()[:20]
+    assert header.startswith(b"SQLite format 3\x00")
+    assert header[18:20] == b"\x02\x02"  # file format versions 2 = WAL journal mode
+    assert schema_version(store) == SCHEMA_VERSION
+
+
+def test_reopening_keeps_data_and_version(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite3"
+    add_answer(open_store(path), "a1")
+    again = open_store(path)
+    assert answer_exists(again, "a1")
+    assert schema_version(again) == SCHEMA_VERSION
+
+
+def test_existing_file_migrates_forward(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "store.sqlite3"
+    add_answer(open_store(path), "a1")
+    extra = ("CREATE TABLE later_addition (x INTEGER)", "INSERT INTO later_addition VALUES (7)")
+    monkeypatch.setattr(store_module, "_MIGRATIONS", (*store_module._MIGRATIONS, extra))
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    migrated = open_store(path)
+    assert schema_version(migrated) == SCHEMA_VERSION + 1
+    assert answer_exists(migrated, "a1")
+    open_store(path)  # a second open must not run the migration again (it would fail)
+    assert schema_version(migrated) == SCHEMA_VERSION + 1
+
+
+def test_newer_schema_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "store.sqlite3"
+    open_store(path)
+    # The file is at the current version; an older program knows one version less.
+    monkeypatch.setattr(store_module, "_MIGRATIONS", store_module._MIGRATIONS[:-1])
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION - 1)
+    with pytest.raises(StoreError, match="schemaversion"):
+        open_store(path)
+
+
+def test_unusable_file_is_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "not-a-db.sqlite3"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError):
+        open_store(path)
+    with pytest.raises(StoreError):
+        open_store(tmp_path)  # a directory
+
+
+def test_answer_round_trip(store: Store) -> None:
+    add_answer(store, "a1", now=NOW)
+    assert answer_exists(store, "a1")
+    assert not answer_exists(store, "a2")
+    record = get_answer(store, "a1")
+    assert record.question == "Vem kallar till SIP?"
+    assert (record.status, record.responsible, record.region) == ("answered", "kommun", "Värmland")
+    assert json.loads(record.citations_json) == json.loads(CITATIONS)
+    assert record.channel == "web"
+    assert record.created_at == NOW
+
+
+def test_repeated_answer_id_keeps_first_record(store: Store) -> None:
+    add_answer(store, "a1", question="första")
+    add_answer(store, "a1", question="andra")
+    assert get_answer(store, "a1").question == "första"
+
+
+def test_record_answer_rejects_bad_values(store: Store) -> None:
+    with pytest.raises(InputError):
+        add_answer(store, "")
+    with pytest.raises(InputError):
+        record_answer(
+            store,
+            answer_id="x",
+            question="q",
+            status="answered",
+            responsible=None,
+            region=None,
+            citations_json="{not json",
+            channel="web",
+        )
+    with pytest.raises(InputError):
+        record_answer(
+            store,
+            answer_id="x",
+            question="q",
+            status="answered",
+            responsible=None,
+            region=None,
+            citations_json="[]",
+            channel="fax",  # type: ignore[arg-type]
+        )
+    assert not answer_exists(store, "x")
+
+
+def test_feedback_round_trip(store: Store) -> None:
+    add_answer(store, "a1")
+    add_answer(store, "a2")
+    up = record_feedback(store, answer_id="a1", rating="up", comment=None, channel="web", now=NOW)
+    down = record_feedback(
+        store,
+        answer_id="a1",
+        rating="down",
+        comment="  Fel avsnitt  ",
+        channel="teams",
+        now=NOW + timedelta(seconds=1),
+    )
+    other = record_feedback(store, answer_id="a2", rating="up", comment="   ", channel="api")
+    assert up.id != down.id
+    assert (down.rating, down.comment, down.channel) == ("down", "Fel avsnitt", "teams")
+    assert other.comment is None  # blank comments are not kept
+    assert list_feedback(store, "a1") == [up, down]
+    assert list_feedback(store, "a2") == [other]
+    assert len(list_feedback(store)) == 3
+    assert list_feedback(store, "okänt") == []
+
+
+def test_feedback_on_unknown_answer_is_not_found(store: Store) -> None:
+    with pytest.raises(NotFoundError) as caught:
+        record_feedback(store, answer_id="finns-inte", rating="up", comment=None, channel="web")
+    assert caught.value.status == 404
+    assert "Svaret finns inte" in caught.value.message
+    assert list_feedback(store) == []
+
+
+@pytest.mark.parametrize("rating", ["UP", "", "ok", "1"])
+def test_bad_rating_is_input_error(store: Store, rating: str) -> None:
+    add_answer(store, "a1")
+    with pytest.raises(InputError):
+        record_feedback(store, answer_id="a1", rating=rating, comment=None, channel="web")
+    assert list_feedback(store) == []
+
+
+def test_bad_channel_is_input_error(store: Store) -> None:
+    add_answer(store, "a1")
+    with pytest.raises(InputError):
+        record_feedback(store, answer_id="a1", rating="up", comment=None, channel="sms")
+
+
+def test_comment_is_redacted_and_capped(store: Store) -> None:
+    add_answer(store, "a1")
+    record = record_feedback(
+        store,
+        answer_id="a1",
+        rating="down",
+        comment="Gäller 811228-9874, ring 070-123 45 67 " + "x" * 5000,
+        channel="web",
+    )
+    assert record.comment is not None
+    assert record.comment.startswith(f"Gäller {PERSONNUMMER_LABEL}, ring {PHONE_LABEL} x")
+    assert len(record.comment) == MAX_COMMENT_CHARS
+    assert list_feedback(store, "a1")[0].comment == record.comment
+
+
+def test_raw_personal_data_never_reaches_the_file(store: Store) -> None:
+    question = (
+        "Min klient 811228-9874 (pnr 8112289874, anna.svensson@kommun.se, 070-123 45 67) "
+        "har LARO, vem ansvarar?"
+    )
+    add_answer(store, "a1", question=question)  # passed unredacted by mistake
+    record_feedback(store, answer_id="a1", rating="down", comment=question, channel="teams")
+    stored = get_answer(store, "a1").question
+    assert PERSONNUMMER_LABEL in stored and EMAIL_LABEL in stored and PHONE_LABEL in stored
+    on_disk = file_bytes(store)
+    assert b"har LARO, vem ansvarar?" in on_disk  # the text itself is there…
+    for raw in RAW_PERSONAL:
+        assert raw.encode() not in on_disk  # …but none of the personal data
+
+
+def test_conversation_region(store: Store) -> None:
+    assert get_conversation_region(store, "conv-1") is None
+    set_conversation_region(store, "conv-1", "Dalarna")
+    set_conversation_region(store, "conv-2", "Värmland")
+    assert get_conversation_region(store, "conv-1") == "Dalarna"
+    set_conversation_region(store, "conv-1", "Västmanland")
+    assert get_conversation_region(store, "conv-1") == "Västmanland"
+    set_conversation_region(store, "conv-1", None)
+    assert get_conversation_region(store, "conv-1") is None
+    assert get_conversation_region(store, "conv-2") == "Värmland"
+    with pytest.raises(InputError):
+        set_conversation_region(store, "", "Dalarna")
+
+
+def test_concurrent_feedback_from_threads(store: Store) -> None:
+    for i in range(4):
+        add_answer(store, f"a{i}")
+    errors: list[BaseException] = []
+    per_thread = 25
+
+    def work(n: int) -> None:
+        try:
+            for j in range(per_thread):
+                record_feedback(
+                    store,
+                    answer_id=f"a{(n + j) % 4}",
+                    rating="up" if j % 2 else "down",
+                    comment=f"tråd {n} nr {j}",
+                    channel="api",
+                )
+                set_conversation_region(store, f"conv-{n}", f"region {j}")
+                assert answer_exists(store, f"a{n % 4}")
+        except BaseException as exc:  # collected and re-raised in the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    feedback = list_feedback(store)
+    assert len(feedback) == 8 * per_thread
+    assert len({f.id for f in feedback}) == 8 * per_thread
+    assert {f.comment for f in feedback} == {
+        f"tråd {n} nr {j}" for n in range(8) for j in range(per_thread)
+    }
+    assert all(get_conversation_region(store, f"conv-{n}") == "region 24" for n in range(8))
+
+
+def test_purge_with_fixed_now(store: Store) -> None:
+    add_answer(store, "old", question="gammal zebrafråga", now=NOW - timedelta(days=100))
+    add_answer(store, "edge", question="på gränsen", now=NOW - timedelta(days=90))
+    add_answer(store, "new", question="ny fråga", now=NOW - timedelta(days=10))
+    # Feedback given recently on an old answer still goes with its answer.
+    record_feedback(
+        store,
+        answer_id="old",
+        rating="up",
+        comment="tack zebra",
+        channel="web",
+        now=NOW - timedelta(days=5),
+    )
+    record_feedback(
+        store,
+        answer_id="old",
+        rating="down",
+        comment=None,
+        channel="web",
+        now=NOW - timedelta(days=99),
+    )
+    kept = record_feedback(
+        store,
+        answer_id="new",
+        rating="up",
+        comment=None,
+        channel="web",
+        now=NOW - timedelta(days=9),
+    )
+    set_conversation_region(store, "stale", "Dalarna", now=NOW - timedelta(days=200))
+    set_conversation_region(store, "fresh", "Värmland", now=NOW - timedelta(days=1))
+
+    report = purge(store, 90, now=NOW)
+
+    assert report.cutoff == NOW - timedelta(days=90)
+    assert (report.answers, report.feedback, report.conversations) == (1, 2, 1)
+    assert report.total == 4
+    assert not answer_exists(store, "old")
+    assert answer_exists(store, "edge")  # exactly at the cut-off: not older, kept
+    assert answer_exists(store, "new")
+    assert list_feedback(store) == [kept]
+    assert get_conversation_region(store, "stale") is None
+    assert get_conversation_region(store, "fresh") == "Värmland"
+    # The purged text is gone from disk, not merely unlinked from the b-tree.
+    assert b"zebra" not in file_bytes(store)
+    with pytest.raises(NotFoundError):
+        record_feedback(store, answer_id="old", rating="up", comment=None, channel="web")
+
+    again = purge(store, 90, now=NOW)
+    assert again.total == 0
+
+
+def test_purge_zero_days_removes_everything_and_negative_is_refused(store: Store) -> None:
+    add_answer(store, "a1", now=NOW - timedelta(seconds=1))
+    record_feedback(
+        store,
+        answer_id="a1",
+        rating="up",
+        comment=None,
+        channel="web",
+        now=NOW - timedelta(seconds=1),
+    )
+    assert purge(store, 0, now=NOW).total == 2
+    with pytest.raises(InputError):
+        purge(store, -1, now=NOW)
+
+
+def test_purge_without_now_uses_the_clock(store: Store) -> None:
+    add_answer(store, "recent")
+    assert purge(store, 1).total == 0
+    assert answer_exists(store, "recent")
+
+
+def test_naive_and_other_timezones_are_read_as_utc(store: Store) -> None:
+    from datetime import timezone
+
+    stockholm_summer = timezone(timedelta(hours=2))
+    add_answer(store, "tz", now=datetime(2025, 6, 1, 14, 0, tzinfo=stockholm_summer))
+    add_answer(store, "naive", now=datetime(2025, 6, 1, 12, 0))
+    assert get_answer(store, "tz").created_at == NOW
+    assert get_answer(store, "naive").created_at == NOW
