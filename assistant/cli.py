@@ -95,6 +95,73 @@ def chunks(
                 typer.echo(chunk.text + "\n")
 
 
+@app.command()
+@friendly_errors
+def ingest(
+    file: Annotated[Path, typer.Argument(help="Fil att lägga in: .pdf, .docx, .txt eller .md.")],
+    doc_id: Annotated[
+        str, typer.Option("--id", help="Dokument-id (a–z, 0–9, bindestreck); blir filnamnet.")
+    ],
+    title: Annotated[str, typer.Option("--title", help="Dokumentets titel.")],
+    region: Annotated[
+        str | None, typer.Option("--region", help="Län, t.ex. Värmland; utelämna för nationella.")
+    ] = None,
+    party: Annotated[
+        list[str] | None,
+        typer.Option("--party", help="Part (upprepa); standard: regionen och länets kommuner."),
+    ] = None,
+    target_group: Annotated[
+        list[str] | None, typer.Option("--target-group", help="Målgrupp (upprepa; minst en).")
+    ] = None,
+    age_scope: Annotated[str, typer.Option("--age-scope", help="Åldrar som omfattas.")] = (
+        "alla åldrar"
+    ),
+    kind: Annotated[
+        str, typer.Option("--kind", help="överenskommelse eller vägledning.")
+    ] = "överenskommelse",
+    valid_from: Annotated[
+        str | None, typer.Option("--valid-from", help="Gäller från (ÅÅÅÅ-MM-DD).")
+    ] = None,
+    valid_to: Annotated[
+        str | None,
+        typer.Option("--valid-to", help="Gäller till (ÅÅÅÅ-MM-DD); utelämna = tills vidare."),
+    ] = None,
+    extension: Annotated[
+        str | None, typer.Option("--extension", help="Regel för automatisk förlängning.")
+    ] = None,
+    identity: Annotated[
+        str | None, typer.Option("--identity", help="Dokumentidentitet eller diarienummer.")
+    ] = None,
+    draft: Annotated[bool, typer.Option("--draft", help="Texten är ett förslag.")] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Ersätt ett befintligt dokument med samma id.")
+    ] = False,
+    corpus: CorpusOption = None,
+) -> None:
+    """Lägg in en ny överenskommelse (PDF, DOCX eller text) i korpusen."""
+    from assistant.corpus import load_documents
+    from assistant.ingestion import ingest_file
+
+    settings = settings_from(corpus)
+    existed = (settings.corpus_dir / f"{doc_id.strip()}.txt").exists()
+    meta = ingest_file(
+        settings, file, doc_id=doc_id, title=title, region=region, parties=party or [],
+        target_groups=target_group or [], age_scope=age_scope, kind=kind,
+        valid_from=valid_from, valid_to=valid_to, extension=extension, draft=draft,
+        replace=replace, identity=identity,
+    )
+    doc = load_documents(settings.corpus_dir, [meta.id])[0]
+    known = {span.page for span in doc.pages if span.page is not None}
+    pages = doc.page_count or len(known)
+    pages_text = f"{pages} sidor" if pages else "sidor okända"
+    verb = "Ersatte" if existed else "Lade till"
+    typer.echo(
+        f"{verb} '{meta.id}' ({meta.region or 'nationell'}) i {settings.corpus_dir}: "
+        f"{pages_text}, {len(doc.blocks)} stycken."
+    )
+    typer.echo("Kör `assistant index` för att uppdatera indexet.")
+
+
 def _pages_label(first: int | None, last: int | None) -> str:
     if first is None:
         return "sida okänd"
