@@ -62,6 +62,9 @@ class Settings:
     teams_app_id: str = ""
     teams_app_password: str = ""
     teams_tenant_id: str = ""
+    # Overrides for sovereign clouds and offline tests; empty = the public Azure endpoints.
+    teams_jwks_url: str = ""  # signing keys of the Bot Connector's tokens
+    teams_token_url: str = ""  # Entra token endpoint for the bot's outgoing calls
 
     @property
     def cache_dir(self) -> Path:
