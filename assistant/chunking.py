@@ -1,23 +1,94 @@
-"""Section-aware chunking (work in progress)."""
+"""Section-aware chunking: passages never cross a heading, and keep who is responsible.
+
+Each section (blocks sharing one heading trail) is cut with langchain's recursive splitter.
+A passage that starts inside a list carries the list's lead-in ("Regionen ansvarar för:")
+in front of its text, so no passage loses the party that the list is about. Footnotes
+and link lines of a section become passages of their own, out of the running text.
+"""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from itertools import groupby
 
-from assistant.models import Chunk, Document
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from assistant.models import Block, Chunk, Document
+from assistant.normalisation import NORMALISER_VERSION, page_at
 from assistant.settings import Settings
+
+# Part of the index fingerprint: bump when passages would come out differently.
+CHUNKER_VERSION = f"1+n{NORMALISER_VERSION}"
+LEAD_IN_GAP = "\n[…]\n"
+SEPARATORS = ["\n\n", "\n", ". ", "; ", ", ", " ", ""]
+
+
+def _sections(doc: Document) -> Iterator[tuple[tuple[str, ...], bool, list[Block]]]:
+    """Runs of blocks with the same trail, footnotes apart from running text."""
+    for (trail, is_note), run in groupby(doc.blocks, key=lambda b: (b.trail, b.kind == "footnote")):
+        blocks = list(run)
+        if not is_note and all(b.kind == "heading" for b in blocks):
+            continue  # a title directly followed by a subtitle lives on in the trail
+        yield trail, is_note, blocks
+
+
+def _splitter(settings: Settings) -> RecursiveCharacterTextSplitter:
+    return RecursiveCharacterTextSplitter(
+        chunk_size=settings.chunk_size,
+        chunk_overlap=settings.chunk_overlap,
+        separators=SEPARATORS,
+        keep_separator="end",
+        add_start_index=True,
+        strip_whitespace=True,
+    )
+
+
+def _lead_in_for(blocks: list[Block], start: int, text: str) -> str | None:
+    """The lead-in of the list a passage starts in, unless the passage already has it."""
+    for block in blocks:
+        if block.start <= start < block.end or start < block.start:
+            if block.kind == "item" and block.lead_in and block.lead_in not in text:
+                return block.lead_in
+            return None
+    return None
 
 
 def chunk_document(doc: Document, settings: Settings) -> list[Chunk]:
-    """Cut one document into passages."""
-    out = []
-    for b in doc.blocks:
-        cid = hashlib.sha1(f"{doc.id}:{b.start}:{b.text}".encode()).hexdigest()[:16]
-        out.append(Chunk(id=cid, document_id=doc.id, text=b.text, trail=b.trail,
-                         page_start=None, page_end=None, start=b.start, end=b.end))
-    return out
+    """Cut one document into passages with stable ids, trails, pages and spans."""
+    splitter = _splitter(settings)
+    chunks: list[Chunk] = []
+    seen: dict[str, int] = {}
+    for trail, _is_note, blocks in _sections(doc):
+        base = blocks[0].start
+        section_text = doc.text[base : blocks[-1].end]
+        for piece in splitter.create_documents([section_text]):
+            offset = int(piece.metadata["start_index"])
+            body = piece.page_content
+            start = base + offset
+            end = start + len(body)
+            lead_in = _lead_in_for(blocks, start, body)
+            text = f"{lead_in}{LEAD_IN_GAP}{body}" if lead_in else body
+            first, last = page_at(doc, start, end)
+            key = hashlib.sha256(f"{doc.id}\x1f{'›'.join(trail)}\x1f{text}".encode()).hexdigest()
+            seen[key] = seen.get(key, 0) + 1
+            if seen[key] > 1:  # the same words twice in one section: keep ids distinct
+                key = hashlib.sha256(f"{key}:{seen[key]}".encode()).hexdigest()
+            chunks.append(
+                Chunk(
+                    id=f"{doc.id[:24]}-{key[:12]}",
+                    document_id=doc.id,
+                    text=text,
+                    trail=trail,
+                    page_start=first,
+                    page_end=last,
+                    start=start,
+                    end=end,
+                )
+            )
+    return chunks
 
 
 def chunk_documents(docs: list[Document], settings: Settings) -> list[Chunk]:
     """Cut every document into passages, in document order."""
-    return [c for d in docs for c in chunk_document(d, settings)]
+    return [chunk for doc in docs for chunk in chunk_document(doc, settings)]

@@ -1,17 +1,756 @@
-"""Normalisation of PDF-extracted text into a Document (work in progress)."""
+"""Normalisation of PDF-extracted text into a `Document` with pages, sections and lists.
+
+The raw texts are what a PDF extractor gives: broken lines (sometimes with a blank line
+between every line), page furniture mixed into the running text, footnotes in the middle of
+sentences, bullets as odd glyphs, and almost no page breaks. The steps, in order:
+
+1. lines   — split, mark blank lines as soft (line spacing) or hard (paragraph break);
+2. furniture — find page footers (`9 (27)` with title and date lines), header blocks
+   (`Sida 10 (11)`), bare page numbers; remove them and remember them as page events;
+3. notes   — take footnotes and bare URL lines out of the running text;
+4. pages   — label lines with a page only where the events make it certain or nearly so
+   (a wrong page is worse than none);
+5. blocks  — rejoin lines into headings, paragraphs and list items (with their lead-in),
+   each with its heading trail;
+6. render  — one normalised text with character spans for blocks and pages.
+
+A text containing form feeds (`\\f`) comes from a real PDF: each segment is one page, exact.
+"""
 
 from __future__ import annotations
 
-from assistant.models import Block, Document, DocumentMeta, PageSpan
+import itertools
+import re
+from dataclasses import dataclass, field
+
+from assistant.models import Block, BlockKind, Document, DocumentMeta, PageSpan
+
+NORMALISER_VERSION = "1"
+
+BULLETS = "•\uf0b7\uf0a7\u25aa\u25a1\u25cf\u2023\u2043\u25e6▪□●◦"
+SUB_BULLET = re.compile(r"^o\s+(?=\S)")
+BULLET = re.compile(rf"^(?:[{BULLETS}]|[-–](?=\s))\s*")
+LETTERED = re.compile(r"^[a-h]\)\s+")
+NUMBERED_ITEM = re.compile(r"^\d{1,2}[.)]\s+\S")
+HEADING_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(\S.*)$")
+FOOTER = re.compile(r"^(\d{1,3})\s*\((\d{1,3})\)$")
+BARE_NUMBER = re.compile(r"^\d{1,3}$")
+DATE_LINE = re.compile(r"^\d{4}-\d{2}-\d{2}\b.{0,60}$")
+URL_LINE = re.compile(r"^(?:https?://|www\.)\S+$")
+FOOTNOTE = re.compile(r"^(\d{1,3})(\)?)(?:\s+(.*)|(https?://\S*))?$")
+HEADER_LABELS = re.compile(
+    r"^(Titel|Dokumentidentitet|Dokument-id|Version|Giltig.*|Sida|Datum|Diarienummer|Dnr.*|"
+    r"Fastställd.*|Beslutad.*|Utgåva|Ansvarig.*|Dokumenttyp|Gäller för)\s*:?$"
+)
+TERMINAL = ".!?"
+SENTENCE_END = re.compile(r"[.!?]['’”)]*$")
+WORD = re.compile(r"[A-Za-zÅÄÖåäöÉéÜü]+")
+COORDINATORS = ("och ", "eller ", "samt ", "respektive ", "som ", "till ", "&")
+
+# Titles rarely contain a finite verb; short sentences without a full stop do.
+FINITE_VERBS = {
+    "är", "ska", "skall", "har", "kan", "ges", "finns", "blir", "får", "bör", "måste",
+    "gäller", "innebär", "sker", "tas", "görs", "avser", "var", "hade",
+}
+
+HARD, SOFT = 2, 1
+
+
+@dataclass
+class Line:
+    """One raw line while it is being classified (internal to this module)."""
+
+    no: int
+    text: str  # stripped
+    indent: bool  # began with white space
+    trailing: int  # trailing spaces in the raw line
+    blank: int = 0  # 0 text, SOFT, HARD
+    role: str = "body"  # body | furniture | note
+    page: int | None = None
+    exact: bool = False
+
+
+@dataclass
+class Event:
+    """A page fact found in the text: page `page` ends (footer) or begins (header) here."""
+
+    at: int  # index into the line list
+    page: int
+    kind: str  # "end" | "start"
+    total: int | None = None
+
+
+@dataclass
+class Piece:
+    """A block being assembled from lines."""
+
+    kind: BlockKind
+    lines: list[Line] = field(default_factory=list)
+    level: int = 0
+    number: str | None = None
+
+
+# ---------------------------------------------------------------- 1. lines
+
+
+def split_lines(raw: str) -> list[Line]:
+    """Split raw text into lines, with exact pages when the text has form feeds."""
+    raw = raw.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    exact = "\f" in raw
+    lines: list[Line] = []
+    for page_no, segment in enumerate(raw.split("\f"), start=1):
+        for text in segment.split("\n"):
+            stripped = text.strip()
+            line = Line(
+                no=len(lines),
+                text=stripped,
+                indent=bool(stripped) and text[:1].isspace(),
+                trailing=len(text) - len(text.rstrip()),
+            )
+            if exact:
+                line.page, line.exact = page_no, True
+            lines.append(line)
+        if exact:  # a page break is always a paragraph-level break candidate
+            lines.append(Line(no=len(lines), text="", indent=False, trailing=0))
+            lines[-1].page, lines[-1].exact = page_no, True
+    _mark_blanks(lines)
+    return lines
+
+
+def _mark_blanks(lines: list[Line]) -> None:
+    """Blank lines are soft when the extractor put one after every line, else hard."""
+    texts = [i for i, ln in enumerate(lines) if ln.text]
+    pairs = itertools.pairwise(texts)
+    spaced = sum(1 for a, b in pairs if b - a == 2 and not lines[a + 1].trailing)
+    double_spaced = len(texts) > 10 and spaced > 0.5 * len(texts)
+    run: list[Line] = []
+    for line in [*lines, Line(no=-1, text="x", indent=False, trailing=0)]:
+        if line.text:
+            if run:
+                hard = (
+                    not double_spaced
+                    or len(run) >= 2
+                    or any(r.trailing > 0 for r in run)
+                )
+                for r in run:
+                    r.blank = HARD if hard else SOFT
+            run = []
+        else:
+            run.append(line)
+
+
+# ---------------------------------------------------------------- 2. furniture
+
+
+def _next_text(lines: list[Line], i: int, step: int = 1) -> int | None:
+    """Index of the next (or previous) non-blank line from i, exclusive."""
+    j = i + step
+    while 0 <= j < len(lines):
+        if lines[j].text:
+            return j
+        j += step
+    return None
+
+
+def _title_words(meta: DocumentMeta) -> set[str]:
+    return {w.lower() for w in WORD.findall(meta.title)}
+
+
+def _is_title_line(line: Line, title_words: set[str]) -> bool:
+    words = [w.lower() for w in WORD.findall(line.text)]
+    return bool(words) and len(line.text) < 120 and all(w in title_words for w in words)
+
+
+def find_furniture(lines: list[Line], meta: DocumentMeta) -> list[Event]:
+    """Mark page footers, header blocks and page numbers as furniture; return page events."""
+    events: list[Event] = []
+    title_words = _title_words(meta)
+    for i, line in enumerate(lines):
+        if not line.text or line.role != "body":
+            continue
+        footer = FOOTER.match(line.text)
+        if footer and int(footer.group(1)) <= int(footer.group(2)):
+            page, total = int(footer.group(1)), int(footer.group(2))
+            before = _next_text(lines, i, -1)
+            if before is not None and lines[before].text == "Sida":
+                _mark_header_block(lines, before, title_words)
+                line.role = "furniture"
+                events.append(Event(at=i, page=page, kind="start", total=total))
+                continue
+            line.role = "furniture"
+            events.append(Event(at=i, page=page, kind="end", total=total))
+            _mark_footer_title(lines, i, title_words)
+            after = _next_text(lines, i)
+            if after is not None and DATE_LINE.match(lines[after].text):
+                lines[after].role = "furniture"
+    return events
+
+
+def _mark_footer_title(lines: list[Line], i: int, title_words: set[str]) -> None:
+    """The document title printed above a footer is furniture, not running text."""
+    j = _next_text(lines, i, -1)
+    taken = 0
+    while j is not None and taken < 5 and _is_title_line(lines[j], title_words):
+        lines[j].role = "furniture"
+        taken += 1
+        j = _next_text(lines, j, -1)
+
+
+def _mark_header_block(lines: list[Line], sida: int, title_words: set[str]) -> None:
+    """A label/value header block (Titel, Dokumentidentitet, …, Sida) that opens a page."""
+    lines[sida].role = "furniture"
+    j = _next_text(lines, sida, -1)
+    while j is not None:
+        line = lines[j]
+        prev = _next_text(lines, j, -1)
+        is_value = prev is not None and bool(HEADER_LABELS.match(lines[prev].text))
+        if HEADER_LABELS.match(line.text) or is_value or _is_title_line(line, title_words):
+            line.role = "furniture"
+            j = prev
+            continue
+        # The organisation line that opens the block ("Värmlands kommuner  Region Värmland").
+        if len(line.text) < 80 and not SENTENCE_END.search(line.text):
+            line.role = "furniture"
+        break
+
+
+def _blank_before(lines: list[Line], j: int) -> bool:
+    return j == 0 or lines[j - 1].text == ""
+
+
+def find_bare_page_numbers(lines: list[Line], events: list[Event], footnote_nos: set[int]) -> None:
+    """A number alone on a line that is not a footnote number is a page footer."""
+    known = [e.page for e in events]
+    for i, line in enumerate(lines):
+        if line.role != "body" or not BARE_NUMBER.match(line.text):
+            continue
+        number = int(line.text)
+        if number in footnote_nos or number == 0:
+            continue
+        before = _next_text(lines, i, -1)
+        after = _next_text(lines, i)
+        # Alone: blank lines around it, not a list or table cell value.
+        if before is not None and lines[before].text.endswith((":", ",")):
+            continue
+        if after is not None and BARE_NUMBER.match(lines[after].text):
+            continue
+        if known and not _fits(number, i, events):
+            continue
+        line.role = "furniture"
+        events.append(Event(at=i, page=number, kind="end"))
+    events.sort(key=lambda e: e.at)
+
+
+def _fits(number: int, at: int, events: list[Event]) -> bool:
+    """Page numbers must grow through the document."""
+    before = [e.page for e in events if e.at < at]
+    after = [e.page for e in events if e.at > at]
+    return all(p < number for p in before) and all(p > number for p in after)
+
+
+# ---------------------------------------------------------------- 3. notes
+
+
+def find_notes(lines: list[Line]) -> set[int]:
+    """Mark footnotes (numbered in sequence) and bare URL lines; return the footnote numbers."""
+    expected = 1
+    numbers: set[int] = set()
+    in_note = False
+    for i, line in enumerate(lines):
+        if not line.text:
+            continue
+        if line.role == "furniture":
+            in_note = False
+            continue
+        text = line.text
+        match = FOOTNOTE.match(text)
+        number = int(match.group(1)) if match else -1
+        body = (match.group(3) or match.group(4) or "") if match else ""
+        if match and expected <= number <= expected + 3 and _looks_like_footnote(
+            body, bool(match.group(2)), in_note, lines, i
+        ):
+            line.role = "note"
+            numbers.add(number)
+            expected = number + 1
+            in_note = True
+            continue
+        if URL_LINE.match(text):
+            line.role = "note"
+            in_note = True
+            continue
+        if in_note and not line.indent and not _starts_block(text):
+            line.role = "note"  # a footnote wrapped onto the next line
+            continue
+        in_note = False
+    return numbers
+
+
+def _looks_like_footnote(body: str, paren: bool, in_note: bool, lines: list[Line], i: int) -> bool:
+    """A numbered line is a footnote, not running text, a heading or a list item."""
+    if paren or not body or body.startswith(("http", "www.")):
+        return True
+    if body.startswith(("kap", "§", "st.", "p.", "år", "%", "kommun", "procent")):
+        return False
+    if re.match(r"^\d+\.", lines[i].text):
+        return False  # "2. Utgångspunkter" is a heading or a numbered list item
+    if body[0].islower() and not in_note:
+        prev = _next_text(lines, i, -1)
+        # A sentence cannot continue here when the line above ended one.
+        return prev is not None and (
+            lines[prev].role == "note" or bool(re.search(r"[.!?)][\d\s]*$", lines[prev].text))
+        )
+    return True
+
+
+def _starts_block(text: str) -> bool:
+    return bool(BULLET.match(text) or (HEADING_NUMBER.match(text) and text[0].isdigit()))
+
+
+# ---------------------------------------------------------------- 4. pages
+
+
+def assign_pages(lines: list[Line], events: list[Event]) -> None:
+    """Give lines a page where the events make it certain, or where a marker is adjacent.
+
+    Certain: between two markers that pin the same page. Adjacent: from a footer back to
+    the nearest possible page start (an indented line, an earlier block of notes), and
+    from a page start forward to the next possible page break. Nothing else is guessed.
+    """
+    if not events or all(ln.exact for ln in lines):
+        return
+    total = max((e.total or 0) for e in events) or None
+    n = len(lines)
+    low = [1] * n
+    high = [total or 10**6] * n
+    for e in events:
+        first_after = e.page + 1 if e.kind == "end" else e.page
+        last_before = e.page if e.kind == "end" else e.page - 1
+        for i in range(e.at + 1, n):
+            low[i] = max(low[i], first_after)
+        for i in range(e.at):
+            high[i] = min(high[i], last_before)
+    for i, line in enumerate(lines):
+        if low[i] == high[i]:
+            line.page = low[i]
+    cap = 4000
+    for e in events:
+        if e.kind == "end":
+            _label_backward(lines, e.at, e.page, cap)
+            _label_forward(lines, e.at, e.page + 1, cap)
+        else:
+            _label_forward(lines, e.at, e.page, cap)
+            _label_backward(lines, _block_start(lines, e.at), e.page - 1, cap)
+
+
+def _block_start(lines: list[Line], at: int) -> int:
+    """First line of the furniture block that ends at `at`."""
+    i = at
+    while i > 0 and (lines[i - 1].role == "furniture" or not lines[i - 1].text):
+        i -= 1
+    return i
+
+
+def _label_backward(lines: list[Line], at: int, page: int, cap: int) -> None:
+    """From a page end back to the nearest place where the page may have begun."""
+    size = 0
+    seen_body = False
+    seen_any = False
+    for i in range(at - 1, -1, -1):
+        line = lines[i]
+        if not line.text:
+            continue
+        if line.role == "furniture":
+            if seen_any:
+                break
+            continue  # the marker's own title lines
+        seen_any = True
+        if line.role == "note" and seen_body:
+            break  # notes above the page's own text closed the previous page
+        line.page = page if line.page in (None, page) else line.page
+        if line.role == "body":
+            seen_body = True
+            size += len(line.text)
+            if line.indent or size > cap:
+                break
+
+
+def _label_forward(lines: list[Line], at: int, page: int, cap: int) -> None:
+    """From a page start forward to the nearest place where the page may have ended."""
+    size = 0
+    in_notes = False
+    for i in range(at + 1, len(lines)):
+        line = lines[i]
+        if not line.text:
+            continue
+        if line.role == "furniture":
+            if size or in_notes:
+                break
+            continue
+        if line.role == "body":
+            if in_notes or (line.indent and size):
+                break
+            size += len(line.text)
+            if size > cap:
+                break
+        else:
+            in_notes = True
+        line.page = page if line.page in (None, page) else line.page
+
+
+# ---------------------------------------------------------------- 5. blocks
+
+
+def _follows(number: tuple[int, ...], last: tuple[int, ...] | None) -> bool:
+    """Is `number` a plausible next section number after `last` (a sibling, child, uncle)?
+
+    A repeat of the current number or an ancestor is allowed too: real documents number
+    two sections alike (Dalarna's missbruk text has two 3.3 sections).
+    """
+    if last is None:
+        return number[0] <= 2
+    allowed = {(*last, 1)}
+    for depth in range(len(last)):
+        prefix = last[:depth]
+        allowed.add(last[: depth + 1])
+        for step in (1, 2):
+            sibling = (*prefix, last[depth] + step)
+            allowed.update({sibling, (*sibling, 1)})
+    return number in allowed
+
+
+def _numbered_heading(
+    line: Line, next_line: Line | None, last: tuple[int, ...] | None
+) -> tuple[int, ...] | None:
+    """The section number when the line is a numbered heading in sequence, else None."""
+    match = HEADING_NUMBER.match(line.text)
+    if not match or len(line.text) > 110 or re.match(r"^\d{4}", line.text):
+        return None
+    number = tuple(int(p) for p in match.group(1).split("."))
+    title = match.group(2)
+    if not title[:1].isupper() or title.endswith((".", ",", ";")) or not _follows(number, last):
+        return None
+    # "1. Att individer … får" + "samordnat stöd … behov." is a numbered sentence.
+    sentence = (
+        next_line is not None
+        and next_line.text[:1].islower()
+        and next_line.blank == 0
+        and SENTENCE_END.search(next_line.text)
+    )
+    return None if sentence else number
+
+
+def _is_title(line: Line, next_line: Line | None) -> bool:
+    """A short unnumbered title line ("Hjälpmedel", "Samordnad individuell plan, SIP")."""
+    text = line.text
+    if len(text) > 90 or BULLET.match(text) or text.endswith((",", ";", ":")):
+        return False
+    if next_line is not None and next_line.text[:1].islower() and next_line.blank == 0:
+        return False
+    words = text.split()
+    if SENTENCE_END.search(text) or not (1 <= len(words) <= 9) or not text[:1].isupper():
+        return False
+    if any(w.lower() in FINITE_VERBS for w in words[1:]):
+        return False  # a sentence that lost its full stop, not a title
+    return sum(ch.isdigit() for ch in text) <= 4 and "|" not in text
+
+
+def _is_item_start(line: Line, prev_body: Line | None, list_next: int, lost: bool) -> int:
+    """List level (1 or 2) when the line opens a list item, else 0.
+
+    `list_next` is the number the current numbered list would continue with (0: none).
+    """
+    text = line.text
+    if BULLET.match(text) or LETTERED.match(text):
+        return 1
+    if SUB_BULLET.match(text):
+        return 2
+    numbered = re.match(r"^(\d{1,2})[.)]\s+\S", text)
+    if numbered and (
+        int(numbered.group(1)) == list_next
+        or (prev_body is not None and prev_body.text.endswith(":"))
+    ):
+        return 1
+    if lost and line.indent and text[:1].islower():
+        return 1  # the bullet glyph was lost in extraction, only its indent remains
+    return 0
+
+
+def _ends(line: Line) -> bool:
+    return bool(SENTENCE_END.search(line.text)) or line.text.endswith(":")
+
+
+def _continues(prev: Line, line: Line) -> bool:
+    """A line that can only be the rest of the sentence before it."""
+    first = line.text[:1]
+    return (first.islower() and not SENTENCE_END.search(prev.text)) or first in ",;"
+
+
+def _joins(prev: Line, line: Line, width: int) -> bool:
+    """Does an upper-case line continue the paragraph that `prev` ends?"""
+    if line.blank == HARD:
+        return False
+    if not _ends(prev):
+        return True
+    if prev.trailing >= 2 or prev.text.endswith(":"):
+        return False
+    return len(prev.text) >= 0.8 * width
+
+
+def build_pieces(lines: list[Line]) -> list[Piece]:
+    """Group body and note lines into headings, paragraphs, items and footnotes."""
+    body = [ln for ln in lines if ln.text and ln.role == "body"]
+    widths = sorted(len(ln.text) for ln in body) or [80]
+    width = widths[int(len(widths) * 0.8)]
+    pieces: list[Piece] = []
+    notes: list[Piece] = []  # footnotes wait until the sentence they interrupt is complete
+    current: Piece | None = None
+    prev: Line | None = None
+    pending_hard = False
+    lost_glyph_list = False
+    last_number: tuple[int, ...] | None = None
+    list_next = 0
+
+    def start(piece: Piece) -> Piece:
+        pieces.extend(notes)
+        notes.clear()
+        pieces.append(piece)
+        return piece
+
+    for idx, line in enumerate(lines):
+        if not line.text:
+            pending_hard = pending_hard or line.blank == HARD
+            continue
+        if line.role == "furniture":
+            continue
+        if line.role == "note":
+            if FOOTNOTE.match(line.text) or URL_LINE.match(line.text) or not notes:
+                notes.append(Piece("footnote", [line]))
+            else:
+                notes[-1].lines.append(line)
+            continue
+        line.blank = HARD if pending_hard else 0
+        pending_hard = False
+        nxt = next((ln for ln in lines[idx + 1 :] if ln.text and ln.role == "body"), None)
+        level = _is_item_start(line, prev, list_next, lost_glyph_list)
+        may_head = prev is None or _ends(prev) or line.blank == HARD or line.indent or (
+            current is not None and current.kind == "heading"
+        )
+        if level:
+            if prev is not None and prev.text.endswith(":") and line.indent and not BULLET.match(
+                line.text
+            ):
+                lost_glyph_list = True
+            numbered = re.match(r"^(\d{1,2})[.)]\s", line.text)
+            list_next = int(numbered.group(1)) + 1 if numbered else list_next
+            current = start(Piece("item", [line], level=level))
+        elif current is not None and prev is not None and _continues(prev, line):
+            current.lines.append(line)
+        elif (number := _numbered_heading(line, nxt, last_number)) is not None and (
+            may_head or number != last_number
+        ):
+            last_number = number
+            lost_glyph_list = False
+            list_next = 0
+            label = ".".join(map(str, number))
+            current = start(Piece("heading", [line], level=len(number), number=label))
+        elif may_head and _is_title(line, nxt):
+            lost_glyph_list = False
+            current = start(Piece("heading", [line]))
+        elif re.match(r"^1[.)]\s+\S", line.text):
+            list_next = 2  # a numbered list that opens without a lead-in
+            current = start(Piece("item", [line], level=1))
+        elif (
+            current is not None
+            and current.kind != "heading"
+            and prev is not None
+            and _joins(prev, line, width)
+        ):
+            current.lines.append(line)
+        else:
+            lost_glyph_list = False
+            current = start(Piece("paragraph", [line]))
+        prev = line
+    pieces.extend(notes)
+    return pieces
+
+
+# ---------------------------------------------------------------- 6. render
+
+
+def _join_lines(lines: list[Line], vocabulary: set[str]) -> str:
+    """Rejoin broken lines, undoing line-end hyphenation but keeping `hälso- och`."""
+    out = ""
+    for line in lines:
+        text = line.text
+        if not out:
+            out = text
+            continue
+        if out.endswith("-") and not out.endswith(" -"):
+            head = out.rsplit(" ", 1)[-1]
+            if text.startswith(COORDINATORS) or text[:1] in ",&":
+                out = f"{out} {text}"  # Swedish coordinating hyphen: "hälso- och sjukvård"
+            elif head[:-1].isupper() or head[:-1].isdigit() or not text[:1].islower():
+                out = out + text  # a real compound hyphen: "SIP-processen", "LVM-vård"
+            else:
+                first = text.split(" ", 1)[0]
+                joined = (head[:-1] + first).lower().strip(".,:;)")
+                out = out[:-1] + text if joined in vocabulary else out + text
+        else:
+            out = f"{out} {text}"
+    return re.sub(r"\s{2,}", " ", out).strip()
+
+
+def _clean_item(text: str) -> str:
+    """Drop the bullet glyph; numbered and lettered items keep their marker."""
+    for pattern in (BULLET, SUB_BULLET):
+        if pattern.match(text):
+            return pattern.sub("", text, count=1)
+    return text
+
+
+def _lead_in(text: str) -> str:
+    """The last sentence of a paragraph that introduces a list."""
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ])", text)
+    return parts[-1]
+
+
+def render(meta: DocumentMeta, pieces: list[Piece], vocabulary: set[str]) -> Document:
+    """Lay the pieces out as one text with block spans, trails and page spans."""
+    chunks: list[str] = []
+    blocks: list[Block] = []
+    spans: list[PageSpan] = []
+    pos = 0
+    numbered: list[tuple[int, str]] = []  # (level, heading text)
+    # Unnumbered titles: an appendix ("Bilaga"), a parent (a title directly followed by
+    # another title) and the current title. Their real hierarchy is lost in the PDF.
+    titles: dict[str, str | None] = {"appendix": None, "parent": None, "title": None}
+    last_kind = ""
+    lead_in: str | None = None
+    last_para: str | None = None
+
+    def trail() -> tuple[str, ...]:
+        unnumbered = (titles["appendix"], titles["parent"], titles["title"])
+        return tuple(t for _, t in numbered) + tuple(t for t in unnumbered if t)
+
+    for piece in pieces:
+        text = _join_lines(piece.lines, vocabulary)
+        if piece.kind == "item":
+            text = _clean_item(text)
+        if not text:
+            continue
+        kind = piece.kind
+        level = piece.level
+        if kind == "heading":
+            if piece.number:
+                numbered[:] = [(lv, t) for lv, t in numbered if lv < level]
+                numbered.append((level, text))
+                titles.update(appendix=None, parent=None, title=None)
+            elif text.lower().startswith("bilaga"):
+                numbered.clear()
+                titles.update(appendix=text, parent=None, title=None)
+            elif last_kind == "heading" and titles["title"]:
+                titles.update(parent=titles["title"], title=text)
+            else:
+                titles["title"] = text
+            trail_now = trail()
+            level = len(trail_now)
+            lead_in = text
+        elif kind == "item":
+            if last_kind not in ("item", "footnote") and last_para and last_para.endswith(":"):
+                lead_in = _lead_in(last_para)
+            trail_now = trail()
+        else:
+            trail_now = trail()
+        shown = text
+        if kind == "item" and not (NUMBERED_ITEM.match(text) or LETTERED.match(text)):
+            shown = ("• " if level == 1 else "  – ") + text
+        sep = "" if not chunks else ("\n" if kind == "item" and last_kind == "item" else "\n\n")
+        pos += len(sep)
+        start = pos
+        chunks.append(sep + shown)
+        pos += len(shown)
+        blocks.append(
+            Block(
+                kind=kind,
+                text=shown,
+                trail=trail_now,
+                start=start,
+                end=pos,
+                lead_in=lead_in if kind == "item" else None,
+                level=level,
+            )
+        )
+        spans.extend(_piece_pages(piece, start, pos))
+        if kind == "paragraph":
+            last_para = text
+            lead_in = None
+        if kind != "footnote":
+            last_kind = kind
+    text = "".join(chunks)
+    known = [s.page for s in spans if s.page is not None]
+    return Document(
+        meta=meta,
+        text=text,
+        blocks=tuple(blocks),
+        pages=tuple(_merge_spans(spans, len(text))),
+        page_count=max(known) if known else None,
+    )
+
+
+def _piece_pages(piece: Piece, start: int, end: int) -> list[PageSpan]:
+    """Page spans for one rendered block: one page, or the lines' pages in proportion."""
+    pages = [ln.page for ln in piece.lines]
+    if len(set(pages)) == 1:
+        return [PageSpan(pages[0], start, end)]
+    total = sum(len(ln.text) + 1 for ln in piece.lines) or 1
+    spans: list[PageSpan] = []
+    pos = float(start)
+    for line in piece.lines:
+        width = (end - start) * (len(line.text) + 1) / total
+        spans.append(PageSpan(line.page, int(pos), int(pos + width)))
+        pos += width
+    # The page of a line that straddles the boundary is unknown, never guessed.
+    fixed: list[PageSpan] = []
+    for a in spans:
+        if fixed and fixed[-1].page != a.page:
+            fixed.append(PageSpan(None, a.start, a.start))
+        fixed.append(a)
+    fixed[-1] = PageSpan(fixed[-1].page, fixed[-1].start, end)
+    return fixed
+
+
+def _merge_spans(spans: list[PageSpan], length: int) -> list[PageSpan]:
+    merged: list[PageSpan] = []
+    for span in spans:
+        if merged and merged[-1].page == span.page:
+            merged[-1] = PageSpan(span.page, merged[-1].start, span.end)
+        elif merged:
+            # Separators between blocks belong to the earlier span.
+            merged[-1] = PageSpan(merged[-1].page, merged[-1].start, span.start)
+            merged.append(span)
+        else:
+            merged.append(PageSpan(span.page, 0, span.end))
+    if merged:
+        merged[-1] = PageSpan(merged[-1].page, merged[-1].start, length)
+    return [s for s in merged if s.end > s.start]
 
 
 def normalise(meta: DocumentMeta, raw: str) -> Document:
-    """Turn raw extracted text into a Document with pages and sections."""
-    paragraphs = [p.strip() for p in raw.replace("\r\n", "\n").split("\n\n") if p.strip()]
-    text = "\n\n".join(paragraphs)
-    blocks = []
-    pos = 0
-    for p in paragraphs:
-        blocks.append(Block(kind="paragraph", text=p, trail=(), start=pos, end=pos + len(p)))
-        pos += len(p) + 2
-    return Document(meta=meta, text=text, blocks=tuple(blocks), pages=(PageSpan(None, 0, len(text)),))
+    """Turn raw extracted text into a Document with pages, sections and list structure."""
+    lines = split_lines(raw)
+    events = find_furniture(lines, meta)
+    footnote_numbers = find_notes(lines)
+    find_bare_page_numbers(lines, events, footnote_numbers)
+    assign_pages(lines, events)
+    vocabulary = {w.lower() for w in WORD.findall(raw)}
+    pieces = build_pieces(lines)
+    return render(meta, pieces, vocabulary)
+
+
+def page_at(doc: Document, start: int, end: int) -> tuple[int | None, int | None]:
+    """First and last page of a span; None where any part of it has no known page."""
+    pages = [s.page for s in doc.pages if s.start < max(end, start + 1) and s.end > start]
+    if not pages or any(p is None for p in pages):
+        return None, None
+    known = [p for p in pages if p is not None]
+    return min(known), max(known)
