@@ -162,6 +162,34 @@ def ingest(
     typer.echo("Kör `assistant index` för att uppdatera indexet.")
 
 
+@app.command()
+@friendly_errors
+def purge(
+    days: Annotated[
+        int | None,
+        typer.Option(
+            "--days", min=0, help="Radera det som är äldre än så här många dagar "
+            "(standard: ASSISTANT_RETENTION_DAYS)."
+        ),
+    ] = None,
+) -> None:
+    """Radera sparade frågor, svar, återkoppling och konversationer äldre än lagringstiden."""
+    from assistant.store import open_store
+    from assistant.store import purge as purge_store
+
+    settings = load_settings()
+    limit = settings.retention_days if days is None else days
+    if not settings.store_path.exists():
+        typer.echo(f"Ingen lagring finns ännu ({settings.store_path}); inget att radera.")
+        return
+    report = purge_store(open_store(settings.store_path), limit)
+    typer.echo(
+        f"Raderade {report.total} rader äldre än {limit} dagar "
+        f"(före {report.cutoff:%Y-%m-%d %H:%M} UTC): frågor med svar {report.answers}, "
+        f"återkopplingar {report.feedback}, konversationer {report.conversations}."
+    )
+
+
 def _pages_label(first: int | None, last: int | None) -> str:
     if first is None:
         return "sida okänd"

@@ -362,3 +362,34 @@ def test_naive_and_other_timezones_are_read_as_utc(store: Store) -> None:
     add_answer(store, "naive", now=datetime(2025, 6, 1, 12, 0))
     assert get_answer(store, "tz").created_at == NOW
     assert get_answer(store, "naive").created_at == NOW
+
+
+def test_purge_command(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    runner = CliRunner()
+    env = {"ASSISTANT_DATA_DIR": str(tmp_path), "ASSISTANT_RETENTION_DAYS": "30"}
+    nothing = runner.invoke(app, ["purge"], env=env)
+    assert nothing.exit_code == 0, nothing.output
+    assert "Ingen lagring" in nothing.output
+    store = open_store(tmp_path / "assistant.sqlite3")
+    now = datetime.now(UTC)
+    add_answer(store, "old", now=now - timedelta(days=40))
+    add_answer(store, "new", now=now - timedelta(days=20))
+    record_feedback(store, answer_id="old", rating="up", comment=None, channel="web")
+
+    kept = runner.invoke(app, ["purge", "--days", "60"], env=env)
+    assert kept.exit_code == 0, kept.output
+    assert "Raderade 0 rader äldre än 60 dagar" in kept.output
+
+    default = runner.invoke(app, ["purge"], env=env)  # ASSISTANT_RETENTION_DAYS = 30
+    assert default.exit_code == 0, default.output
+    assert "Raderade 2 rader äldre än 30 dagar" in default.output
+    assert "frågor med svar 1, återkopplingar 1, konversationer 0" in default.output
+    assert not answer_exists(store, "old") and answer_exists(store, "new")
+
+    refused = runner.invoke(app, ["purge", "--days", "-1"], env=env)
+    assert refused.exit_code != 0
+    assert answer_exists(store, "new")
