@@ -1,0 +1,832 @@
+"""Tests for assistant.teams: reply formatting, and the bot end to end over loopback HTTP.
+
+The end-to-end tests run the router in a real uvicorn server and stand up a fake Microsoft
+cloud on another loopback port: the signing keys (JWKS) the bot checks incoming tokens
+against, the Entra token endpoint it gets its own token from, and the Bot Connector that
+receives its replies. Incoming activities carry JWTs signed with a test RSA key.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import httpx
+import jwt
+import pytest
+import uvicorn
+from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from assistant.errors import AssistantError, IndexUnavailableError
+from assistant.models import Answer, Citation
+from assistant.settings import Settings, load_settings
+from assistant.store import Store, get_answer, list_feedback, open_store
+from assistant.teams import (
+    MAX_CITATION_ABSTRACT,
+    MAX_CITATION_NAME,
+    MAX_CITATIONS,
+    MAX_MESSAGE_BYTES_UTF16,
+    MAX_TEXT_CHARS,
+    Command,
+    answer_reply,
+    build_teams_router,
+    citation_name,
+    clean_message_text,
+    match_region,
+    names_region,
+    parse_command,
+    parse_feedback,
+    payload_size,
+    reply_answer_id,
+    shorten,
+)
+
+APP_ID = "6f1c2a9e-0d3b-4c55-9a7e-1b2c3d4e5f60"
+TENANT_ID = "0b3c6f4e-5a21-4e8f-9d7c-2a1b3c4d5e6f"
+APP_PASSWORD = "test-client-secret"
+KID = "test-signing-key"
+BOT_ISSUER = "https://api.botframework.com"
+PUBLIC_URL = "https://assistent.example.se"
+REGIONS = ["Dalarna", "Värmland", "Västmanland"]
+
+VARMLAND_TITLE = (
+    "Överenskommelse om samverkan kring personer med psykiska funktionsnedsättningar och "
+    "personer med skadligt bruk och beroendeproblematik"
+)
+VASTMANLAND_TITLE = (
+    "Länsövergripande överenskommelse om samverkan kring vuxnas psykiska ohälsa, skadligt "
+    "bruk och beroende"
+)
+
+
+# --- A realistic answer ------------------------------------------------------------------
+
+
+def make_citation(n: int, **changes: Any) -> Citation:
+    """A citation as the ask path returns it (relative passage URL)."""
+    base = Citation(
+        n=n,
+        document_id="varmland-psykisk-funktionsnedsattning-beroende",
+        title=VARMLAND_TITLE,
+        region="Värmland",
+        section="Bilaga › Personer med skadligt bruk och beroende",
+        page=10,
+        text=(
+            "Regionen ansvarar för: • Att erbjuda medicinsk behandling vid abstinens och "
+            "avgiftning. • Läkemedelsassisterad behandling vid opioidberoende (LARO)."
+        ),
+        quote="Regionen ansvarar för: • Att erbjuda medicinsk behandling vid abstinens.",
+        score=0.83,
+        url=f"/dokument/varmland-psykisk-funktionsnedsattning-beroende/c{n:03d}",
+    )
+    return replace(base, **changes)
+
+
+def make_answer(question: str, asked_region: str | None, **changes: Any) -> Answer:
+    """An answered question with two citations, a party and a warning."""
+    base = Answer(
+        id="ans-0001",
+        question=question,
+        status="answered",
+        text=(
+            "Regionen ansvarar för abstinensvård och avgiftning [1]. Kommunen ansvarar för "
+            "stöd i boendet under och efter behandlingen [2]."
+        ),
+        responsible="region",
+        region=asked_region or "Värmland",
+        citations=(
+            make_citation(1),
+            make_citation(
+                2,
+                document_id="vastmanland-psykisk-ohalsa-vuxna",
+                title=VASTMANLAND_TITLE,
+                region="Västmanland",
+                section="5. Ansvarsfördelning › 5.2 Kommunens ansvar",
+                page=14,
+                quote="Kommunen ansvarar för boendestöd.",
+                score=0.71,
+                url="/dokument/vastmanland-psykisk-ohalsa-vuxna/c042",
+            ),
+        ),
+        warnings=("Svaret skiljer sig mellan regionerna.",),
+    )
+    return replace(base, **changes)
+
+
+@dataclass
+class FakeAsk:
+    """The ask path: records each call, answers realistically, or raises."""
+
+    calls: list[tuple[str, str | None]] = field(default_factory=list)
+    error: AssistantError | None = None
+
+    def __call__(self, question: str, region: str | None) -> Answer:
+        self.calls.append((question, region))
+        if self.error is not None:
+            raise self.error
+        return make_answer(question, region)
+
+
+# --- Unit tests: commands and formatting -----------------------------------------------
+
+
+def test_clean_message_text_removes_mentions_and_markup() -> None:
+    raw = "<at>Svarsassistenten</at>&nbsp;Vem kallar till <b>SIP</b>?<br>Barn &lt;18 år?\n"
+    assert clean_message_text(raw) == "Vem kallar till SIP? Barn <18 år?"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", Command("help")),
+        ("hjälp", Command("help")),
+        ("HJALP", Command("help")),
+        ("region", Command("region", "")),
+        ("region Dalarna", Command("region", "Dalarna")),
+        ("/region dalarnas län", Command("region", "dalarnas län")),
+        (
+            "region och kommun – vem ansvarar för boendestöd?",
+            Command("question", "region och kommun – vem ansvarar för boendestöd?"),
+        ),
+        ("Vem ansvarar för LARO?", Command("question", "Vem ansvarar för LARO?")),
+    ],
+)
+def test_parse_command(text: str, expected: Command) -> None:
+    assert parse_command(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("written", "region"),
+    [
+        ("Dalarna", "Dalarna"),
+        ("dalarnas län", "Dalarna"),
+        ("VARMLAND", "Värmland"),
+        ("värmland", "Värmland"),
+        ("Vastmanlands lan", "Västmanland"),
+        ("Region Västmanland", "Västmanland"),
+        ("Skåne", None),
+        ("Värm", None),
+        ("", None),
+    ],
+)
+def test_match_region(written: str, region: str | None) -> None:
+    assert match_region(written, REGIONS) == region
+
+
+def test_names_region_sees_region_names_only_as_words() -> None:
+    assert names_region("Vem ansvarar för LARO i varmland?", REGIONS)
+    assert names_region("Gäller Dalarnas överenskommelse för unga?", REGIONS)
+    assert not names_region("Vem ansvarar för LARO?", REGIONS)
+
+
+def test_shorten_cuts_at_a_word_and_marks_it() -> None:
+    text = "ett två tre fyra fem sex sju åtta nio tio"
+    short = shorten(text, 20)
+    assert len(short) <= 20
+    assert short.endswith("…")
+    assert text.startswith(short[:-1])
+    assert shorten("kort", 20) == "kort"
+
+
+def test_citation_name_has_title_section_and_page_within_teams_limit() -> None:
+    name = citation_name(make_citation(1))
+    assert len(name) <= MAX_CITATION_NAME
+    assert name.startswith("Överenskommelse om samverkan")
+    assert "Personer med skadligt bruk och beroende" in name
+    assert name.endswith("s. 10")
+    long_section = make_citation(1, section="Bilaga › " + "Mycket lång rubrik " * 10, page=None)
+    long_name = citation_name(long_section)
+    assert len(long_name) <= MAX_CITATION_NAME
+    assert long_name.startswith("Överenskommelse")
+    assert "Mycket lång rubrik" in long_name
+
+
+def entity_of(payload: dict[str, Any]) -> dict[str, Any]:
+    """The one AI/citation entity of a reply."""
+    entities = [e for e in payload.get("entities", []) if e.get("@type") == "Message"]
+    assert len(entities) == 1
+    return entities[0]
+
+
+def test_answer_reply_carries_markers_citations_label_feedback_and_facts() -> None:
+    payload = answer_reply(make_answer("Vem ansvarar?", None), PUBLIC_URL)
+    text = payload["text"]
+    assert "[1]" in text and "[2]" in text
+    assert "**Ansvarig:** regionen" in text
+    assert "**Region:** Värmland" in text
+    assert "⚠️ Svaret skiljer sig mellan regionerna." in text
+    entity = entity_of(payload)
+    assert entity["additionalType"] == ["AIGeneratedContent"]
+    assert entity["@context"] == "https://schema.org"
+    first, second = entity["citation"]
+    assert first["@type"] == "Claim" and first["position"] == 1
+    appearance = first["appearance"]
+    assert appearance["@type"] == "DigitalDocument"
+    assert appearance["abstract"] == make_citation(1).quote
+    assert appearance["url"] == (
+        PUBLIC_URL + "/dokument/varmland-psykisk-funktionsnedsattning-beroende/c001"
+    )
+    assert "Värmland" in appearance["keywords"]
+    assert second["appearance"]["name"].endswith("5.2 Kommunens ansvar, s. 14")
+    assert payload["channelData"] == {"feedbackLoop": {"type": "default"}}
+    assert "feedbackLoopEnabled" not in payload["channelData"]
+
+
+def test_answer_reply_keeps_at_most_ten_citations_and_drops_their_markers() -> None:
+    citations = tuple(make_citation(n) for n in range(1, 15))
+    text = " ".join(f"Mening {n} [{n}]." for n in range(1, 15))
+    payload = answer_reply(make_answer("?", None, text=text, citations=citations), PUBLIC_URL)
+    positions = [c["position"] for c in entity_of(payload)["citation"]]
+    assert positions == list(range(1, MAX_CITATIONS + 1))
+    assert "[10]" in payload["text"]
+    assert "[11]" not in payload["text"] and "[14]" not in payload["text"]
+    assert "Mening 11." in payload["text"]
+
+
+def test_answer_reply_respects_teams_length_limits() -> None:
+    huge = "Ett mycket långt svar med många ord och hänvisningar [1]. " * 400
+    citations = tuple(
+        make_citation(
+            n,
+            title="Å" * 300,
+            section=" › ".join(["Rubrik " * 20] * 5),
+            quote="Citat " * 200,
+            url="/dokument/" + "x" * 3000,
+        )
+        for n in range(1, 13)
+    )
+    answer = make_answer("?", None, text=huge, citations=citations, warnings=("Varning " * 50,))
+    payload = answer_reply(answer, PUBLIC_URL)
+    assert len(payload["text"]) <= MAX_TEXT_CHARS
+    assert payload_size(payload) <= MAX_MESSAGE_BYTES_UTF16
+    claims = entity_of(payload)["citation"]
+    assert 1 <= len(claims) <= MAX_CITATIONS
+    for claim in claims:
+        assert len(claim["appearance"]["name"]) <= MAX_CITATION_NAME
+        assert len(claim["appearance"]["abstract"]) <= MAX_CITATION_ABSTRACT
+        assert all(len(k) <= 28 for k in claim["appearance"]["keywords"])
+    # Every marker left in the text points at a citation that is sent.
+    positions = {c["position"] for c in claims}
+    markers = {int(m) for m in re.findall(r"\[(\d+)\]", payload["text"])}
+    assert markers <= positions
+
+
+def test_answer_reply_for_a_declined_question_shows_passages_as_not_answering() -> None:
+    answer = make_answer(
+        "Vem betalar parkeringen?",
+        None,
+        status="no_support",
+        text="Överenskommelserna säger inget om det.",
+        responsible=None,
+        region=None,
+        warnings=(),
+    )
+    payload = answer_reply(answer, PUBLIC_URL)
+    assert payload["text"].startswith("Överenskommelserna säger inget om det.")
+    assert "Ansvarig" not in payload["text"]
+    assert "de besvarar inte frågan: [1] [2]" in payload["text"]
+    assert len(entity_of(payload)["citation"]) == 2
+
+
+def test_answer_reply_uses_relative_base_when_absolute_urls_are_given() -> None:
+    answer = make_answer("?", None, citations=(make_citation(1, url="https://x.se/d/1"),))
+    claim = entity_of(answer_reply(answer, PUBLIC_URL))["citation"][0]
+    assert claim["appearance"]["url"] == "https://x.se/d/1"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (
+            {
+                "actionName": "feedback",
+                "actionValue": {"reaction": "like", "feedback": '{"feedbackText":"Bra!"}'},
+            },
+            ("up", "Bra!"),
+        ),
+        (
+            {"actionName": "feedback", "actionValue": {"reaction": "dislike", "feedback": ""}},
+            ("down", None),
+        ),
+        (
+            {"actionName": "feedback", "actionValue": {"reaction": "dislike", "feedback": "fel"}},
+            ("down", "fel"),
+        ),
+        ({"actionName": "feedback", "actionValue": {"reaction": "meh"}}, None),
+        ({"actionName": "other", "actionValue": {"reaction": "like"}}, None),
+        ("nonsense", None),
+    ],
+)
+def test_parse_feedback(value: object, expected: tuple[str, str | None] | None) -> None:
+    assert parse_feedback(value) == expected
+
+
+# --- The fake Microsoft cloud ------------------------------------------------------------
+
+
+@dataclass
+class Cloud:
+    """Signing keys, a token endpoint and a Bot Connector on one loopback server."""
+
+    url: str
+    jwks: dict[str, Any]
+    posts: list[dict[str, Any]] = field(default_factory=list)
+    token_requests: list[dict[str, list[str]]] = field(default_factory=list)
+    issued: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def replies(self, conversation_id: str | None = None) -> list[dict[str, Any]]:
+        """Message activities the connector received (not typing indicators)."""
+        with self.lock:
+            return [
+                p
+                for p in self.posts
+                if p["body"].get("type") == "message"
+                and (conversation_id is None or p["conversation"] == conversation_id)
+            ]
+
+
+def make_handler(cloud: Cloud) -> type[BaseHTTPRequestHandler]:
+    """The request handler bound to one Cloud's records."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def _json(self, status: int, body: Any) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:
+            if self.path == "/keys":
+                self._json(200, cloud.jwks)
+            else:
+                self._json(404, {})
+
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.path == "/token":
+                form = parse_qs(raw.decode())
+                with cloud.lock:
+                    cloud.token_requests.append(form)
+                ok = (
+                    form.get("grant_type") == ["client_credentials"]
+                    and form.get("client_id") == [APP_ID]
+                    and form.get("client_secret") == [APP_PASSWORD]
+                    and form.get("scope") == ["https://api.botframework.com/.default"]
+                )
+                if not ok:
+                    self._json(401, {"error": "invalid_client"})
+                    return
+                token = f"bf-token-{len(cloud.token_requests)}"
+                with cloud.lock:
+                    cloud.issued.append(token)
+                self._json(200, {"token_type": "Bearer", "expires_in": 3599, "access_token": token})
+                return
+            parts = self.path.split("?")[0].strip("/").split("/")
+            if (
+                len(parts) >= 4
+                and parts[:2] == ["v3", "conversations"]
+                and parts[3] == "activities"
+            ):
+                with cloud.lock:
+                    number = len(cloud.posts) + 1
+                    cloud.posts.append(
+                        {
+                            "path": self.path,
+                            "conversation": parts[2],
+                            "reply_to": parts[4] if len(parts) > 4 else None,
+                            "authorization": self.headers.get("Authorization"),
+                            "body": json.loads(raw),
+                        }
+                    )
+                self._json(200, {"id": f"reply-{number}"})
+                return
+            self._json(404, {})
+
+    return Handler
+
+
+@pytest.fixture(scope="module")
+def signing_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture(scope="module")
+def cloud(signing_key: rsa.RSAPrivateKey) -> Iterator[Cloud]:
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(signing_key.public_key()))
+    jwk.update({"kid": KID, "use": "sig", "alg": "RS256", "endorsements": ["msteams"]})
+    state = Cloud(url="", jwks={"keys": [jwk]})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(state))
+    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+# --- The bot's app on a real server ------------------------------------------------------
+
+
+@dataclass
+class Bot:
+    """A running bot: its URL, the ask path it calls, its store and settings."""
+
+    url: str
+    ask: FakeAsk
+    store: Store
+    settings: Settings
+
+
+def make_app(settings: Settings, ask: FakeAsk, store: Store) -> FastAPI:
+    """The app as the lead's factory builds it: our error shape, the Teams router."""
+    app = FastAPI()
+
+    @app.exception_handler(AssistantError)
+    async def handle(request: Request, exc: AssistantError) -> JSONResponse:
+        body = {"error": {"code": exc.code, "message": exc.message}}
+        return JSONResponse(body, status_code=exc.status)
+
+    app.include_router(build_teams_router(settings, ask, store))
+    return app
+
+
+@pytest.fixture(scope="module")
+def serve() -> Iterator[Any]:
+    servers: list[tuple[uvicorn.Server, threading.Thread]] = []
+
+    def start(app: FastAPI) -> str:
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.01)
+        servers.append((server, thread))
+        port = server.servers[0].sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for server, thread in servers:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def bot(cloud: Cloud, serve: Any, tmp_path_factory: pytest.TempPathFactory) -> Bot:
+    settings = load_settings(
+        environ={},
+        teams_app_id=APP_ID,
+        teams_app_password=APP_PASSWORD,
+        teams_tenant_id=TENANT_ID,
+        teams_jwks_url=f"{cloud.url}/keys",
+        teams_token_url=f"{cloud.url}/token",
+        public_url=PUBLIC_URL,
+    )
+    store = open_store(tmp_path_factory.mktemp("teams") / "store.sqlite3")
+    ask = FakeAsk()
+    return Bot(serve(make_app(settings, ask, store)), ask, store, settings)
+
+
+_counter = iter(range(1, 1_000_000))
+
+
+def new_conversation() -> str:
+    """A fresh Teams-like personal conversation id."""
+    return f"a:1Teams-personal-chat-{next(_counter)}-" + "x" * 120
+
+
+def message(cloud: Cloud, conversation: str, text: str, **changes: Any) -> dict[str, Any]:
+    """A message activity as Teams sends it to a bot in a personal chat."""
+    activity: dict[str, Any] = {
+        "type": "message",
+        "id": f"1718000000{next(_counter):03d}",
+        "timestamp": "2025-06-10T08:15:00.123Z",
+        "localTimestamp": "2025-06-10T10:15:00.123+02:00",
+        "serviceUrl": f"{cloud.url}/",
+        "channelId": "msteams",
+        "from": {
+            "id": "29:1AbCdEfGhIjK",
+            "name": "Kim Handläggare",
+            "aadObjectId": "9a8b7c6d-1111-2222-3333-444455556666",
+        },
+        "conversation": {"conversationType": "personal", "tenantId": TENANT_ID, "id": conversation},
+        "recipient": {"id": f"28:{APP_ID}", "name": "Svarsassistenten"},
+        "textFormat": "plain",
+        "locale": "sv-SE",
+        "text": text,
+        "entities": [
+            {
+                "type": "clientInfo",
+                "locale": "sv-SE",
+                "country": "SE",
+                "platform": "Web",
+                "timezone": "Europe/Stockholm",
+            }
+        ],
+        "channelData": {"tenant": {"id": TENANT_ID}},
+    }
+    activity.update(changes)
+    return activity
+
+
+def token(
+    key: rsa.RSAPrivateKey, service_url: str, *, algorithm: str = "RS256", **claims: Any
+) -> str:
+    """A Bot Connector-style token; `claims` override or (with None) remove claims."""
+    now = int(time.time())
+    payload: dict[str, Any] = {
+        "serviceurl": service_url,
+        "nbf": now - 10,
+        "exp": now + 3600,
+        "iss": BOT_ISSUER,
+        "aud": APP_ID,
+    }
+    payload.update(claims)
+    payload = {k: v for k, v in payload.items() if v is not None}
+    signer: Any = None if algorithm == "none" else key
+    return jwt.encode(payload, signer, algorithm=algorithm, headers={"kid": KID})
+
+
+def post(url: str, activity: dict[str, Any], bearer: str | None) -> httpx.Response:
+    """POST an activity to the bot's /api/messages."""
+    headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+    return httpx.post(f"{url}/api/messages", json=activity, headers=headers, timeout=30)
+
+
+def send(
+    bot: Bot, cloud: Cloud, key: rsa.RSAPrivateKey, activity: dict[str, Any]
+) -> httpx.Response:
+    """Post an activity with a valid token for its service URL."""
+    return post(bot.url, activity, token(key, activity["serviceUrl"]))
+
+
+# --- End-to-end tests ----------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_message_is_answered_with_citation_entity_and_real_bearer_token(
+    bot: Bot, cloud: Cloud, signing_key: rsa.RSAPrivateKey
+) -> None:
+    conversation = new_conversation()
+    activity = message(cloud, conversation, "Vem ansvarar för abstinensvård i Värmland?")
+    response = send(bot, cloud, signing_key, activity)
+    assert response.status_code == 202
+    assert bot.ask.calls[-1] == ("Vem ansvarar för abstinensvård i Värmland?", None)
+
+    (reply,) = cloud.replies(conversation)
+    # The reply goes to the activity it answers, with a token from the token endpoint.
+    assert reply["reply_to"] == activity["id"]
+    assert reply["authorization"] in {f"Bearer {t}" for t in cloud.issued}
+    body = reply["body"]
+    assert body["replyToId"] == activity["id"]
+    assert body["conversation"]["id"] == conversation
+    assert body["recipient"]["id"] == activity["from"]["id"]
+    assert "[1]" in body["text"] and "[2]" in body["text"]
+    assert "**Ansvarig:** regionen" in body["text"]
+    assert "Svaret skiljer sig mellan regionerna." in body["text"]
+    (entity,) = [e for e in body["entities"] if e.get("@type") == "Message"]
+    assert entity["additionalType"] == ["AIGeneratedContent"]
+    assert [c["position"] for c in entity["citation"]] == [1, 2]
+    appearance = entity["citation"][0]["appearance"]
+    assert appearance["url"].startswith(PUBLIC_URL + "/dokument/")
+    assert appearance["abstract"] == make_citation(1).quote
+    assert body["channelData"]["feedbackLoop"] == {"type": "default"}
+
+    # The answer is stored (for feedback) under the id Teams will rate it by.
+    reply_id = f"reply-{cloud.posts.index(reply) + 1}"
+    stored = get_answer(bot.store, reply_answer_id(conversation, reply_id))
+    assert stored.channel == "teams"
+    assert stored.status == "answered" and stored.responsible == "region"
+    assert json.loads(stored.citations_json)[0]["n"] == 1
+
+
+@pytest.mark.slow
+def test_outgoing_token_is_fetched_once_and_reused(
+    bot: Bot, cloud: Cloud, signing_key: rsa.RSAPrivateKey
+) -> None:
+    conversation = new_conversation()
+    send(bot, cloud, signing_key, message(cloud, conversation, "Vem kallar till SIP?"))
+    before = len(cloud.token_requests)
+    send(bot, cloud, signing_key, message(cloud, conversation, "Vem ansvarar för LARO?"))
+    assert len(cloud.token_requests) == before
+    assert before >= 1
+    assert all(
+        r["authorization"] == f"Bearer {cloud.issued[0]}" for r in cloud.replies(conversation)
+    )
+
+
+BAD_TOKENS = {
+    "missing": lambda key, url: None,
+    "unsigned": lambda key, url: token(key, url, algorithm="none"),
+    "forged": lambda key, url: token(
+        rsa.generate_private_key(public_exponent=65537, key_size=2048), url
+    ),
+    "wrong_audience": lambda key, url: token(key, url, aud="00000000-0000-0000-0000-000000000000"),
+    "expired": lambda key, url: token(
+        key, url, exp=int(time.time()) - 3600, nbf=int(time.time()) - 7200
+    ),
+    "no_expiry": lambda key, url: token(key, url, exp=None),
+    "wrong_issuer": lambda key, url: token(key, url, iss="https://evil.example.com"),
+    "wrong_serviceurl": lambda key, url: token(key, "https://smba.trafficmanager.net/emea/"),
+    "no_serviceurl": lambda key, url: token(key, url, serviceurl=None),
+    "garbage": lambda key, url: "not.a.jwt",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", sorted(BAD_TOKENS))
+def test_bad_tokens_are_rejected_with_401(
+    case: str, bot: Bot, cloud: Cloud, signing_key: rsa.RSAPrivateKey
+) -> None:
+    conversation = new_conversation()
+    activity = message(cloud, conversation, "Vem ansvarar för abstinensvård?")
+    calls = len(bot.ask.calls)
+    response = post(bot.url, activity, BAD_TOKENS[case](signing_key, activity["serviceUrl"]))
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "unauthorized"
+    assert len(bot.ask.calls) == calls
+    assert cloud.replies(conversation) == []
+
+
+@pytest.mark.slow
+def test_feedback_invoke_is_stored_with_the_answer_it_rates(
+    bot: Bot, cloud: Cloud, signing_key: rsa.RSAPrivateKey
+) -> None:
+    conversation = new_conversation()
+    send(bot, cloud, signing_key, message(cloud, conversation, "Vem ansvarar för boendestöd?"))
+    (reply,) = cloud.replies(conversation)
+    reply_id = f"reply-{cloud.posts.index(reply) + 1}"
+    invoke = message(
+        cloud,
+        conversation,
+        "",
+        type="invoke",
+        name="message/submitAction",
+        replyToId=reply_id,
+        value={
+            "actionName": "feedback",
+            "actionValue": {
+                "reaction": "dislike",
+                "feedback": json.dumps({"feedbackText": "Fel avsnitt, ring mig 070-123 45 67"}),
+            },
+        },
+    )
+    del invoke["text"]
+    response = send(bot, cloud, signing_key, invoke)
+    assert response.status_code == 200
+    (feedback,) = list_feedback(bot.store, reply_answer_id(conversation, reply_id))
+    assert feedback.rating == "down"
+    assert feedback.channel == "teams"
+    assert feedback.comment is not None and feedback.comment.startswith("Fel avsnitt")
+    assert "070-123 45 67" not in feedback.comment
+
+    # Feedback on a message that is not a stored answer is acknowledged, not stored.
+    unknown = dict(invoke, replyToId="no-such-message", id="1718009999999")
+    assert send(bot, cloud, signing_key, unknown).status_code == 200
+    assert list_feedback(bot.store, reply_answer_id(conversation, "no-such-message")) == []
+
+
+@pytest.mark.slow
+def test_region_command_is_remembered_for_the_conversation(
+    bot: Bot, cloud: Cloud, signing_key: rsa.RSAPrivateKey
+) -> None:
+    conversation = new_conversation()
+    other = new_conversation()
+
+    send(bot, cloud, signing_key, message(cloud, conversation, "region dalarna"))
+    assert "**Dalarnas**" in cloud.replies(conversation)[-1]["body"]["text"]
+
+    send(bot, cloud, signing_key, message(cloud, conversation, "Vem ansvarar för LARO?"))
+    assert bot.ask.calls[-1] == ("Vem ansvarar för LARO?", "Dalarna")
+    assert (
+        "**Region:** Dalarna (valt i samtalet)" in cloud.replies(conversation)[-1]["body"]["text"]
+    )
+
+    # A region named in the question beats the remembered one.
+    send(bot, cloud, signing_key, message(cloud, conversation, "Vem ansvarar för LARO i Värmland?"))
+    assert bot.ask.calls[-1] == ("Vem ansvarar för LARO i Värmland?", None)
+
+    # Another conversation is not affected.
+    send(bot, cloud, signing_key, message(cloud, other, "Vem ansvarar för LARO?"))
+    assert bot.ask.calls[-1] == ("Vem ansvarar för LARO?", None)
+
+    send(bot, cloud, signing_key, message(cloud, conversation, "region Skåne"))
+    unknown = cloud.replies(conversation)[-1]["body"]["text"]
+    assert "Skåne" in unknown and "Dalarna, Värmland och Västmanland" in unknown
+
+    send(bot, cloud, signing_key, message(cloud, conversation, "Region alla"))
+    send(bot, cloud, signing_key, message(cloud, conversation, "Vem ansvarar för LARO?"))
+    assert bot.ask.calls[-1] == ("Vem ansvarar för LARO?", None)
+
+
+@pytest.mark.slow
+def test_help_explains_usage_and_lists_regions(
+    bot: Bot, cloud: Cloud, signing_key: rsa.RSAPrivateKey
+) -> None:
+    conversation = new_conversation()
+    calls = len(bot.ask.calls)
+    send(bot, cloud, signing_key, message(cloud, conversation, "<at>Svarsassistenten</at> hjälp"))
+    (reply,) = cloud.replies(conversation)
+    text = reply["body"]["text"]
+    assert "region alla" in text and "Dalarna, Värmland och Västmanland" in text
+    assert "entities" not in reply["body"] or not any(
+        e.get("@type") == "Message" for e in reply["body"]["entities"]
+    )
+    assert len(bot.ask.calls) == calls
+
+
+@pytest.mark.slow
+def test_welcome_when_the_bot_is_added_only(
+    bot: Bot, cloud: Cloud, signing_key: rsa.RSAPrivateKey
+) -> None:
+    conversation = new_conversation()
+    added = message(
+        cloud,
+        conversation,
+        "",
+        type="conversationUpdate",
+        membersAdded=[{"id": f"28:{APP_ID}"}],
+    )
+    del added["text"]
+    assert send(bot, cloud, signing_key, added).status_code == 202
+    (welcome,) = cloud.replies(conversation)
+    assert welcome["body"]["text"].startswith("Hej! Jag svarar på frågor")
+
+    someone = dict(added, id="1718000099999", membersAdded=[{"id": "29:someone-else"}])
+    send(bot, cloud, signing_key, someone)
+    assert len(cloud.replies(conversation)) == 1
+
+
+@pytest.mark.slow
+def test_ask_path_errors_reach_the_user_in_swedish(
+    bot: Bot, cloud: Cloud, signing_key: rsa.RSAPrivateKey
+) -> None:
+    conversation = new_conversation()
+    bot.ask.error = IndexUnavailableError("Indexet laddas, försök igen om en stund.")
+    try:
+        send(bot, cloud, signing_key, message(cloud, conversation, "Vem ansvarar för SIP?"))
+    finally:
+        bot.ask.error = None
+    (reply,) = cloud.replies(conversation)
+    assert reply["body"]["text"] == "Indexet laddas, försök igen om en stund."
+
+
+@pytest.mark.slow
+def test_bad_bodies_with_a_valid_token_are_input_errors(
+    bot: Bot, cloud: Cloud, signing_key: rsa.RSAPrivateKey
+) -> None:
+    service_url = f"{cloud.url}/"
+    good = token(signing_key, service_url)
+    no_conversation = {"type": "message", "serviceUrl": service_url, "text": "hej"}
+    assert post(bot.url, no_conversation, good).status_code == 422
+    response = httpx.post(
+        f"{bot.url}/api/messages",
+        content=b"{not json",
+        headers={"Authorization": f"Bearer {good}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 401  # no serviceUrl to bind the token to
+
+
+@pytest.mark.slow
+def test_anonymous_mode_only_without_app_id_and_only_for_loopback(
+    cloud: Cloud, serve: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = load_settings(environ={}, teams_app_id="", teams_token_url=f"{cloud.url}/token")
+    ask = FakeAsk()
+    with caplog.at_level(logging.WARNING, logger="assistant.teams"):
+        url = serve(make_app(settings, ask, open_store(tmp_path / "anon.sqlite3")))
+    assert any("ANONYMT UTVECKLINGSLÄGE" in r.getMessage() for r in caplog.records)
+
+    conversation = new_conversation()
+    requests_before = len(cloud.token_requests)
+    response = post(url, message(cloud, conversation, "Vem ansvarar för LARO?"), None)
+    assert response.status_code == 202
+    (reply,) = cloud.replies(conversation)
+    assert reply["authorization"] is None
+    assert len(cloud.token_requests) == requests_before
+    # With no base URL configured, links point at the server that was asked.
+    link = next(e for e in reply["body"]["entities"] if e.get("@type") == "Message")
+    assert link["citation"][0]["appearance"]["url"].startswith(url + "/dokument/")
+
+    remote = message(cloud, new_conversation(), "Vem?", serviceUrl="https://smba.example.net/")
+    assert post(url, remote, None).status_code == 401
