@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import logging
 import re
+import struct
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -830,3 +832,69 @@ def test_anonymous_mode_only_without_app_id_and_only_for_loopback(
 
     remote = message(cloud, new_conversation(), "Vem?", serviceUrl="https://smba.example.net/")
     assert post(url, remote, None).status_code == 401
+
+
+# --- The deployment kit ---------------------------------------------------------------------
+
+KIT = Path(__file__).resolve().parent.parent / "teams"
+
+
+def read_png(path: Path) -> tuple[int, int, list[bytes]]:
+    """Width, height and RGBA rows of an 8-bit RGBA, non-interlaced PNG."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    offset, idat, header = 8, b"", b""
+    while offset < len(data):
+        (length,) = struct.unpack(">I", data[offset : offset + 4])
+        kind = data[offset + 4 : offset + 8]
+        body = data[offset + 8 : offset + 8 + length]
+        if kind == b"IHDR":
+            header = body
+        elif kind == b"IDAT":
+            idat += body
+        offset += 12 + length
+    width, height, depth, color_type = struct.unpack(">IIBB", header[:10])
+    assert (depth, color_type) == (8, 6)
+    raw = zlib.decompress(idat)
+    stride = width * 4 + 1
+    rows = [raw[r * stride : (r + 1) * stride] for r in range(height)]
+    assert all(row[0] == 0 for row in rows)  # filter "none", as icons.py writes them
+    return width, height, [row[1:] for row in rows]
+
+
+def test_manifest_template_is_complete_and_within_teams_limits() -> None:
+    text = (KIT / "manifest.json").read_text(encoding="utf-8")
+    manifest = json.loads(text)
+    assert manifest["manifestVersion"] == "1.19"
+    assert manifest["id"] == "{{APP_ID}}"
+    (bot_entry,) = manifest["bots"]
+    assert bot_entry["botId"] == "{{APP_ID}}"
+    assert set(bot_entry["scopes"]) <= {"personal", "team", "groupChat"}
+    assert "{{HOST}}" in manifest["validDomains"]
+    assert len(manifest["name"]["short"]) <= 30 and len(manifest["name"]["full"]) <= 100
+    assert len(manifest["description"]["short"]) <= 80
+    assert len(manifest["description"]["full"]) <= 4000
+    for command in bot_entry["commandLists"][0]["commands"]:
+        assert len(command["title"]) <= 32 and len(command["description"]) <= 128
+    assert set(re.findall(r"\{\{(\w+)\}\}", text)) == {
+        "APP_ID",
+        "HOST",
+        "ORGANISATION",
+        "PRIVACY_URL",
+        "TERMS_URL",
+    }
+    assert (KIT / manifest["icons"]["color"]).exists()
+    assert (KIT / manifest["icons"]["outline"]).exists()
+
+
+def test_icons_have_the_sizes_and_colours_teams_requires() -> None:
+    width, height, rows = read_png(KIT / "color.png")
+    assert (width, height) == (192, 192)
+    width, height, rows = read_png(KIT / "outline.png")
+    assert (width, height) == (32, 32)
+    pixels = [row[i : i + 4] for row in rows for i in range(0, len(row), 4)]
+    # White on transparent: every pixel is white, and the background is see-through.
+    assert all(p[:3] == b"\xff\xff\xff" for p in pixels)
+    alphas = [p[3] for p in pixels]
+    assert alphas[0] == 0 and max(alphas) == 255
+    assert 0.2 < sum(a > 0 for a in alphas) / len(alphas) < 0.8
