@@ -190,6 +190,46 @@ def purge(
     )
 
 
+@app.command("index")
+@friendly_errors
+def index_command(
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="Kontrollera bara om indexet stämmer med korpus och inställningar "
+            "(slutkod 1 om det saknas eller är inaktuellt)."
+        ),
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Bygg om även när indexet redan är aktuellt.")
+    ] = False,
+    corpus: CorpusOption = None,
+    index: IndexOption = None,
+) -> None:
+    """Bygg eller uppdatera indexet (vektorer, BM25, passager, manifest)."""
+    from assistant.index import build_index, check_index
+
+    settings = settings_from(corpus, index)
+    status = check_index(settings)
+    if status.fresh and (check or not force):
+        typer.echo(f"Indexet i {settings.index_dir} är aktuellt.")
+        return
+    if check:
+        typer.echo(f"Indexet i {settings.index_dir} är inte aktuellt:")
+        for reason in status.reasons:
+            typer.echo(f"  - {reason}")
+        raise typer.Exit(code=1)
+    for reason in status.reasons:
+        typer.echo(f"Bygger om: {reason}")
+    report = build_index(settings)
+    built = report.manifest
+    typer.echo(
+        f"Byggde indexet i {settings.index_dir}: {built.chunk_count} passager ur "
+        f"{len(built.documents)} dokument, {report.embedded} nya inbäddningar och "
+        f"{report.reused} från cachen ({built.embedder}, {built.build_seconds:.1f} s)."
+    )
+
+
 def _pages_label(first: int | None, last: int | None) -> str:
     if first is None:
         return "sida okänd"
