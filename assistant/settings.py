@@ -33,10 +33,10 @@ class Settings:
 
     # Retrieval.
     top_k: int = 5
-    fusion: str = "rrf"  # "rrf" | "weighted"
+    fusion: str = "weighted"  # "weighted" (min-max per list) | "rrf"; chosen by eval
     rrf_k: int = 60
     dense_weight: float = 0.5
-    candidates: int = 50  # passages each retriever contributes before fusion
+    candidates: int = 40  # passages each retriever contributes before fusion
 
     # Answering.
     min_support: float = 0.0  # calibrated decline threshold, see evals
@@ -112,7 +112,12 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         key = f"ASSISTANT_{f.name.upper()}"
         if key in env:
             values[f.name] = _convert(f.name, env[key], getattr(defaults, f.name))
-    values.update({k: v for k, v in overrides.items() if v is not None})
+    for name, value in overrides.items():
+        if value is None:
+            continue
+        if name.endswith("_dir") and isinstance(value, str):
+            value = Path(value)
+        values[name] = value
     settings = replace(defaults, **values)
     _validate(settings)
     return settings

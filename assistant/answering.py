@@ -1,0 +1,373 @@
+"""Extractive answers: the sentences that answer, who is responsible, when to decline.
+
+No language model is needed: the answer is made of the agreements' own sentences, each
+followed by the `[n]` of the passage it comes from. A sentence is read together with its
+list lead-in and heading trail, so a bullet under "Regionen ansvarar för:" is the region's.
+Without a region in the question, sentences from different regions are never blended: the
+answer is given per region, with a warning.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from assistant import lexical
+from assistant.chunking import LEAD_IN_GAP
+from assistant.models import Answer, Citation, DocumentMeta, Hit, Responsible
+from assistant.retrieval import Retrieval, expand_query
+
+NATIONAL = "nationell vägledning"
+
+_ABBREVIATIONS = re.compile(
+    r"(?:\b(?:t\.ex|bl\.a|m\.m|m\.fl|d\.v\.s|dvs|kap|s|nr|ca|jfr|resp|inkl|exkl|st|p|osv|o\.s\.v|"
+    r"enl|ang|f\.d|t\.o\.m|fr\.o\.m|prop|SFS|SOU)\.)$",
+    re.IGNORECASE,
+)
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9”\"(])")
+_ITEM = re.compile(r"^(?:• |\d{1,2}[.)] |[a-h]\) )")
+_SUB_ITEM = re.compile(r"^\s+– ")
+
+_REGION_ACTOR = (
+    r"regionen|regionens|region (?:värmland|dalarna|västmanland)|landstinget|"
+    r"(?:regionens )?hälso- och sjukvården?s?|vuxenpsykiatrin|psykiatrin|specialistpsykiatrin|"
+    r"primärvården|beroendevården|habiliteringen|slutenvården|vårdcentralen|sjukvårdshuvudmannen"
+)
+_KOMMUN_ACTOR = (
+    r"kommunen|kommunerna|kommunens|kommunernas|socialtjänsten|socialtjänstens|"
+    r"socialnämnden|socialnämnd|kommunal\w*|länets kommuner|\w+s kommuner"
+)
+REGION_ACTOR = re.compile(rf"\b(?:{_REGION_ACTOR})\b", re.IGNORECASE)
+KOMMUN_ACTOR = re.compile(rf"\b(?:{_KOMMUN_ACTOR})\b", re.IGNORECASE)
+JOINT = re.compile(
+    r"\b(?:gemensamt?|gemensamma) ansvar|\bansvar(?:et)? är gemensamt|båda huvudmännen|"
+    r"huvudmännen (?:har|ska|ansvarar) (?:\w+ )?(?:gemensamt|tillsammans)|"
+    rf"(?:{_KOMMUN_ACTOR}) och (?:{_REGION_ACTOR}) (?:har|ska|ansvarar)|"
+    rf"(?:{_REGION_ACTOR}) och (?:{_KOMMUN_ACTOR}) (?:har|ska|ansvarar)",
+    re.IGNORECASE,
+)
+DUTY = re.compile(
+    r"\b(?:ansvar\w*|ska|skall|svarar för|skyldig\w*|erbjud\w*|tillhandahåll\w*|beslutar|"
+    r"kallar|betalar|bekostar|står för|utför\w*|har hand om|ordnar|bedriver|initierar)\b",
+    re.IGNORECASE,
+)
+RESPONSIBILITY_QUESTION = re.compile(
+    r"\b(?:vem|vems|vilken huvudman|vilka huvudmän|ansvar\w*|betala\w*|bekosta\w*|kalla\w*|"
+    r"ska (?:soc|socialtjänsten|kommunen|regionen|psykiatrin)|eller (?:regionen|kommunen|"
+    r"psykiatrin|soc|socialtjänsten)|huvudman|står för|ordna\w*)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A quotable unit of a passage: a sentence, or a list item with its sub-items."""
+
+    text: str  # exactly as in the passage (for highlighting)
+    lead_in: str | None  # the line that introduces the list it belongs to
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A sentence with how well it answers, and the passage it comes from."""
+
+    sentence: Sentence
+    hit: Hit
+    n: int
+    score: float
+    coverage: float
+
+
+def split_sentences(passage: str) -> list[Sentence]:
+    """Sentences and list items of a passage, each with the lead-in of its list."""
+    lead_in: str | None = None
+    body = passage
+    if LEAD_IN_GAP in passage:
+        lead_in, body = passage.split(LEAD_IN_GAP, 1)
+    units: list[Sentence] = []
+    current_lead = lead_in
+    for paragraph in body.split("\n\n"):
+        lines = paragraph.split("\n")
+        if not any(_ITEM.match(ln) for ln in lines):
+            for sentence in _sentences(" ".join(ln.strip() for ln in lines)):
+                units.append(Sentence(sentence, None))
+            current_lead = paragraph.strip() if paragraph.rstrip().endswith(":") else None
+            continue
+        item: list[str] = []
+        for line in lines:
+            if _SUB_ITEM.match(line) and item:
+                item.append(line)
+                continue
+            if item:
+                units.append(Sentence("\n".join(item), current_lead))
+            item = [line]
+            if not _ITEM.match(line):  # a lead-in line inside the paragraph
+                units.append(Sentence(line, None))
+                current_lead = line.strip() if line.rstrip().endswith(":") else current_lead
+                item = []
+        if item:
+            units.append(Sentence("\n".join(item), current_lead))
+    return [u for u in units if u.text.strip()]
+
+
+def _sentences(text: str) -> list[str]:
+    """Split running text into sentences, not at abbreviations like "t.ex." or "kap."."""
+    out: list[str] = []
+    start = 0
+    for match in _SENTENCE_BREAK.finditer(text):
+        head = text[start : match.start()]
+        if _ABBREVIATIONS.search(head.split(" ")[-1] if head else ""):
+            continue
+        out.append(head.strip())
+        start = match.end()
+    out.append(text[start:].strip())
+    return [s for s in out if s]
+
+
+def plain(sentence: Sentence) -> str:
+    """A quotable unit as running text: bullets dropped, sub-items joined with commas."""
+    lines = [re.sub(r"^\s*(?:• |– )", "", ln).strip() for ln in sentence.text.split("\n")]
+    text = lines[0] + (" " + ", ".join(lines[1:]) if len(lines) > 1 else "")
+    if sentence.lead_in:
+        lead = sentence.lead_in.rstrip()
+        text = f"{lead} {text[:1].lower() + text[1:]}"
+    return text
+
+
+def idf_table(texts: Iterable[str]) -> dict[str, float]:
+    """Inverse document frequency of BM25 terms over the passages."""
+    df: dict[str, int] = {}
+    count = 0
+    for text in texts:
+        count += 1
+        for term in set(lexical.analyse(text)):
+            df[term] = df.get(term, 0) + 1
+    return {t: math.log(1 + (count - n + 0.5) / (n + 0.5)) for t, n in df.items()}
+
+
+def score_sentences(
+    question: str, hits: tuple[Hit, ...], idf: Mapping[str, float]
+) -> list[Scored]:
+    """Every sentence of the hits, scored by the share of the question's weight it holds."""
+    wanted = set(lexical.analyse(expand_query(question)))
+    asked = set(lexical.analyse(question))
+    weight = sum(idf.get(t, 1.0) for t in asked) or 1.0
+    responsibility = bool(RESPONSIBILITY_QUESTION.search(question))
+    scored: list[Scored] = []
+    for n, hit in enumerate(hits, start=1):
+        context = set(lexical.analyse(hit.chunk.section))
+        for sentence in split_sentences(hit.chunk.text):
+            terms = set(lexical.analyse(plain(sentence)))
+            own = sum(idf.get(t, 1.0) for t in asked & terms) / weight
+            synonyms = 0.5 * sum(idf.get(t, 1.0) for t in (wanted - asked) & terms) / weight
+            around = 0.3 * sum(idf.get(t, 1.0) for t in asked & (context - terms)) / weight
+            coverage = min(1.0, own + synonyms + around)
+            duty = 0.15 if responsibility and party_of(sentence, hit.chunk.trail) else 0.0
+            rank = 0.25 * hit.fused / (1 + 0.3 * (n - 1))
+            scored.append(Scored(sentence, hit, n, coverage + duty + rank, coverage))
+    scored.sort(key=lambda s: -s.score)
+    return scored
+
+
+def _party_in(text: str) -> Responsible | None:
+    """The party a text makes responsible, when it names one as the doer."""
+    if JOINT.search(text):
+        return "gemensamt"
+    best: tuple[int, Responsible] | None = None
+    for pattern, party in ((REGION_ACTOR, "region"), (KOMMUN_ACTOR, "kommun")):
+        for match in pattern.finditer(text):
+            after = text[match.end() : match.end() + 60]
+            before = text[max(0, match.start() - 40) : match.start()]
+            subject = match.start() < 60 or DUTY.search(after[:40]) is not None
+            if subject and (DUTY.search(after) or DUTY.search(before)):
+                if best is None or match.start() < best[0]:
+                    best = (match.start(), party)  # type: ignore[assignment]
+                break
+    return best[1] if best else None
+
+
+def party_of(sentence: Sentence, trail: tuple[str, ...]) -> Responsible | None:
+    """Who the sentence makes responsible: itself, else its list lead-in, else its headings."""
+    text = plain(Sentence(sentence.text, None))
+    party = _party_in(text)
+    if party is None and sentence.lead_in:
+        party = _party_in(sentence.lead_in)
+    if party is None and (_ITEM.match(sentence.text) or sentence.lead_in):
+        for heading in reversed(trail):
+            party = _heading_party(heading)
+            if party:
+                break
+    return party
+
+
+def _heading_party(heading: str) -> Responsible | None:
+    """'3.2 Regionens ansvar' → region; 'Gemensamt ansvar …' → gemensamt."""
+    if JOINT.search(heading) or re.search(r"\bgemensam", heading, re.IGNORECASE):
+        return "gemensamt" if re.search(r"ansvar", heading, re.IGNORECASE) else None
+    if not re.search(r"ansvar", heading, re.IGNORECASE):
+        return None
+    region = REGION_ACTOR.search(heading)
+    kommun = KOMMUN_ACTOR.search(heading)
+    if region and kommun:
+        return "gemensamt"
+    return "region" if region else "kommun" if kommun else None
+
+
+def validity_warnings(metas: Iterable[DocumentMeta], today: date) -> list[str]:
+    """Swedish notes on cited agreements whose validity has ended or that are drafts."""
+    notes: list[str] = []
+    for meta in metas:
+        name = _document_name(meta)
+        if meta.valid_to and meta.valid_to < today:
+            until = meta.valid_to.isoformat()
+            note = f"{name} gällde till och med {until}; giltighetstiden har gått ut."
+            if meta.extension:
+                note += f" Enligt texten: {meta.extension}"
+            notes.append(note + " Kontrollera att den fortfarande tillämpas.")
+        if meta.draft:
+            notes.append(f"{name} är märkt som förslag i texten, inte som beslutad version.")
+    return notes
+
+
+def _document_name(meta: DocumentMeta) -> str:
+    if meta.region is None:
+        return f"Vägledningen ”{meta.title}”"
+    return f"Överenskommelsen för {meta.region} (”{_short(meta.title)}”)"
+
+
+def _short(title: str, limit: int = 70) -> str:
+    return title if len(title) <= limit else title[: limit - 1].rsplit(" ", 1)[0] + " …"
+
+
+def _cite(hit: Hit, n: int, quote: str, meta: DocumentMeta) -> Citation:
+    chunk = hit.chunk
+    return Citation(
+        n=n,
+        document_id=chunk.document_id,
+        title=meta.title,
+        region=meta.region,
+        section=chunk.section,
+        page=chunk.page_start,
+        text=chunk.text,
+        quote=quote,
+        score=round(float(hit.fused), 4),
+        url=f"/dokument/{chunk.document_id}/{chunk.id}",
+    )
+
+
+def _region_label(meta: DocumentMeta) -> str:
+    return meta.region or NATIONAL
+
+
+def compose(
+    retrieval: Retrieval,
+    catalog: Mapping[str, DocumentMeta],
+    idf: Mapping[str, float],
+    *,
+    today: date,
+    min_support: float,
+) -> Answer:
+    """The extractive answer for a retrieval: answered per region, or declined."""
+    question = retrieval.question
+    answer_id = uuid.uuid4().hex
+    place = retrieval.place
+    covered = sorted({m.region for m in catalog.values() if m.region})
+    if place.uncovered:
+        text = (
+            f"Det finns ingen samverkansöverenskommelse för {place.uncovered} i underlaget. "
+            f"Tjänsten täcker {', '.join(covered)} samt nationell vägledning från SKR. "
+            "Kontakta din egen region eller kommun för deras överenskommelse."
+        )
+        return Answer(answer_id, question, "no_support", text, None, None, ())
+
+    scored = score_sentences(question, retrieval.hits, idf)
+    best_by_passage: dict[int, Scored] = {}
+    for s in scored:
+        best_by_passage.setdefault(s.n, s)
+    citations = tuple(
+        _cite(hit, n, best_by_passage[n].sentence.text if n in best_by_passage else "",
+              catalog[hit.chunk.document_id])
+        for n, hit in enumerate(retrieval.hits, start=1)
+    )
+    top = scored[0] if scored else None
+    top_dense = max((h.dense for h in retrieval.hits), default=0.0)
+    support = 0.0 if top is None else support_score(top.coverage, top_dense)
+    if top is None or support < min_support:
+        text = (
+            "Jag hittar inget i överenskommelserna som besvarar frågan. "
+            "Nedan visas de avsnitt som ligger närmast, så att du kan läsa själv."
+        )
+        if not retrieval.hits:
+            text = "Jag hittar inget i överenskommelserna som besvarar frågan."
+        return Answer(answer_id, question, "no_support", text, None, place.region, citations)
+
+    responsibility = bool(RESPONSIBILITY_QUESTION.search(question))
+    by_region: dict[str, list[Scored]] = {}
+    for s in scored:
+        if s.score >= 0.6 * top.score and s.coverage >= 0.5 * top.coverage:
+            by_region.setdefault(_region_label(catalog[s.hit.chunk.document_id]), []).append(s)
+    regions = [r for r in by_region if r != NATIONAL]
+    warnings: list[str] = []
+    parts: list[str] = []
+    parties: list[Responsible | None] = []
+    if place.region or len(regions) <= 1:
+        chosen = _pick(by_region.get(regions[0] if regions else NATIONAL, [top]) or [top])
+        label = regions[0] if regions and not place.region else None
+        parts.append(_sentence_with_marker(chosen, label))
+        parties.append(party_of(chosen.sentence, chosen.hit.chunk.trail))
+    else:
+        warnings.append(
+            "Svaret skiljer sig mellan regioner. Ange region (eller en kommun) i frågan för "
+            "ett svar som gäller just er."
+        )
+        for region in sorted(regions, key=lambda r: -by_region[r][0].score):
+            chosen = _pick(by_region[region])
+            parts.append(_sentence_with_marker(chosen, region))
+            parties.append(party_of(chosen.sentence, chosen.hit.chunk.trail))
+    responsible: Responsible | None = None
+    if responsibility and parties and len(set(parties)) == 1:
+        responsible = parties[0]
+    used = {int(m) for m in re.findall(r"\[(\d+)\]", " ".join(parts))}
+    cited_docs = {c.document_id for c in citations if c.n in used}
+    warnings.extend(validity_warnings((catalog[d] for d in sorted(cited_docs)), today))
+    return Answer(
+        id=answer_id,
+        question=question,
+        status="answered",
+        text=" ".join(parts),
+        responsible=responsible,
+        region=place.region or (regions[0] if len(regions) == 1 else None),
+        citations=citations,
+        warnings=tuple(warnings),
+    )
+
+
+def support_score(coverage: float, dense: float) -> float:
+    """How well the best sentence is supported: its term coverage, lifted by dense similarity.
+
+    The e5 cosine for related Swedish text sits around 0.80–0.90 and for unrelated text
+    around 0.70–0.78, so it is rescaled from that band onto 0–1.
+    """
+    semantic = min(1.0, max(0.0, (dense - 0.75) / 0.12))
+    return 0.6 * coverage + 0.4 * semantic
+
+
+def _pick(candidates: list[Scored]) -> Scored:
+    return candidates[0]
+
+
+def _sentence_with_marker(s: Scored, region: str | None) -> str:
+    text = plain(s.sentence).rstrip()
+    text = text if text.endswith((".", "!", "?", ":")) else text + "."
+    if text.endswith((".", "!", "?")):
+        marked = f"{text[:-1]} [{s.n}]{text[-1]}"
+    else:
+        marked = f"{text} [{s.n}]"
+    if region is None:
+        return marked
+    where = "I nationell vägledning (SKR)" if region == NATIONAL else f"I {region}"
+    return f"{where}: {marked}"

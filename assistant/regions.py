@@ -1,0 +1,206 @@
+"""Where a question is about: Sweden's 21 län and 290 municipalities, in the forms staff type.
+
+A question that names a covered region (or one of its municipalities) is answered from that
+region's agreements plus national guidance only. A question that names a place whose
+region has no agreement in the corpus is reported as such, never answered from another
+region's agreement.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+
+from assistant.errors import InputError
+from assistant.models import RegionQuery
+
+# län → its municipalities (SCB's list of 290 kommuner).
+MUNICIPALITIES: dict[str, tuple[str, ...]] = {
+    "Stockholm": (
+        "Botkyrka", "Danderyd", "Ekerö", "Haninge", "Huddinge", "Järfälla", "Lidingö",
+        "Nacka", "Norrtälje", "Nykvarn", "Nynäshamn", "Salem", "Sigtuna", "Sollentuna",
+        "Solna", "Stockholm", "Sundbyberg", "Södertälje", "Tyresö", "Täby", "Upplands-Bro",
+        "Upplands Väsby", "Vallentuna", "Vaxholm", "Värmdö", "Österåker",
+    ),
+    "Uppsala": (
+        "Enköping", "Heby", "Håbo", "Knivsta", "Tierp", "Uppsala", "Älvkarleby", "Östhammar",
+    ),
+    "Södermanland": (
+        "Eskilstuna", "Flen", "Gnesta", "Katrineholm", "Nyköping", "Oxelösund", "Strängnäs",
+        "Trosa", "Vingåker",
+    ),
+    "Östergötland": (
+        "Boxholm", "Finspång", "Kinda", "Linköping", "Mjölby", "Motala", "Norrköping",
+        "Söderköping", "Vadstena", "Valdemarsvik", "Ydre", "Åtvidaberg", "Ödeshög",
+    ),
+    "Jönköping": (
+        "Aneby", "Eksjö", "Gislaved", "Gnosjö", "Habo", "Jönköping", "Mullsjö", "Nässjö",
+        "Sävsjö", "Tranås", "Vaggeryd", "Vetlanda", "Värnamo",
+    ),
+    "Kronoberg": (
+        "Alvesta", "Lessebo", "Ljungby", "Markaryd", "Tingsryd", "Uppvidinge", "Växjö",
+        "Älmhult",
+    ),
+    "Kalmar": (
+        "Borgholm", "Emmaboda", "Hultsfred", "Högsby", "Kalmar", "Mönsterås", "Mörbylånga",
+        "Nybro", "Oskarshamn", "Torsås", "Vimmerby", "Västervik",
+    ),
+    "Gotland": ("Gotland",),
+    "Blekinge": ("Karlshamn", "Karlskrona", "Olofström", "Ronneby", "Sölvesborg"),
+    "Skåne": (
+        "Bjuv", "Bromölla", "Burlöv", "Båstad", "Eslöv", "Helsingborg", "Hässleholm",
+        "Höganäs", "Hörby", "Höör", "Klippan", "Kristianstad", "Kävlinge", "Landskrona",
+        "Lomma", "Lund", "Malmö", "Osby", "Perstorp", "Simrishamn", "Sjöbo", "Skurup",
+        "Staffanstorp", "Svalöv", "Svedala", "Tomelilla", "Trelleborg", "Vellinge", "Ystad",
+        "Åstorp", "Ängelholm", "Örkelljunga", "Östra Göinge",
+    ),
+    "Halland": ("Falkenberg", "Halmstad", "Hylte", "Kungsbacka", "Laholm", "Varberg"),
+    "Västra Götaland": (
+        "Ale", "Alingsås", "Bengtsfors", "Bollebygd", "Borås", "Dals-Ed", "Essunga",
+        "Falköping", "Färgelanda", "Grästorp", "Gullspång", "Göteborg", "Götene",
+        "Herrljunga", "Hjo", "Härryda", "Karlsborg", "Kungälv", "Lerum", "Lidköping",
+        "Lilla Edet", "Lysekil", "Mariestad", "Mark", "Mellerud", "Munkedal", "Mölndal",
+        "Orust", "Partille", "Skara", "Skövde", "Sotenäs", "Stenungsund", "Strömstad",
+        "Svenljunga", "Tanum", "Tibro", "Tidaholm", "Tjörn", "Tranemo", "Trollhättan",
+        "Töreboda", "Uddevalla", "Ulricehamn", "Vara", "Vårgårda", "Vänersborg", "Åmål",
+        "Öckerö",
+    ),
+    "Värmland": (
+        "Arvika", "Eda", "Filipstad", "Forshaga", "Grums", "Hagfors", "Hammarö", "Karlstad",
+        "Kil", "Kristinehamn", "Munkfors", "Storfors", "Sunne", "Säffle", "Torsby", "Årjäng",
+    ),
+    "Örebro": (
+        "Askersund", "Degerfors", "Hallsberg", "Hällefors", "Karlskoga", "Kumla", "Laxå",
+        "Lekeberg", "Lindesberg", "Ljusnarsberg", "Nora", "Örebro",
+    ),
+    "Västmanland": (
+        "Arboga", "Fagersta", "Hallstahammar", "Kungsör", "Köping", "Norberg", "Sala",
+        "Skinnskatteberg", "Surahammar", "Västerås",
+    ),
+    "Dalarna": (
+        "Avesta", "Borlänge", "Falun", "Gagnef", "Hedemora", "Leksand", "Ludvika",
+        "Malung-Sälen", "Mora", "Orsa", "Rättvik", "Smedjebacken", "Säter", "Vansbro",
+        "Älvdalen",
+    ),
+    "Gävleborg": (
+        "Bollnäs", "Gävle", "Hofors", "Hudiksvall", "Ljusdal", "Nordanstig", "Ockelbo",
+        "Ovanåker", "Sandviken", "Söderhamn",
+    ),
+    "Västernorrland": (
+        "Härnösand", "Kramfors", "Sollefteå", "Sundsvall", "Timrå", "Ånge", "Örnsköldsvik",
+    ),
+    "Jämtland": (
+        "Berg", "Bräcke", "Härjedalen", "Krokom", "Ragunda", "Strömsund", "Åre", "Östersund",
+    ),
+    "Västerbotten": (
+        "Bjurholm", "Dorotea", "Lycksele", "Malå", "Nordmaling", "Norsjö", "Robertsfors",
+        "Skellefteå", "Sorsele", "Storuman", "Umeå", "Vilhelmina", "Vindeln", "Vännäs", "Åsele",
+    ),
+    "Norrbotten": (
+        "Arjeplog", "Arvidsjaur", "Boden", "Gällivare", "Haparanda", "Jokkmokk", "Kalix",
+        "Kiruna", "Luleå", "Pajala", "Piteå", "Älvsbyn", "Överkalix", "Övertorneå",
+    ),
+}
+
+# Other ways of naming a län: genitive and adjective forms, the region's own name.
+REGION_FORMS: dict[str, tuple[str, ...]] = {
+    "Värmland": ("värmländsk", "värmlänning"),
+    "Västmanland": ("västmanländsk", "västmanlänning"),
+    "Dalarna": ("dalarnas", "dalsk", "dalkarl", "dalmas"),
+    "Skåne": ("skånsk", "skåning"),
+    "Stockholm": ("stockholmsk", "storstockholm"),
+    "Västra Götaland": ("västra götalandsregionen", "vgr", "västgöt"),
+    "Östergötland": ("östgöt",),
+    "Södermanland": ("sörmland", "sörmländsk"),
+    "Gotland": ("gotländsk",),
+    "Norrbotten": ("norrbottnisk",),
+    "Västerbotten": ("västerbottnisk",),
+    "Jämtland": ("jämtländsk", "jämtland härjedalen"),
+    "Halland": ("halländsk",),
+    "Blekinge": ("blekingsk",),
+    "Gävleborg": (),
+    "Västernorrland": (),
+    "Uppsala": (),
+    "Jönköping": (),
+    "Kronoberg": (),
+    "Kalmar": (),
+    "Örebro": (),
+}
+
+# Municipality names that are also everyday Swedish words count only when capitalised.
+COMMON_WORDS = {"vara", "mark", "berg", "kil", "ale", "boden", "lund", "salem", "nora", "åre"}
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip diacritics, so "Västerås" matches "vasteras"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@cache
+def _patterns() -> list[tuple[re.Pattern[str], str, bool]]:
+    """(pattern over folded text, län, needs a capital letter) — longest names first."""
+    names: list[tuple[str, str, bool]] = []
+    for lan, municipalities in MUNICIPALITIES.items():
+        names.append((lan, lan, False))
+        names.extend((form, lan, False) for form in REGION_FORMS[lan])
+        names.extend((m, lan, m.casefold() in COMMON_WORDS) for m in municipalities)
+    names.sort(key=lambda n: -len(n[0]))
+    patterns = []
+    for name, lan, strict in names:
+        stem = re.escape(fold(name)).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]+")
+        adjective = name.islower()  # "värmländsk" → värmländska, värmländskt …
+        suffix = r"\w*" if adjective else r"(?:s|\s+län|\s+kommun|s\s+län|s\s+kommun)?"
+        patterns.append((re.compile(rf"(?<!\w){stem}{suffix}(?!\w)"), lan, strict))
+    return patterns
+
+
+def mentions(question: str) -> list[tuple[str, str]]:
+    """Every (words, län) the question names, in order of appearance, without overlaps."""
+    folded = fold(question)
+    taken = [False] * len(folded)
+    found: list[tuple[int, str, str]] = []
+    for pattern, lan, strict in _patterns():
+        for match in pattern.finditer(folded):
+            if any(taken[match.start() : match.end()]):
+                continue
+            words = question[match.start() : match.end()]
+            if strict and not words[:1].isupper():
+                continue
+            for i in range(match.start(), match.end()):
+                taken[i] = True
+            found.append((match.start(), words, lan))
+    return [(words, lan) for _, words, lan in sorted(found)]
+
+
+def detect_region(question: str, covered: set[str]) -> RegionQuery:
+    """Which covered region a question is about, or which named place has no agreement."""
+    named = mentions(question)
+    covered_named = sorted({lan for _, lan in named if lan in covered})
+    uncovered_named = [(w, lan) for w, lan in named if lan not in covered]
+    words = tuple(w for w, _ in named)
+    if len(covered_named) == 1:
+        return RegionQuery(region=covered_named[0], mentioned=words)
+    if not covered_named and uncovered_named:
+        place, lan = uncovered_named[0]
+        return RegionQuery(region=None, uncovered=_place_label(place, lan), mentioned=words)
+    return RegionQuery(region=None, mentioned=words)
+
+
+def _place_label(place: str, lan: str) -> str:
+    """'Malmö (Skåne)' for a municipality, 'Skåne' for a län."""
+    return lan if fold(place).startswith(fold(lan)[:5]) else f"{place.strip()} ({lan})"
+
+
+def canonical_region(name: str) -> str:
+    """The län a region parameter names ("värmland", "Region Dalarna", "Västerås" …)."""
+    cleaned = " ".join(name.split())
+    for prefix in ("region ", "landstinget "):
+        if cleaned.casefold().startswith(prefix):
+            cleaned = cleaned[len(prefix) :]
+    named = mentions(cleaned)
+    if len(named) == 1 and len(fold(named[0][0]).strip()) >= len(fold(cleaned)) - 8:
+        return named[0][1]
+    known = ", ".join(sorted(MUNICIPALITIES))
+    raise InputError(f"Okänd region {name!r}. Ange ett län, till exempel: {known}.")
