@@ -19,18 +19,34 @@ from assistant.normalisation import NORMALISER_VERSION, page_at
 from assistant.settings import Settings
 
 # Part of the index fingerprint: bump when passages would come out differently.
-CHUNKER_VERSION = f"1+n{NORMALISER_VERSION}"
+CHUNKER_VERSION = f"2+n{NORMALISER_VERSION}"
 LEAD_IN_GAP = "\n[…]\n"
+MIN_PASSAGE = 100  # characters: a shorter piece of a section joins its neighbour
 SEPARATORS = ["\n\n", "\n", ". ", "; ", ", ", " ", ""]
 
 
 def _sections(doc: Document) -> Iterator[tuple[tuple[str, ...], bool, list[Block]]]:
-    """Runs of blocks with the same trail, footnotes apart from running text."""
+    """Runs of blocks with the same trail, footnotes apart from running text.
+
+    A title directly followed by a subtitle has no text of its own and lives on in the
+    trail. Where the trail cannot hold it (three unnumbered titles in a row), it opens
+    the next section's text instead, so that no heading is lost.
+    """
+    waiting: list[Block] = []  # headings without text of their own
     for (trail, is_note), run in groupby(doc.blocks, key=lambda b: (b.trail, b.kind == "footnote")):
         blocks = list(run)
         if not is_note and all(b.kind == "heading" for b in blocks):
-            continue  # a title directly followed by a subtitle lives on in the trail
+            waiting.extend(blocks)
+            continue
+        missing = [b for b in waiting if b.text not in trail]
+        if missing and is_note:
+            yield waiting[-1].trail, False, missing
+        elif missing:
+            blocks = waiting[waiting.index(missing[0]) :] + blocks
+        waiting = []
         yield trail, is_note, blocks
+    if waiting:
+        yield waiting[-1].trail, False, waiting
 
 
 def _splitter(settings: Settings) -> RecursiveCharacterTextSplitter:
@@ -42,6 +58,22 @@ def _splitter(settings: Settings) -> RecursiveCharacterTextSplitter:
         add_start_index=True,
         strip_whitespace=True,
     )
+
+
+def _pieces(splitter: RecursiveCharacterTextSplitter, text: str) -> list[tuple[int, int]]:
+    """Spans of the splitter's pieces; a tiny one (a heading alone) joins its neighbour."""
+    spans: list[tuple[int, int]] = []
+    for piece in splitter.create_documents([text]):
+        start = int(piece.metadata["start_index"])
+        end = start + len(piece.page_content)
+        if spans and spans[-1][1] - spans[-1][0] < MIN_PASSAGE:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+        else:
+            spans.append((start, end))
+    if len(spans) > 1 and spans[-1][1] - spans[-1][0] < MIN_PASSAGE:
+        start, end = spans.pop()
+        spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+    return spans
 
 
 def _lead_in_for(blocks: list[Block], start: int, text: str) -> str | None:
@@ -62,11 +94,9 @@ def chunk_document(doc: Document, settings: Settings) -> list[Chunk]:
     for trail, _is_note, blocks in _sections(doc):
         base = blocks[0].start
         section_text = doc.text[base : blocks[-1].end]
-        for piece in splitter.create_documents([section_text]):
-            offset = int(piece.metadata["start_index"])
-            body = piece.page_content
-            start = base + offset
-            end = start + len(body)
+        for offset, stop in _pieces(splitter, section_text):
+            start, end = base + offset, base + stop
+            body = doc.text[start:end]
             lead_in = _lead_in_for(blocks, start, body)
             text = f"{lead_in}{LEAD_IN_GAP}{body}" if lead_in else body
             first, last = page_at(doc, start, end)

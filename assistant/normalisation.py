@@ -19,13 +19,15 @@ A text containing form feeds (`\\f`) comes from a real PDF: each segment is one 
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
+from collections import deque
 from dataclasses import dataclass, field
 
 from assistant.models import Block, BlockKind, Document, DocumentMeta, PageSpan
 
-NORMALISER_VERSION = "1"
+NORMALISER_VERSION = "2"
 
 BULLETS = "•\uf0b7\uf0a7\u25aa\u25a1\u25cf\u2023\u2043\u25e6▪□●◦"
 SUB_BULLET = re.compile(r"^o\s+(?=\S)")
@@ -45,13 +47,25 @@ HEADER_LABELS = re.compile(
 TERMINAL = ".!?"
 SENTENCE_END = re.compile(r"[.!?]['’”)]*$")
 WORD = re.compile(r"[A-Za-zÅÄÖåäöÉéÜü]+")
-COORDINATORS = ("och ", "eller ", "samt ", "respektive ", "som ", "till ", "&")
+COORDINATORS = ("och ", "eller ", "samt ", "respektive ", "resp. ", "som ", "till ", "&")
 
 # Titles rarely contain a finite verb; short sentences without a full stop do.
 FINITE_VERBS = {
     "är", "ska", "skall", "har", "kan", "ges", "finns", "blir", "får", "bör", "måste",
     "gäller", "innebär", "sker", "tas", "görs", "avser", "var", "hade",
 }
+
+# Words a title never ends on: a line ending so was cut from the text that follows.
+OPEN_ENDINGS = {
+    "och", "eller", "samt", "av", "i", "på", "för", "till", "med", "om", "som", "att", "från",
+    "vid", "mellan", "inom", "under", "enligt", "kring", "hos", "mot", "över", "efter", "den",
+    "det", "de", "en", "ett",
+}
+QUESTION_WORDS = ("När ", "Hur ", "Vad ", "Vem ", "Vilka ", "Vilken ", "Vilket ", "Varför ")
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+MARGIN_WORD = re.compile(r"(?<=[.!?])\s+[A-ZÅÄÖ][a-zåäö]{1,11}$")
+SHORT_LINE = 0.8  # of the local text width
+GLOSSARY = re.compile(r"^[A-ZÅÄÖ][\w-]{0,15}\s?=\s?\S")
 
 HARD, SOFT = 2, 1
 
@@ -68,6 +82,7 @@ class Line:
     role: str = "body"  # body | furniture | note
     page: int | None = None
     exact: bool = False
+    note_no: int | None = None  # the number of the footnote this line begins
 
 
 @dataclass
@@ -270,6 +285,7 @@ def find_notes(lines: list[Line]) -> set[int]:
             body, bool(match.group(2)), in_note, lines, i
         ):
             line.role = "note"
+            line.note_no = number
             numbers.add(number)
             expected = number + 1
             in_note = True
@@ -308,93 +324,183 @@ def _starts_block(text: str) -> bool:
 
 # ---------------------------------------------------------------- 4. pages
 
+UNBOUNDED = 10**6
+ADJACENT_LINES = 12  # a page's first or last sentence is never longer than this
+# A footnote reference: digits glued to a word or a bracket ("region4", "(VIP)27"), after a
+# word's punctuation ("stolarna.6", "sjukvård. 8"), or after a word at the very end of a line
+# ("Hälso- och sjukvårdslagen 9"). Never part of a section number ("1.5.1"), a law reference
+# ("5 kap.1 §", "2016/17:59") or running text ("Av 8 a § HSL", "delmål 19 Öka").
+REFERENCE = (
+    r"(?:(?<=[^\W\d_])|(?<=[)”’])){n}(?!\w)"
+    r"|(?:(?<=[^\W\d_][.,:;!?])|(?<=[)”’][.,:;!?]))\s{{0,3}}{n}(?=[.,;:)]*(?:\s+[A-ZÅÄÖ]|\s*$))"
+    r"|(?<=[^\W\d_])\s{n}\s*$"
+)
+
+
+@dataclass
+class Bounds:
+    """The pages the markers allow for each text line (internal to this module)."""
+
+    low: list[int]
+    high: list[int]
+    same: list[tuple[int, int, int]] = field(default_factory=list)  # page(b) == page(a) + d
+    starts: set[int] = field(default_factory=set)  # text lines that certainly open a page
+
+    def copy(self) -> Bounds:
+        return Bounds(list(self.low), list(self.high), list(self.same), set(self.starts))
+
+    def known(self, k: int) -> int | None:
+        return self.low[k] if self.low[k] == self.high[k] else None
+
 
 def assign_pages(lines: list[Line], events: list[Event]) -> None:
-    """Give lines a page where the events make it certain, or where a marker is adjacent.
+    """Give a line a page only where the markers make it certain, or it is next to one.
 
-    Certain: between two markers that pin the same page. Adjacent: from a footer back to
-    the nearest possible page start (an indented line, an earlier block of notes), and
-    from a page start forward to the next possible page break. Nothing else is guessed.
+    Certain: a footer closes its page and a header opens one, so between two markers the
+    numbers pin every line. A block of numbered footnotes also closes a page (notes sit at
+    the foot of the page that refers to them): a note and its reference share a page, and
+    the text after the block opens the next one. Next to a marker: the sentence that opens
+    a page (with a heading above it) and the one that closes it — a page break never falls
+    inside them. Nothing else gets a page: a missing page is acceptable, a wrong one is not.
     """
     if not events or all(ln.exact for ln in lines):
         return
-    total = max((e.total or 0) for e in events) or None
-    n = len(lines)
-    low = [1] * n
-    high = [total or 10**6] * n
+    text = [i for i, ln in enumerate(lines) if ln.text and ln.role != "furniture"]
+    if not text:
+        return
+    bounds = _marker_bounds(lines, text, events)
+    checked = bounds.copy()
+    _add_footnotes(lines, text, events, bounds)
+    if not _propagate(bounds):
+        bounds = checked  # notes that contradict the markers were misread: use markers only
+        _propagate(bounds)
+    settled: tuple[list[int], list[int]] | None = None
+    while settled != (bounds.low, bounds.high):  # a pinned sentence may pin a footnote block
+        settled = (list(bounds.low), list(bounds.high))
+        for first in sorted(bounds.starts):
+            _pin_sentence(lines, text, bounds, first, forward=True)
+            _pin_sentence(lines, text, bounds, first - 1, forward=False)
+        _propagate(bounds)
+    for k, i in enumerate(text):
+        lines[i].page = bounds.known(k)
+
+
+def _marker_bounds(lines: list[Line], text: list[int], events: list[Event]) -> Bounds:
+    """Pages allowed by footers and headers: before, after, and the lines touching them."""
+    total = max((e.total or 0) for e in events) or UNBOUNDED
+    bounds = Bounds([1] * len(text), [total] * len(text))
     for e in events:
-        first_after = e.page + 1 if e.kind == "end" else e.page
-        last_before = e.page if e.kind == "end" else e.page - 1
-        for i in range(e.at + 1, n):
-            low[i] = max(low[i], first_after)
-        for i in range(e.at):
-            high[i] = min(high[i], last_before)
-    for i, line in enumerate(lines):
-        if low[i] == high[i]:
-            line.page = low[i]
-    cap = 4000
-    for e in events:
-        if e.kind == "end":
-            _label_backward(lines, e.at, e.page, cap)
-            _label_forward(lines, e.at, e.page + 1, cap)
-        else:
-            _label_forward(lines, e.at, e.page, cap)
-            _label_backward(lines, _block_start(lines, e.at), e.page - 1, cap)
+        opened = e.page + 1 if e.kind == "end" else e.page
+        before = bisect.bisect_left(text, _block_start(lines, e.at)) - 1
+        after = bisect.bisect_right(text, e.at)
+        if before >= 0:
+            _pin(bounds, before, opened - 1)
+        if after < len(text):
+            _pin(bounds, after, opened)
+            bounds.starts.add(after)
+    return bounds
+
+
+def _pin(bounds: Bounds, k: int, page: int) -> None:
+    bounds.low[k] = max(bounds.low[k], page)
+    bounds.high[k] = min(bounds.high[k], page)
 
 
 def _block_start(lines: list[Line], at: int) -> int:
-    """First line of the furniture block that ends at `at`."""
+    """First line of the furniture block (title, header labels) around the marker at `at`."""
     i = at
     while i > 0 and (lines[i - 1].role == "furniture" or not lines[i - 1].text):
         i -= 1
     return i
 
 
-def _label_backward(lines: list[Line], at: int, page: int, cap: int) -> None:
-    """From a page end back to the nearest place where the page may have begun."""
-    size = 0
-    seen_body = False
-    seen_any = False
-    for i in range(at - 1, -1, -1):
-        line = lines[i]
-        if not line.text:
+def _add_footnotes(lines: list[Line], text: list[int], events: list[Event], bounds: Bounds) -> None:
+    """Blocks of numbered notes end pages; a note and the line that refers to it share one."""
+    markers = [bisect.bisect_right(text, e.at) for e in events]
+    searched = 0  # references to a block's notes lie after the previous block
+    k = 0
+    while k < len(text):
+        if lines[text[k]].role != "note":
+            k += 1
             continue
-        if line.role == "furniture":
-            if seen_any:
-                break
-            continue  # the marker's own title lines
-        seen_any = True
-        if line.role == "note" and seen_body:
-            break  # notes above the page's own text closed the previous page
-        line.page = page if line.page in (None, page) else line.page
-        if line.role == "body":
-            seen_body = True
-            size += len(line.text)
-            if line.indent or size > cap:
-                break
+        first = k
+        while k < len(text) and lines[text[k]].role == "note":
+            k += 1
+        numbers = [no for j in range(first, k) if (no := lines[text[j]].note_no) is not None]
+        if not numbers:
+            continue  # bare link lines can stand anywhere; numbered notes stand at a page foot
+        bounds.same.extend((first, j, 0) for j in range(first + 1, k))
+        if k < len(text) and lines[text[k]].role == "body":
+            bounds.same.append((k - 1, k, 1))
+            bounds.starts.add(k)
+        start = max([searched, *(m for m in markers if m <= first)])
+        refs = [(ref, no) for no in numbers if (ref := _reference(lines, text, start, first, no))]
+        # References come in the order of their notes: one out of order is a false match.
+        refs = [(r, no) for r, no in refs if all((r - r2) * (no - n2) >= 0 for r2, n2 in refs)]
+        if refs:
+            bounds.same.append((min(r for r, _ in refs), first, 0))
+        searched = k
 
 
-def _label_forward(lines: list[Line], at: int, page: int, cap: int) -> None:
-    """From a page start forward to the nearest place where the page may have ended."""
-    size = 0
-    in_notes = False
-    for i in range(at + 1, len(lines)):
-        line = lines[i]
-        if not line.text:
-            continue
-        if line.role == "furniture":
-            if size or in_notes:
-                break
-            continue
+def _reference(
+    lines: list[Line], text: list[int], start: int, stop: int, number: int
+) -> int | None:
+    """The last body line in text[start:stop] that refers to note `number` (None: none)."""
+    pattern = re.compile(REFERENCE.format(n=number))
+    for k in range(stop - 1, start - 1, -1):
+        line = lines[text[k]]
+        if line.role == "body" and pattern.search(line.text):
+            return k
+    return None
+
+
+def _propagate(bounds: Bounds) -> bool:
+    """Narrow every line's range until nothing changes; False on a contradiction."""
+    low, high = bounds.low, bounds.high
+    changed = True
+    while changed:
+        changed = False
+        for k in range(1, len(low)):  # pages never decrease through the text
+            if low[k] < low[k - 1]:
+                low[k], changed = low[k - 1], True
+        for k in range(len(high) - 2, -1, -1):
+            if high[k] > high[k + 1]:
+                high[k], changed = high[k + 1], True
+        for a, b, d in bounds.same:
+            for x, y, step in ((a, b, d), (b, a, -d)):
+                lo, hi = max(low[y], low[x] + step), min(high[y], high[x] + step)
+                if (lo, hi) != (low[y], high[y]):
+                    low[y], high[y], changed = lo, hi, True
+        if any(lo > hi for lo, hi in zip(low, high, strict=True)):
+            return False
+    return True
+
+
+def _pin_sentence(
+    lines: list[Line], text: list[int], bounds: Bounds, k: int, *, forward: bool
+) -> None:
+    """Give the sentence that opens (forward) or closes a page the page of its edge line k."""
+    page = bounds.known(k) if 0 <= k < len(text) else None
+    if page is None:
+        return
+    step = 1 if forward else -1
+    body = 0
+    for j in range(k, k + step * ADJACENT_LINES, step):
+        if not 0 <= j < len(text) or not bounds.low[j] <= page <= bounds.high[j]:
+            return
+        line = lines[text[j]]
         if line.role == "body":
-            if in_notes or (line.indent and size):
-                break
-            size += len(line.text)
-            if size > cap:
-                break
-        else:
-            in_notes = True
-        line.page = page if line.page in (None, page) else line.page
+            body += 1
+        elif forward or body:
+            return  # notes close a page; notes above its last sentence are the page before's
+        _pin(bounds, j, page)
+        if forward and line.role == "body" and SENTENCE_END.search(line.text):
+            return
+        prev = lines[text[j - 1]] if j > 0 else None
+        if not forward and body and (
+            prev is None or prev.role != "body" or _ends(prev) or prev.trailing >= 2
+        ):
+            return
 
 
 # ---------------------------------------------------------------- 5. blocks
@@ -439,25 +545,50 @@ def _numbered_heading(
     return None if sentence else number
 
 
-def _is_title(line: Line, next_line: Line | None) -> bool:
+def _first_word(line: Line) -> str:
+    return line.text.split(" ", 1)[0]
+
+
+def _short(prev: Line, line: Line, width: int) -> bool:
+    """Did `prev` end early: would the next line's first word have fitted after it?
+
+    A PDF line only breaks before a word that does not fit, so a paragraph that goes on
+    fills its lines; a short line ends a paragraph, a title or a table cell.
+    """
+    if prev.text.endswith((",", "-")):
+        return False  # a sentence cannot end on a comma or a broken word
+    return len(prev.text) + 1 + len(_first_word(line)) < SHORT_LINE * width
+
+
+def _is_title(line: Line, next_line: Line | None, width: int) -> bool:
     """A short unnumbered title line ("Hjälpmedel", "Samordnad individuell plan, SIP")."""
     text = line.text
-    if len(text) > 90 or BULLET.match(text) or text.endswith((",", ";", ":")):
-        return False
+    if len(text) > 90 or BULLET.match(text) or text.endswith((",", ";", ":")) or "=" in text:
+        return False  # "HSL=Hälso- och sjukvårdslag" is a glossary line
     if next_line is not None and next_line.text[:1].islower() and next_line.blank == 0:
         return False
     words = text.split()
     if SENTENCE_END.search(text) or not (1 <= len(words) <= 9) or not text[:1].isupper():
         return False
-    if any(w.lower() in FINITE_VERBS for w in words[1:]):
+    if words[-1].lower() in OPEN_ENDINGS:
+        return False  # "Samverkan med": the rest is on the next line
+    if words[0].endswith(":"):
+        return False  # "Källa: Jämställ.nu och RFSL" is a label line
+    if next_line is not None and not _short(line, next_line, width):
+        return False  # a full line that wrapped, not a title
+    if next_line is not None and len(next_line.text) < 20 and next_line.text.endswith((".", ",")):
+        return False  # a table's column head ("Primärvård" over "VC, inkl.")
+    if not text.startswith(QUESTION_WORDS) and any(w.lower() in FINITE_VERBS for w in words[1:]):
         return False  # a sentence that lost its full stop, not a title
-    return sum(ch.isdigit() for ch in text) <= 4 and "|" not in text
+    digits = sum(ch.isdigit() for ch in YEAR.sub("", text))
+    return digits <= 4 and "|" not in text
 
 
 def _is_item_start(line: Line, prev_body: Line | None, list_next: int, lost: bool) -> int:
     """List level (1 or 2) when the line opens a list item, else 0.
 
-    `list_next` is the number the current numbered list would continue with (0: none).
+    `list_next` is the number the current numbered list would continue with (0: none);
+    `lost` is set inside a list whose bullet glyphs were lost in extraction.
     """
     text = line.text
     if BULLET.match(text) or LETTERED.match(text):
@@ -470,13 +601,21 @@ def _is_item_start(line: Line, prev_body: Line | None, list_next: int, lost: boo
         or (prev_body is not None and prev_body.text.endswith(":"))
     ):
         return 1
-    if lost and line.indent and text[:1].islower():
-        return 1  # the bullet glyph was lost in extraction, only its indent remains
+    # A lost glyph leaves only its indent: an indented line in lower case after a lead-in.
+    after_lead_in = lost or (prev_body is not None and prev_body.text.endswith(":"))
+    if after_lead_in and line.indent and text[:1].islower():
+        return 1
     return 0
 
 
 def _ends(line: Line) -> bool:
     return bool(SENTENCE_END.search(line.text)) or line.text.endswith(":")
+
+
+def _ended(prev: Line, line: Line, width: int) -> bool:
+    """Does the paragraph visibly end at `prev` (full stop, paragraph mark, short line)?"""
+    # Extractors keep Word's paragraph mark as two trailing spaces; a wrap leaves one.
+    return _ends(prev) or prev.trailing >= 2 or _short(prev, line, width)
 
 
 def _continues(prev: Line, line: Line) -> bool:
@@ -486,21 +625,22 @@ def _continues(prev: Line, line: Line) -> bool:
 
 
 def _joins(prev: Line, line: Line, width: int) -> bool:
-    """Does an upper-case line continue the paragraph that `prev` ends?"""
-    if line.blank == HARD:
+    """Does a line that starts in upper case continue the paragraph that `prev` ends?"""
+    if line.blank == HARD or prev.trailing >= 2 or prev.text.endswith(":"):
         return False
+    if GLOSSARY.match(line.text):
+        return False  # each "HSL=Hälso- och sjukvårdslag" line is an entry of its own
     if not _ends(prev):
-        return True
-    if prev.trailing >= 2 or prev.text.endswith(":"):
-        return False
-    return len(prev.text) >= 0.8 * width
+        return not _short(prev, line, width)  # "… Region" + "Dalarna …" on a full line
+    return len(prev.text) >= 0.8 * width  # a sentence ended at the right margin
 
 
 def build_pieces(lines: list[Line]) -> list[Piece]:
     """Group body and note lines into headings, paragraphs, items and footnotes."""
     body = [ln for ln in lines if ln.text and ln.role == "body"]
     widths = sorted(len(ln.text) for ln in body) or [80]
-    width = widths[int(len(widths) * 0.8)]
+    page_width = widths[int(len(widths) * 0.8)]
+    recent: deque[int] = deque(maxlen=6)  # the local text width: narrow columns, tables
     pieces: list[Piece] = []
     notes: list[Piece] = []  # footnotes wait until the sentence they interrupt is complete
     current: Piece | None = None
@@ -523,23 +663,30 @@ def build_pieces(lines: list[Line]) -> list[Piece]:
         if line.role == "furniture":
             continue
         if line.role == "note":
-            if FOOTNOTE.match(line.text) or URL_LINE.match(line.text) or not notes:
-                notes.append(Piece("footnote", [line]))
+            if line.note_no is not None or URL_LINE.match(line.text) or not notes:
+                if notes and URL_LINE.match(line.text) and notes[-1].lines[-1].text.isdigit():
+                    notes[-1].lines.append(line)  # "23" + its link on the next line
+                else:
+                    notes.append(Piece("footnote", [line]))
             else:
                 notes[-1].lines.append(line)
             continue
         line.blank = HARD if pending_hard else 0
         pending_hard = False
+        width = max([*recent, len(line.text)]) if len(recent) >= 3 else page_width
+        recent.append(len(line.text))
         nxt = next((ln for ln in lines[idx + 1 :] if ln.text and ln.role == "body"), None)
         level = _is_item_start(line, prev, list_next, lost_glyph_list)
-        may_head = prev is None or _ends(prev) or line.blank == HARD or line.indent or (
-            current is not None and current.kind == "heading"
+        may_head = (
+            prev is None
+            or _ended(prev, line, width)
+            or line.blank == HARD
+            or line.indent
+            or (current is not None and current.kind == "heading")
         )
         if level:
-            if prev is not None and prev.text.endswith(":") and line.indent and not BULLET.match(
-                line.text
-            ):
-                lost_glyph_list = True
+            if not BULLET.match(line.text) and not SUB_BULLET.match(line.text) and line.indent:
+                lost_glyph_list = lost_glyph_list or line.text[:1].islower()
             numbered = re.match(r"^(\d{1,2})[.)]\s", line.text)
             list_next = int(numbered.group(1)) + 1 if numbered else list_next
             current = start(Piece("item", [line], level=level))
@@ -553,7 +700,7 @@ def build_pieces(lines: list[Line]) -> list[Piece]:
             list_next = 0
             label = ".".join(map(str, number))
             current = start(Piece("heading", [line], level=len(number), number=label))
-        elif may_head and _is_title(line, nxt):
+        elif may_head and _is_title(line, nxt, width):
             lost_glyph_list = False
             current = start(Piece("heading", [line]))
         elif re.match(r"^1[.)]\s+\S", line.text):
@@ -577,35 +724,61 @@ def build_pieces(lines: list[Line]) -> list[Piece]:
 # ---------------------------------------------------------------- 6. render
 
 
-def _join_lines(lines: list[Line], vocabulary: set[str]) -> str:
-    """Rejoin broken lines, undoing line-end hyphenation but keeping `hälso- och`."""
+def _join_lines(lines: list[Line], vocabulary: str) -> tuple[str, list[int]]:
+    """Rejoin broken lines, undoing line-end hyphenation but keeping `hälso- och`.
+
+    Returns the text and where each line starts in it, so that pages stay exact.
+    """
     out = ""
+    starts: list[int] = []
     for line in lines:
-        text = line.text
-        if not out:
-            out = text
-            continue
+        text = re.sub(r"\s{2,}", " ", line.text)
         if out.endswith("-") and not out.endswith(" -"):
             head = out.rsplit(" ", 1)[-1]
+            first = text.split(" ", 1)[0]
             if text.startswith(COORDINATORS) or text[:1] in ",&":
-                out = f"{out} {text}"  # Swedish coordinating hyphen: "hälso- och sjukvård"
+                out += " "  # Swedish coordinating hyphen: "hälso- och sjukvård"
             elif head[:-1].isupper() or head[:-1].isdigit() or not text[:1].islower():
-                out = out + text  # a real compound hyphen: "SIP-processen", "LVM-vård"
-            else:
-                first = text.split(" ", 1)[0]
-                joined = (head[:-1] + first).lower().strip(".,:;)")
-                out = out[:-1] + text if joined in vocabulary else out + text
-        else:
-            out = f"{out} {text}"
-    return re.sub(r"\s{2,}", " ", out).strip()
+                pass  # a real compound hyphen: "SIP-processen", "LVM-vård"
+            elif _broken_word(head[:-1], first, vocabulary):
+                out = out[:-1]  # a word broken at the line end: "be-" + "roendevården"
+        elif out:
+            out += " "
+        starts.append(len(out))
+        out += text
+    return out, starts
 
 
-def _clean_item(text: str) -> str:
-    """Drop the bullet glyph; numbered and lettered items keep their marker."""
+def _broken_word(head: str, tail: str, vocabulary: str) -> bool:
+    """Was one word split at a line end (drop the hyphen), not a compound written with one?
+
+    It was when the whole word occurs in the text, alone or inside a longer word
+    ("planeringspro-" + "cess" in "vårdplaneringsprocessen"). Links keep their hyphens.
+    """
+    if "/" in head + tail or "." in head:
+        return False
+    word = (head + tail.rstrip(".,:;)")).lower()
+    return word.isalpha() and word in vocabulary
+
+
+def _clean_item(text: str) -> tuple[str, int]:
+    """Drop the bullet glyph (numbered and lettered items keep their marker); chars removed."""
     for pattern in (BULLET, SUB_BULLET):
-        if pattern.match(text):
-            return pattern.sub("", text, count=1)
-    return text
+        match = pattern.match(text)
+        if match:
+            return text[match.end() :], match.end()
+    return text, 0
+
+
+def _drop_margin_word(text: str) -> str:
+    """A lone capitalised word after the full stop that ends a block is a margin note.
+
+    PDFs of revised agreements mark changed passages in the margin ("Nytt"); extraction
+    puts the mark after the last sentence of the block. A sentence of one word cannot
+    start there, since the next line opens a new block.
+    """
+    match = MARGIN_WORD.search(text)
+    return text[: match.start()] if match else text
 
 
 def _lead_in(text: str) -> str:
@@ -614,7 +787,7 @@ def _lead_in(text: str) -> str:
     return parts[-1]
 
 
-def render(meta: DocumentMeta, pieces: list[Piece], vocabulary: set[str]) -> Document:
+def render(meta: DocumentMeta, pieces: list[Piece], vocabulary: str) -> Document:
     """Lay the pieces out as one text with block spans, trails and page spans."""
     chunks: list[str] = []
     blocks: list[Block] = []
@@ -633,11 +806,14 @@ def render(meta: DocumentMeta, pieces: list[Piece], vocabulary: set[str]) -> Doc
         return tuple(t for _, t in numbered) + tuple(t for t in unnumbered if t)
 
     for piece in pieces:
-        text = _join_lines(piece.lines, vocabulary)
+        text, starts = _join_lines(piece.lines, vocabulary)
+        removed = 0
         if piece.kind == "item":
-            text = _clean_item(text)
-        if not text:
-            continue
+            text, removed = _clean_item(text)
+        if piece.kind in ("item", "paragraph"):
+            text = _drop_margin_word(text)
+        if not text or (piece.kind == "footnote" and text.isdigit()):
+            continue  # a note number whose text the extraction lost says nothing
         kind = piece.kind
         level = piece.level
         if kind == "heading":
@@ -661,9 +837,10 @@ def render(meta: DocumentMeta, pieces: list[Piece], vocabulary: set[str]) -> Doc
             trail_now = trail()
         else:
             trail_now = trail()
-        shown = text
+        marker = ""
         if kind == "item" and not (NUMBERED_ITEM.match(text) or LETTERED.match(text)):
-            shown = ("• " if level == 1 else "  – ") + text
+            marker = "• " if level == 1 else "  – "
+        shown = marker + text
         sep = "" if not chunks else ("\n" if kind == "item" and last_kind == "item" else "\n\n")
         pos += len(sep)
         start = pos
@@ -680,7 +857,8 @@ def render(meta: DocumentMeta, pieces: list[Piece], vocabulary: set[str]) -> Doc
                 level=level,
             )
         )
-        spans.extend(_piece_pages(piece, start, pos))
+        offsets = [0] + [len(marker) + max(0, s - removed) for s in starts[1:]]
+        spans.extend(_line_pages(piece.lines, offsets, start, pos))
         if kind == "paragraph":
             last_para = text
             lead_in = None
@@ -697,26 +875,14 @@ def render(meta: DocumentMeta, pieces: list[Piece], vocabulary: set[str]) -> Doc
     )
 
 
-def _piece_pages(piece: Piece, start: int, end: int) -> list[PageSpan]:
-    """Page spans for one rendered block: one page, or the lines' pages in proportion."""
-    pages = [ln.page for ln in piece.lines]
-    if len(set(pages)) == 1:
-        return [PageSpan(pages[0], start, end)]
-    total = sum(len(ln.text) + 1 for ln in piece.lines) or 1
-    spans: list[PageSpan] = []
-    pos = float(start)
-    for line in piece.lines:
-        width = (end - start) * (len(line.text) + 1) / total
-        spans.append(PageSpan(line.page, int(pos), int(pos + width)))
-        pos += width
-    # The page of a line that straddles the boundary is unknown, never guessed.
-    fixed: list[PageSpan] = []
-    for a in spans:
-        if fixed and fixed[-1].page != a.page:
-            fixed.append(PageSpan(None, a.start, a.start))
-        fixed.append(a)
-    fixed[-1] = PageSpan(fixed[-1].page, fixed[-1].start, end)
-    return fixed
+def _line_pages(lines: list[Line], offsets: list[int], start: int, end: int) -> list[PageSpan]:
+    """Page spans of one rendered block: each line's exact stretch of the block's text."""
+    bounds = [min(start + o, end) for o in offsets] + [end]
+    return [
+        PageSpan(line.page, a, b)
+        for line, a, b in zip(lines, bounds, bounds[1:], strict=False)
+        if b > a
+    ]
 
 
 def _merge_spans(spans: list[PageSpan], length: int) -> list[PageSpan]:
@@ -735,22 +901,33 @@ def _merge_spans(spans: list[PageSpan], length: int) -> list[PageSpan]:
     return [s for s in merged if s.end > s.start]
 
 
-def normalise(meta: DocumentMeta, raw: str) -> Document:
-    """Turn raw extracted text into a Document with pages, sections and list structure."""
+def _classify(meta: DocumentMeta, raw: str) -> list[Line]:
+    """Steps 1–4: lines with their role (body, note, furniture) and page where known."""
     lines = split_lines(raw)
     events = find_furniture(lines, meta)
     footnote_numbers = find_notes(lines)
     find_bare_page_numbers(lines, events, footnote_numbers)
     assign_pages(lines, events)
-    vocabulary = {w.lower() for w in WORD.findall(raw)}
-    pieces = build_pieces(lines)
-    return render(meta, pieces, vocabulary)
+    return lines
+
+
+def line_roles(meta: DocumentMeta, raw: str) -> list[tuple[str, str, int | None]]:
+    """Each raw line's role (body, note, furniture), stripped text and page: for inspection."""
+    return [(ln.role, ln.text, ln.page) for ln in _classify(meta, raw)]
+
+
+def normalise(meta: DocumentMeta, raw: str) -> Document:
+    """Turn raw extracted text into a Document with pages, sections and list structure."""
+    lines = _classify(meta, raw)
+    # Words of the text, leaving out the halves of words broken at a line end.
+    words = {w.lower() for w in WORD.findall(re.sub(r"\S+-[ \t]*\n\s*\S+", " ", raw))}
+    vocabulary = "\n".join(sorted(words))
+    return render(meta, build_pieces(lines), vocabulary)
 
 
 def page_at(doc: Document, start: int, end: int) -> tuple[int | None, int | None]:
-    """First and last page of a span; None where any part of it has no known page."""
-    pages = [s.page for s in doc.pages if s.start < max(end, start + 1) and s.end > start]
-    if not pages or any(p is None for p in pages):
+    """First and last page of a span, each None where the text does not reveal it."""
+    spans = [s for s in doc.pages if s.start < max(end, start + 1) and s.end > start]
+    if not spans:
         return None, None
-    known = [p for p in pages if p is not None]
-    return min(known), max(known)
+    return spans[0].page, spans[-1].page
