@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import quote as url_quote
 
 from assistant import lexical
 from assistant.chunking import LEAD_IN_GAP
@@ -31,28 +32,39 @@ _ABBREVIATIONS = re.compile(
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9”\"(])")
 _ITEM = re.compile(r"^(?:• |\d{1,2}[.)] |[a-h]\) )")
 _SUB_ITEM = re.compile(r"^\s+– ")
+_FOOTNOTE = re.compile(r"^\d{1,3}\)?\s+\S|^\d{1,3}https?:")
 
 _REGION_ACTOR = (
-    r"regionen|regionens|region (?:värmland|dalarna|västmanland)|landstinget|"
-    r"(?:regionens )?hälso- och sjukvården?s?|vuxenpsykiatrin|psykiatrin|specialistpsykiatrin|"
-    r"primärvården|beroendevården|habiliteringen|slutenvården|vårdcentralen|sjukvårdshuvudmannen"
+    r"regionen|regionens|(?-i:Region [A-ZÅÄÖ]\w+)|landstinget|vårdgivaren|"
+    r"(?:den regionala |regionens )?hälso- och sjukvården?s?|sjukvården|vuxenpsykiatrin|"
+    r"psykiatrin|specialistpsykiatrin|barn(?:-| och )ungdomspsykiatrin|BUP|primärvården|primärvård|"
+    r"beroendevården|habiliteringen|slutenvården|vårdcentral(?:en|erna)|sjukvårdshuvudmannen"
 )
 _KOMMUN_ACTOR = (
     r"kommunen|kommunerna|kommunens|kommunernas|socialtjänsten|socialtjänstens|"
-    r"socialnämnden|socialnämnd|kommunal\w*|länets kommuner|\w+s kommuner"
+    r"socialnämnden|socialnämnd|kommunal\w*|länets kommuner|\w+s kommuner|socialsekreterare"
 )
-REGION_ACTOR = re.compile(rf"\b(?:{_REGION_ACTOR})\b", re.IGNORECASE)
-KOMMUN_ACTOR = re.compile(rf"\b(?:{_KOMMUN_ACTOR})\b", re.IGNORECASE)
+REGION_ACTOR = re.compile(rf"\b(?:{_REGION_ACTOR})s?\b", re.IGNORECASE)
+KOMMUN_ACTOR = re.compile(rf"\b(?:{_KOMMUN_ACTOR})s?\b", re.IGNORECASE)
 JOINT = re.compile(
     r"\b(?:gemensamt?|gemensamma) ansvar|\bansvar(?:et)? är gemensamt|båda huvudmännen|"
-    r"huvudmännen (?:har|ska|ansvarar) (?:\w+ )?(?:gemensamt|tillsammans)|"
-    rf"(?:{_KOMMUN_ACTOR}) och (?:{_REGION_ACTOR}) (?:har|ska|ansvarar)|"
-    rf"(?:{_REGION_ACTOR}) och (?:{_KOMMUN_ACTOR}) (?:har|ska|ansvarar)",
+    r"\b(?:respektive|varje|båda) (?:huvudman|part|parter)\b|\bhuvudmännen\b|\bparterna\b|"
+    rf"\b(?:både )?(?:{_KOMMUN_ACTOR}),? (?:och|samt|liksom) (?:{_REGION_ACTOR})\b|"
+    rf"\b(?:både )?(?:{_REGION_ACTOR}),? (?:och|samt|liksom) (?:{_KOMMUN_ACTOR})\b|"
+    r"\bkommun(?:er)? och region(?:er)?\b",
+    re.IGNORECASE,
+)
+# "utfärdas av primärvård", "tillhör psykiatrin": the doer comes after the verb.
+AGENT = re.compile(
+    r"\b(?:tillhör|ligger (?:hos|på)|(?:utförs|utfärdas|görs|ges|erbjuds|sköts|bedrivs|"
+    r"ordnas|beslutas|bekostas|betalas|finansieras) (?:av|inom|hos)|sker (?:inom|hos|av)|"
+    r"är en uppgift för|åligger)\s+(?:den |det |de )?",
     re.IGNORECASE,
 )
 DUTY = re.compile(
     r"\b(?:ansvar\w*|ska|skall|svarar för|skyldig\w*|erbjud\w*|tillhandahåll\w*|beslutar|"
-    r"kallar|betalar|bekostar|står för|utför\w*|har hand om|ordnar|bedriver|initierar)\b",
+    r"kallar|betalar|bekostar|står för|utför\w*|har hand om|ordnar|bedriver|initierar|"
+    r"uppdrag\w*|åtagande\w*|vårdåtagande\w*|uppgift\w*|beslut\w*)\b",
     re.IGNORECASE,
 )
 RESPONSIBILITY_QUESTION = re.compile(
@@ -166,24 +178,46 @@ def score_sentences(
             synonyms = 0.5 * sum(idf.get(t, 1.0) for t in (wanted - asked) & terms) / weight
             around = 0.3 * sum(idf.get(t, 1.0) for t in asked & (context - terms)) / weight
             coverage = min(1.0, own + synonyms + around)
-            duty = 0.15 if responsibility and party_of(sentence, hit.chunk.trail) else 0.0
+            duty = 0.3 if responsibility and party_of(sentence, hit.chunk.trail) else 0.0
             rank = 0.25 * hit.fused / (1 + 0.3 * (n - 1))
-            scored.append(Scored(sentence, hit, n, coverage + duty + rank, coverage))
+            scored.append(
+                Scored(sentence, hit, n, coverage + duty + rank - _noise(sentence.text), coverage)
+            )
     scored.sort(key=lambda s: -s.score)
     return scored
+
+
+def _noise(text: str) -> float:
+    """Penalty for units that are not prose: footnotes, table residue, run-on extracts."""
+    penalty = 0.0
+    if _FOOTNOTE.match(text):
+        penalty += 0.5
+    if len(text) > 400:
+        penalty += 0.2 * min(2.0, len(text) / 400 - 1)
+    words = text.split()
+    if words and sum(len(w) <= 2 for w in words) / len(words) > 0.4:
+        penalty += 0.4  # "x x x x" cells of a table that lost its columns
+    return penalty
 
 
 def _party_in(text: str) -> Responsible | None:
     """The party a text makes responsible, when it names one as the doer."""
     if JOINT.search(text):
         return "gemensamt"
+    for agent in AGENT.finditer(text):
+        after = text[agent.end() :]
+        if REGION_ACTOR.match(after):
+            return "region"
+        if KOMMUN_ACTOR.match(after):
+            return "kommun"
     best: tuple[int, Responsible] | None = None
     for pattern, party in ((REGION_ACTOR, "region"), (KOMMUN_ACTOR, "kommun")):
         for match in pattern.finditer(text):
             after = text[match.end() : match.end() + 60]
             before = text[max(0, match.start() - 40) : match.start()]
+            opening = match.start() < 25  # the sentence's subject: "Kommunen påkallar …"
             subject = match.start() < 60 or DUTY.search(after[:40]) is not None
-            if subject and (DUTY.search(after) or DUTY.search(before)):
+            if opening or (subject and (DUTY.search(after) or DUTY.search(before))):
                 if best is None or match.start() < best[0]:
                     best = (match.start(), party)  # type: ignore[assignment]
                 break
@@ -255,7 +289,10 @@ def _cite(hit: Hit, n: int, quote: str, meta: DocumentMeta) -> Citation:
         text=chunk.text,
         quote=quote,
         score=round(float(hit.fused), 4),
-        url=f"/dokument/{chunk.document_id}/{chunk.id}",
+        # Self-contained link: the passage view marks the quote without stored state.
+        url=f"/dokument/{chunk.document_id}/{chunk.id}"
+        + (f"?citat={url_quote(quote, safe='')}" if quote else "")
+        + "#stycke",
     )
 
 
@@ -315,22 +352,22 @@ def compose(
     parts: list[str] = []
     parties: list[Responsible | None] = []
     if place.region or len(regions) <= 1:
-        chosen = _pick(by_region.get(regions[0] if regions else NATIONAL, [top]) or [top])
+        pool = by_region.get(regions[0] if regions else NATIONAL, [top]) or [top]
         label = regions[0] if regions and not place.region else None
-        parts.append(_sentence_with_marker(chosen, label))
-        parties.append(party_of(chosen.sentence, chosen.hit.chunk.trail))
+        for chosen in _pick(pool, responsibility):
+            parts.append(_sentence_with_marker(chosen, label if not parts else None))
+            parties.append(party_of(chosen.sentence, chosen.hit.chunk.trail))
     else:
         warnings.append(
             "Svaret skiljer sig mellan regioner. Ange region (eller en kommun) i frågan för "
             "ett svar som gäller just er."
         )
         for region in sorted(regions, key=lambda r: -by_region[r][0].score):
-            chosen = _pick(by_region[region])
-            parts.append(_sentence_with_marker(chosen, region))
-            parties.append(party_of(chosen.sentence, chosen.hit.chunk.trail))
-    responsible: Responsible | None = None
-    if responsibility and parties and len(set(parties)) == 1:
-        responsible = parties[0]
+            for i, chosen in enumerate(_pick(by_region[region], responsibility)):
+                parts.append(_sentence_with_marker(chosen, region if i == 0 else None))
+                parties.append(party_of(chosen.sentence, chosen.hit.chunk.trail))
+    named = {p for p in parties if p}  # parts that name no party do not outvote those that do
+    responsible: Responsible | None = named.pop() if responsibility and len(named) == 1 else None
     used = {int(m) for m in re.findall(r"\[(\d+)\]", " ".join(parts))}
     cited_docs = {c.document_id for c in citations if c.n in used}
     warnings.extend(validity_warnings((catalog[d] for d in sorted(cited_docs)), today))
@@ -356,8 +393,19 @@ def support_score(coverage: float, dense: float) -> float:
     return 0.6 * coverage + 0.4 * semantic
 
 
-def _pick(candidates: list[Scored]) -> Scored:
-    return candidates[0]
+def _pick(candidates: list[Scored], responsibility: bool) -> list[Scored]:
+    """The best sentence; for a question of responsibility, also the best one naming a party.
+
+    When the best-matching sentence does not say who is responsible, a nearly as good
+    sentence that does is added, so the answer states the party with its own citation.
+    """
+    best = candidates[0]
+    if not responsibility or party_of(best.sentence, best.hit.chunk.trail):
+        return [best]
+    for other in candidates[1:6]:
+        if other.score >= 0.7 * best.score and party_of(other.sentence, other.hit.chunk.trail):
+            return [best, other]
+    return [best]
 
 
 def _sentence_with_marker(s: Scored, region: str | None) -> str:

@@ -39,7 +39,7 @@ class Settings:
     candidates: int = 40  # passages each retriever contributes before fusion
 
     # Answering.
-    min_support: float = 0.0  # calibrated decline threshold, see evals
+    min_support: float = 0.5  # decline below this support score (calibrated: evals/report.md)
     llm_url: str = ""  # OpenAI-compatible chat endpoint; empty = extractive answers only
     llm_model: str = ""
     llm_api_key: str = ""
