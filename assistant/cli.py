@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -228,6 +229,116 @@ def index_command(
         f"{len(built.documents)} dokument, {report.embedded} nya inbäddningar och "
         f"{report.reused} från cachen ({built.embedder}, {built.build_seconds:.1f} s)."
     )
+
+
+@app.command("eval")
+@friendly_errors
+def eval_command(
+    cases: Annotated[
+        Path | None, typer.Option("--cases", help="Fallfil (JSONL); standard: evals/cases.jsonl.")
+    ] = None,
+    server: Annotated[
+        str | None,
+        typer.Option("--server", help="Kör mot en server (t.ex. http://127.0.0.1:8000), "
+                     "annars i processen."),
+    ] = None,
+    top_k: Annotated[
+        int | None,
+        typer.Option("--top-k", min=1, max=20,
+                     help="Passager användaren ser; utan träff bland dem räknas fallet som fel."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv rapporten som JSON.")] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Mapp för rapporterna; standard: evals/reports.")
+    ] = None,
+    label: Annotated[str | None, typer.Option("--label", help="Namn på körningen.")] = None,
+    compare: Annotated[
+        list[str] | None,
+        typer.Option("--compare", help="Jämför inställningar, t.ex. --compare chunk_size=800 "
+                     "--compare chunk_size=1200 (en gång: mot nuvarande)."),
+    ] = None,
+    record_thresholds: Annotated[
+        bool,
+        typer.Option("--record-thresholds",
+                     help="Spara måtten (avrundade nedåt) som golv i evals/thresholds.json."),
+    ] = False,
+    api_key: Annotated[
+        str | None, typer.Option("--api-key", help="API-nyckel för --server.")
+    ] = None,
+    corpus: CorpusOption = None,
+    index: IndexOption = None,
+) -> None:
+    """Kör utvärderingen: träffsäkerhet, svar, avböjanden och svarstid, med rapport."""
+    import tempfile
+
+    from assistant import evaluation, reporting
+    from assistant.errors import InputError
+
+    settings = settings_from(corpus, index)
+    cases_file = cases or evaluation.default_cases(settings)
+    out_dir = out or settings.evals_dir / "reports"
+    k = top_k or settings.top_k
+    own_suite = cases_file.resolve() == evaluation.default_cases(settings).resolve()
+    if record_thresholds and (server or compare or not own_suite):
+        raise InputError("--record-thresholds gäller bara projektets egen svit, i processen.")
+    if compare and server:
+        raise InputError("--compare kör i processen och går inte att kombinera med --server.")
+    loaded = evaluation.read_cases(cases_file)
+    thresholds = settings.evals_dir / evaluation.THRESHOLDS_NAME
+    floors = evaluation.read_thresholds(thresholds) if own_suite and thresholds.exists() else None
+    say = sys.stderr if as_json else sys.stdout
+
+    if compare:
+        sides = [evaluation.parse_overrides(spec) for spec in compare]
+        if len(sides) == 1:
+            sides.insert(0, {})
+        if len(sides) != 2:
+            raise InputError("Ange --compare en eller två gånger.")
+        runs = []
+        with tempfile.TemporaryDirectory(prefix="assistant-eval-") as scratch:
+            for n, overrides in enumerate(sides):
+                name = evaluation.overrides_label(overrides)
+                side = evaluation.prepare_side(settings, overrides, Path(scratch), f"side-{n}")
+                with _progress(len(loaded), name) as tick:
+                    runs.append(evaluation.evaluate_locally(
+                        side, loaded, cases_file, top_k=k, label=name, overrides=overrides,
+                        on_result=tick))
+        changes = evaluation.differences(runs[0].results, runs[1].results, k)
+        files = reporting.write_comparison(runs[0], runs[1], changes, out_dir)
+        for run in runs:
+            typer.secho(f"\n{run.label}", bold=True, file=say)
+            typer.echo(reporting.render_console(run), file=say)
+        worse = sum(d.change == "sämre" for d in changes)
+        typer.echo(f"\n{len(changes)} fall skiljer sig; {worse} av dem sämre med "
+                   f"{runs[1].label}.", file=say)
+    else:
+        name = label or ("server" if server else "i-processen")
+        with _progress(len(loaded), name) as tick:
+            if server:
+                result = evaluation.evaluate_remotely(
+                    server, settings, loaded, cases_file, top_k=k, label=name,
+                    api_key=api_key, on_result=tick)
+            else:
+                result = evaluation.evaluate_locally(
+                    settings, loaded, cases_file, top_k=k, label=name, on_result=tick)
+        files = reporting.write_report(result, out_dir, floors)
+        typer.echo(reporting.render_console(result), file=say)
+        for line in evaluation.below_floors(result.summary.overall, floors or {}):
+            typer.secho(f"Under golvet: {line}", err=True, fg=typer.colors.YELLOW)
+        if record_thresholds:
+            body = evaluation.record_thresholds(thresholds, result)
+            typer.echo(f"Sparade golv i {thresholds}: " + ", ".join(
+                f"{n} {v:.2f}" for n, v in body["floors"].items()), file=say)
+    if as_json:
+        sys.stdout.write(files.json.read_text("utf-8"))
+    typer.echo(f"Rapport: {files.markdown} (och .json, .svg)", file=say)
+
+
+@contextmanager
+def _progress(total: int, title: str) -> Iterator[Callable[[Any], None]]:
+    """A progress bar on stderr; yields the callback that moves it one case on."""
+    with typer.progressbar(length=total, label=title, file=sys.stderr) as bar:
+        yield lambda _result: bar.update(1)
 
 
 def _pages_label(first: int | None, last: int | None) -> str:
