@@ -341,6 +341,102 @@ def _progress(total: int, title: str) -> Iterator[Callable[[Any], None]]:
         yield lambda _result: bar.update(1)
 
 
+@app.command()
+@friendly_errors
+def serve(
+    host: Annotated[
+        str | None, typer.Option("--host", help="Adress att lyssna på (standard 127.0.0.1).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option("--port", min=1, max=65535, help="Port (standard 8000).")
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Antal frågor som besvaras samtidigt (standard 1)."),
+    ] = None,
+    corpus: CorpusOption = None,
+    index: IndexOption = None,
+) -> None:
+    """Starta webbtjänsten: API, chattsida, widget och Teams-bot (uvicorn)."""
+    from assistant.api import serve as run_server
+
+    run_server(
+        load_settings(corpus_dir=corpus, index_dir=index, host=host, port=port, workers=workers)
+    )
+
+
+RESPONSIBLE_NAMES = {
+    "kommun": "kommunen",
+    "region": "regionen",
+    "gemensamt": "kommunen och regionen gemensamt",
+}
+
+
+@app.command()
+@friendly_errors
+def ask(
+    question: Annotated[str, typer.Argument(help="Frågan, på svenska.")],
+    region: Annotated[
+        str | None, typer.Option("--region", help="Län att svara för, t.ex. Värmland.")
+    ] = None,
+    top_k: Annotated[
+        int | None, typer.Option("--top-k", min=1, max=20, help="Antal passager (1–20).")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Svaret som från API:t, plus passagernas poäng.")
+    ] = False,
+    corpus: CorpusOption = None,
+    index: IndexOption = None,
+) -> None:
+    """Ställ en fråga: svaret, ansvarig part, varningar och passagerna med poäng."""
+    from assistant import pipeline
+    from assistant.api.schemas import answer_json
+
+    settings = settings_from(corpus, index)
+    engine = pipeline.load_engine(settings)
+    found = pipeline.search(engine, question, region=region, top_k=top_k)
+    answer = pipeline.ask(engine, question, region=region, top_k=top_k)
+    # Citation n is the rank of the hit it comes from; the scores live on the hits.
+    hits = {
+        h.rank: h for h in found.hits
+        if h.rank <= len(answer.citations)
+        and answer.citations[h.rank - 1].document_id == h.chunk.document_id
+    }
+    if as_json:
+        body = answer_json(answer)
+        body["retrieval"] = [
+            {"n": n, "chunk_id": h.chunk.id, "dense": round(h.dense, 4),
+             "lexical": round(h.lexical, 4), "fused": round(h.fused, 4)}
+            for n, h in sorted(hits.items())
+        ]
+        body["timings_ms"] = {k: round(v * 1000, 1) for k, v in answer.timings.items()}
+        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+        return
+    typer.secho(f"Svar ({answer.status}):", bold=True)
+    typer.echo(f"  {answer.text}")
+    party = RESPONSIBLE_NAMES.get(answer.responsible or "", "inte angiven")
+    typer.echo(f"Ansvarig: {party}")
+    typer.echo(f"Region: {answer.region or 'ingen enskild'}")
+    if answer.warnings:
+        typer.secho("Varningar:", fg=typer.colors.YELLOW)
+        for warning in answer.warnings:
+            typer.echo(f"  • {warning}")
+    typer.secho("Passager:", bold=True)
+    for c in answer.citations:
+        page = "sida okänd" if c.page is None else f"s. {c.page}"
+        typer.echo(f"  [{c.n}] {c.region or 'nationell'} – {c.document_id} – "
+                   f"{c.section or '–'} – {page}")
+        hit = hits.get(c.n)
+        if hit is not None:
+            typer.echo(f"      poäng: semantisk {hit.dense:.3f} · lexikal (BM25) "
+                       f"{hit.lexical:.2f} · sammanvägd {hit.fused:.3f}")
+        if c.quote:
+            typer.echo(f"      ”{' '.join(c.quote.split())}”")
+    total = answer.timings.get("total")
+    if total is not None:
+        typer.echo(f"({total * 1000:.0f} ms)")
+
+
 def _pages_label(first: int | None, last: int | None) -> str:
     if first is None:
         return "sida okänd"

@@ -1,0 +1,158 @@
+"""The app factory and the server: `create_app(settings)` and `serve(settings)`.
+
+The lifespan loads the index and the model once, in a worker thread. If that fails the app
+still starts: `/readyz` and the question routes answer 503 with the reason, so an operator
+sees what is wrong instead of a crash loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from assistant.api import routes, views
+from assistant.api.error_handlers import HTTP_CODES, error_body, install_error_handlers
+from assistant.api.service import Service, ask_blocking, create_service, load_into
+from assistant.models import Answer
+from assistant.pipeline import Engine
+from assistant.settings import Settings
+
+logger = logging.getLogger("assistant.api")
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+DESCRIPTION = """\
+Svarar på svenska frågor om samverkansöverenskommelser mellan kommuner och regioner
+(psykisk ohälsa, psykisk funktionsnedsättning, missbruk och beroende) – **enbart** utifrån
+avtalstexterna. Varje svar visar de passager det bygger på: dokument, avsnitt, sida och
+den exakta meningen. När texterna inte besvarar frågan säger tjänsten det (`no_support`).
+
+Alla fel har formen `{"error": {"code": "…", "message": "…"}}`.
+"""
+TAGS = [
+    {"name": "Frågor", "description": "Ställ frågor och få svar med källor."},
+    {"name": "Dokument", "description": "Överenskommelserna, och sidorna citaten länkar till."},
+    {"name": "Återkoppling", "description": "Tumme upp eller ner på ett svar."},
+    {"name": "Drift", "description": "Hälso- och beredskapskontroller."},
+]
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    service: Service = app.state.service
+    if service.engine is None:
+        await run_in_threadpool(load_into, service)
+    yield
+
+
+def create_app(
+    settings: Settings, *, engine: Engine | None = None, static_dir: Path | None = None
+) -> FastAPI:
+    """The web app: API v1, passage pages, chat page, widget and the Teams endpoint."""
+    service = create_service(settings, engine)
+    app = FastAPI(
+        title="Svarsassistenten för samverkansöverenskommelser",
+        version="1",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=_lifespan,
+    )
+    app.state.service = service
+    app.state.static_dir = static_dir or STATIC_DIR
+    install_error_handlers(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "Authorization", "X-API-Key", "X-Assistant-Channel"],
+            max_age=600,
+        )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(routes.router)
+    app.include_router(views.router)
+    _mount_teams(app, service)
+    app.mount(
+        "/static", StaticFiles(directory=app.state.static_dir, check_dir=False), name="static"
+    )
+    return app
+
+
+class BodyLimit:
+    """Refuse request bodies over `max_bytes` with a 413 in the API's error shape.
+
+    Our own, because the framework's limit answers in plain text when the declared length
+    is too large. A declared length is refused before reading; a streamed body is counted.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, refusing it once its body is known to be too large."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            code, message = HTTP_CODES[413]
+            await JSONResponse(error_body(code, message), 413)(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise StarletteHTTPException(413)  # shaped by the error handler
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def _mount_teams(app: FastAPI, service: Service) -> None:
+    """Add `POST /api/messages` (Teams), answering through the same ask path."""
+    if service.store is None:
+        logger.error("Teams-boten startas inte: lagringen kunde inte öppnas")
+        return
+    from assistant.teams import build_teams_router
+
+    def answer_question(question: str, region: str | None) -> Answer:
+        # The bot calls this in a worker thread and stores the answer itself (channel teams).
+        return ask_blocking(service, question, region=region)
+
+    app.include_router(build_teams_router(service.settings, answer_question, service.store))
+
+
+def serve(settings: Settings) -> None:
+    """Run the app with uvicorn on `settings.host:settings.port` until interrupted."""
+    import uvicorn
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logger.info(
+        "Startar på http://%s:%d (index %s, %d samtidiga frågor)",
+        settings.host,
+        settings.port,
+        settings.index_dir,
+        settings.workers,
+    )
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        server_header=False,
+    )

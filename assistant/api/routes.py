@@ -1,0 +1,249 @@
+"""The JSON routes of HTTP API v1, and the health probes.
+
+Each route validates through its schema, runs the blocking ask path in a worker thread and
+returns plain data; failures are raised as `assistant.errors` and shaped by the handlers.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Header, Path, Request
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from assistant.api.schemas import (
+    EXAMPLE_DOCUMENT,
+    EXAMPLE_QUESTION,
+    MAX_ID_CHARS,
+    AskRequest,
+    AskResponse,
+    DocumentsResponse,
+    ErrorResponse,
+    FeedbackRequest,
+    FeedbackResponse,
+    HealthResponse,
+    ReadyResponse,
+    answer_json,
+    document_json,
+)
+from assistant.api.service import (
+    Channel,
+    Service,
+    answer_and_record,
+    require_engine,
+    require_store,
+)
+from assistant.api.streaming import answer_events, guarded
+from assistant.models import Answer
+from assistant.store import record_feedback
+
+router = APIRouter()
+
+
+def get_service(request: Request) -> Service:
+    """The app's shared state."""
+    service: Service = request.app.state.service
+    return service
+
+
+ServiceDep = Annotated[Service, Depends(get_service)]
+ChannelHeader = Annotated[
+    str | None,
+    Header(
+        alias="X-Assistant-Channel",
+        description="Varifrån frågan kommer: `web` (chattwidgeten); annars räknas den som `api`.",
+    ),
+]
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorResponse, "description": description}
+
+
+BAD_INPUT: dict[int | str, dict[str, Any]] = {
+    400: _error("Kroppen är inte giltig JSON (`invalid_json`)."),
+    422: _error("Ett fält saknas eller har fel typ eller värde (`invalid_input`)."),
+}
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    503: _error("Indexet är inte laddat (`index_unavailable`).")
+}
+ASK_EXAMPLES: dict[str, dict[str, Any]] = {
+    "fråga": {
+        "summary": "Region i frågan",
+        "value": {"question": EXAMPLE_QUESTION},
+    },
+    "region": {
+        "summary": "Region som parameter",
+        "value": {"question": "Vem kallar till SIP?", "region": "Dalarna", "top_k": 5},
+    },
+    "dokument": {
+        "summary": "Bara ett dokument",
+        "value": {
+            "question": "Ska soc eller psykiatrin ordna boende?",
+            "region": None,
+            "document_ids": [EXAMPLE_DOCUMENT],
+            "top_k": 3,
+        },
+    },
+}
+SSE_EXAMPLE = (
+    'event: meta\ndata: {"answer_id": "3f6c…", "status": "answered", "region": "Värmland", '
+    '"responsible": "region"}\n\n'
+    'event: delta\ndata: {"text": "Regionen ansvarar för: att "}\n\n'
+    'event: delta\ndata: {"text": "erbjuda medicinsk behandling inklusive "}\n\n'
+    'event: citations\ndata: {"citations": [ … ]}\n\n'
+    'event: warnings\ndata: {"warnings": []}\n\n'
+    'event: done\ndata: { … samma som svaret från POST /v1/ask … }\n\n'
+)
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+def channel_of(header: str | None) -> Channel:
+    """`web` when the widget says so; every other caller is `api`."""
+    return "web" if (header or "").strip().lower() == "web" else "api"
+
+
+async def _answer(service: Service, body: AskRequest, channel: Channel) -> Answer:
+    require_engine(service)  # fail fast with 503, before taking a worker thread
+    return await run_in_threadpool(
+        answer_and_record,
+        service,
+        body.question,
+        region=body.region,
+        document_ids=body.document_ids or None,
+        top_k=body.top_k,
+        channel=channel,
+    )
+
+
+@router.post(
+    "/v1/ask",
+    response_model=AskResponse,
+    responses={**BAD_INPUT, **UNAVAILABLE},
+    tags=["Frågor"],
+    summary="Ställ en fråga",
+    description="Svarar på en svensk fråga enbart utifrån överenskommelserna, med "
+    "ansvarig huvudman, de passager svaret bygger på och varningar.",
+)
+async def ask(
+    body: Annotated[AskRequest, Body(openapi_examples=ASK_EXAMPLES)],
+    service: ServiceDep,
+    channel: ChannelHeader = None,
+) -> dict[str, Any]:
+    """Answer a question."""
+    answer = await _answer(service, body, channel_of(channel))
+    return answer_json(answer, service.settings.public_url)
+
+
+@router.post(
+    "/v1/ask/stream",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "Server-Sent Events: `meta`, flera `delta`, `citations`, "
+            "`warnings` och `done` (hela svaret, som från POST /v1/ask). Ett fel efter "
+            "att strömmen börjat kommer som händelsen `error`.",
+            "content": {"text/event-stream": {"schema": {"type": "string"},
+                                              "example": SSE_EXAMPLE}},
+        },
+        **BAD_INPUT,
+        **UNAVAILABLE,
+    },
+    tags=["Frågor"],
+    summary="Ställ en fråga och få svaret som en ström (SSE)",
+)
+async def ask_stream(
+    body: Annotated[AskRequest, Body(openapi_examples=ASK_EXAMPLES)],
+    service: ServiceDep,
+    channel: ChannelHeader = None,
+) -> StreamingResponse:
+    """Answer a question as Server-Sent Events."""
+    answer = await _answer(service, body, channel_of(channel))
+    events = answer_events(answer_json(answer, service.settings.public_url))
+    return StreamingResponse(guarded(events), media_type="text/event-stream", headers=SSE_HEADERS)
+
+
+@router.get(
+    "/v1/documents",
+    response_model=DocumentsResponse,
+    responses=UNAVAILABLE,
+    tags=["Dokument"],
+    summary="Överenskommelserna och deras giltighet",
+)
+async def documents(service: ServiceDep) -> dict[str, Any]:
+    """The catalog with each agreement's validity status today."""
+    index = require_engine(service).index
+    today = date.today()
+    return {
+        "today": today,
+        "documents": [
+            document_json(meta, len(index.document_rows.get(meta.id, ())), today)
+            for meta in index.documents.values()
+        ],
+    }
+
+
+@router.post(
+    "/v1/answers/{answer_id}/feedback",
+    status_code=201,
+    response_model=FeedbackResponse,
+    responses={
+        **BAD_INPUT,
+        404: _error("Svaret finns inte (`not_found`)."),
+        503: _error("Lagringen går inte att använda (`store_unavailable`)."),
+    },
+    tags=["Återkoppling"],
+    summary="Betygsätt ett svar",
+)
+async def feedback(
+    answer_id: Annotated[
+        str,
+        Path(
+            min_length=1,
+            max_length=MAX_ID_CHARS,
+            description="`answer_id` från svaret.",
+            examples=["3f6c1e0a9b2d4c5e8f7a6b5c4d3e2f1a"],
+        ),
+    ],
+    body: FeedbackRequest,
+    service: ServiceDep,
+    channel: ChannelHeader = None,
+) -> dict[str, Any]:
+    """Store a thumbs up or down (and an optional comment) for an answer."""
+    store = require_store(service)
+    saved = await run_in_threadpool(
+        record_feedback,
+        store,
+        answer_id=answer_id,
+        rating=body.rating,
+        comment=body.comment,
+        channel=channel_of(channel),
+    )
+    return {"feedback_id": saved.id, "answer_id": saved.answer_id, "rating": saved.rating}
+
+
+@router.get("/healthz", response_model=HealthResponse, tags=["Drift"], summary="Processen lever")
+async def healthz() -> dict[str, Any]:
+    """The process is alive (says nothing about the index)."""
+    return {"status": "ok"}
+
+
+@router.get(
+    "/readyz",
+    response_model=ReadyResponse,
+    responses=UNAVAILABLE,
+    tags=["Drift"],
+    summary="Tjänsten kan svara",
+)
+async def readyz(service: ServiceDep) -> dict[str, Any]:
+    """Ready when the index is loaded; 503 with the reason otherwise."""
+    index = require_engine(service).index
+    return {
+        "status": "ready",
+        "documents": len(index.documents),
+        "passages": len(index.chunks),
+        "embedder": index.manifest.embedder,
+        "index_built_at": index.manifest.built_at,
+    }

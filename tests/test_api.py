@@ -1,0 +1,803 @@
+"""HTTP API v1 through TestClient: every route, the error shape and the bad-input table.
+
+The engine is built from a tiny Swedish corpus with the fake embedder, so these tests are
+fast; `test_api_server.py` runs the real index and model behind a real uvicorn server.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+
+from assistant.answering import idf_table
+from assistant.api import create_app
+from assistant.api import service as api_service
+from assistant.api.error_handlers import field_name, validation_message
+from assistant.api.pages import find_quote, render_text, stitch
+from assistant.api.streaming import word_groups
+from assistant.api.validity import validity_of
+from assistant.index import build_index, load_index
+from assistant.models import Chunk, DocumentMeta
+from assistant.pipeline import Engine
+from assistant.settings import Settings, load_settings
+from assistant.store import get_answer, list_feedback, open_store
+from tests.fakes import FakeEmbedder
+
+QUESTION = "Vem ansvarar för abstinensvård i Värmland?"
+ANSWER_KEYS = {"answer_id", "status", "answer", "responsible", "region", "citations", "warnings"}
+CITATION_KEYS = {
+    "n", "document_id", "title", "region", "section", "page", "text", "quote", "score", "url",
+}
+JSON_HEADERS = {"content-type": "application/json"}
+
+TEXTS = {
+    "varmland-test": (
+        "1. Inledning\n\nDenna överenskommelse gäller samverkan mellan Region Värmland och "
+        "kommunerna i Värmlands län kring personer med skadligt bruk och beroende.\n\n"
+        "2. Ansvar\n\nRegionen ansvarar för abstinensvård och avgiftning. Regionen ansvarar "
+        "också för läkemedelsassisterad behandling vid opioidberoende.\n\n"
+        "Kommunen ansvarar för boendestöd och sysselsättning. Kommunen ordnar bostad med "
+        "särskild service enligt socialtjänstlagen. Avgiften är under 500 kr & <ingen> moms.\n\n"
+        "\fRegionen ansvarar för:\n• psykiatrisk öppenvård\n• psykiatrisk slutenvård\n"
+        "• läkemedel vid beroende\n\n"
+        "3. Samordnad individuell plan\n\nDen som först uppmärksammar behovet kallar till SIP. "
+        "Planen ska upprättas tillsammans med den enskilde.\n"
+    ),
+    "dalarna-test": (
+        "1. Syfte\n\nÖverenskommelsen ska tydliggöra ansvaret mellan Region Dalarna och "
+        "kommunerna för personer med missbruk.\n\n"
+        "2. Ansvar\n\nKommunen ansvarar för boende och boendestöd. Regionen ansvarar för "
+        "abstinensvård på sjukhus.\n"
+    ),
+    "vastmanland-test": (
+        "1. Bakgrund\n\nDetta är ett förslag till överenskommelse i Västmanland.\n\n"
+        "2. Ansvar\n\nRegionen ansvarar för psykiatrisk vård. Kommunen ansvarar för "
+        "stöd i boendet.\n"
+    ),
+    "skr-test": (
+        "Inledning\n\nVägledningen beskriver hur kommuner och regioner skriver "
+        "överenskommelser om samverkan.\n\n"
+        "Ansvarsfördelning\n\nÖverenskommelsen ska ange vem som ansvarar för abstinensvård, "
+        "tillnyktring och behandling.\n"
+    ),
+}
+EXTENSION = "Förlängs automatiskt med 12 månader om en revidering har påbörjats."
+CATALOG = {
+    # id: (region, valid_from, valid_to, extension, draft, kind)
+    "varmland-test": ("Värmland", None, "2099-12-31", None, False, "överenskommelse"),
+    "dalarna-test": ("Dalarna", "2020-01-01", "2021-06-30", EXTENSION, False, "överenskommelse"),
+    "vastmanland-test": ("Västmanland", None, None, None, True, "överenskommelse"),
+    "skr-test": (None, None, None, None, False, "vägledning"),
+}
+EXPECTED_VALIDITY = {
+    "varmland-test": "gällande",
+    "dalarna-test": "utgången",
+    "vastmanland-test": "förslag",
+    "skr-test": "tills vidare",
+}
+
+
+def write_corpus(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for doc_id, text in TEXTS.items():
+        (folder / f"{doc_id}.txt").write_text(text, encoding="utf-8")
+        region, valid_from, valid_to, extension, draft, kind = CATALOG[doc_id]
+        entries.append(
+            {
+                "id": doc_id,
+                "title": f"Överenskommelse för test ({doc_id})",
+                "region": region,
+                "parties": ["Regionen", "Kommunerna"],
+                "target_groups": ["missbruk och beroende"],
+                "age_scope": "vuxna",
+                "kind": kind,
+                "valid_from": valid_from,
+                "valid_to": valid_to,
+                "extension": extension,
+                "draft": draft,
+                "source": f"{doc_id}.txt",
+                "identity": "Dnr TEST-1" if doc_id == "dalarna-test" else None,
+            }
+        )
+    body = json.dumps({"documents": entries}, ensure_ascii=False)
+    (folder / "catalog.json").write_text(body, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Engine]:
+    root = tmp_path_factory.mktemp("api-corpus")
+    write_corpus(root / "corpus")
+    settings = load_settings(
+        {},
+        corpus_dir=root / "corpus",
+        index_dir=root / "index",
+        data_dir=root / "data",
+        chunk_size=200,
+        chunk_overlap=60,
+        # The decline threshold is calibrated for the real model, not the fake embedder.
+        min_support=0.0,
+    )
+    fake = FakeEmbedder()
+    build_index(settings, fake, progress=False)
+    index = load_index(settings, fake)
+    idf = idf_table(c.indexed_text for c in index.chunks)
+    return settings, Engine(settings=settings, index=index, embedder=fake, idf=idf)
+
+
+@pytest.fixture
+def settings(built: tuple[Settings, Engine], tmp_path: Path) -> Settings:
+    return built[0].with_overrides(data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def client(
+    built: tuple[Settings, Engine], settings: Settings, tmp_path: Path
+) -> Iterator[TestClient]:
+    app = create_app(settings, engine=built[1], static_dir=tmp_path / "static")
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def parse_sse(text: str) -> list[tuple[str, Any]]:
+    """(event, data) pairs of a text/event-stream body; data is parsed JSON."""
+    events = []
+    for block in text.split("\n\n"):
+        if not block.strip():
+            continue
+        name, data = None, None
+        for line in block.split("\n"):
+            if line.startswith("event: "):
+                name = line[len("event: ") :]
+            elif line.startswith("data: "):
+                data = json.loads(line[len("data: ") :])
+        assert name is not None and data is not None, block
+        events.append((name, data))
+    return events
+
+
+def assert_error(response: Any, status: int, code: str, fragment: str = "") -> str:
+    """The response is the one error shape with this status and code; returns the message."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}, body
+    assert body["error"]["code"] == code
+    message = body["error"]["message"]
+    assert isinstance(message, str) and message.strip()
+    assert "Traceback" not in response.text and 'File "' not in response.text
+    assert fragment.casefold() in message.casefold(), message
+    return message
+
+
+# ── /v1/ask ───────────────────────────────────────────────────────────────────────────
+
+
+def test_ask_answers_in_the_contract_shape(client: TestClient) -> None:
+    response = client.post("/v1/ask", json={"question": QUESTION})
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == ANSWER_KEYS
+    assert body["status"] == "answered"
+    assert body["region"] == "Värmland"
+    assert body["responsible"] == "region"
+    assert "abstinensvård" in body["answer"]
+    assert 1 <= len(body["citations"]) <= 5
+    for n, citation in enumerate(body["citations"], start=1):
+        assert set(citation) == CITATION_KEYS
+        assert citation["n"] == n
+        # A region in the question restricts the answer to it and national guidance.
+        assert citation["region"] in ("Värmland", None)
+        assert citation["url"].startswith(f"/dokument/{citation['document_id']}/")
+        assert citation["quote"] in citation["text"]
+    markers = [int(m) for m in re.findall(r"\[(\d+)\]", body["answer"])]
+    assert markers, body["answer"]
+    used = body["citations"][markers[0] - 1]
+    assert used["document_id"] == "varmland-test"
+    assert "Regionen ansvarar för abstinensvård" in used["quote"]
+    assert used["page"] == 1
+    assert isinstance(body["warnings"], list)
+
+
+def test_ask_records_the_redacted_question_for_feedback(
+    client: TestClient, settings: Settings
+) -> None:
+    question = "Min klient 19121212-1212 i Karlstad, vem ansvarar för abstinensvård?"
+    body = client.post("/v1/ask", json={"question": question}).json()
+    stored = get_answer(open_store(settings.store_path), body["answer_id"])
+    assert "19121212-1212" not in stored.question and "[personnummer]" in stored.question
+    assert stored.channel == "api"
+    assert stored.status == body["status"]
+    assert body["region"] == "Värmland"  # Karlstad is a Värmland municipality
+
+
+def test_widget_channel_header_is_recorded(client: TestClient, settings: Settings) -> None:
+    body = client.post(
+        "/v1/ask", json={"question": QUESTION}, headers={"X-Assistant-Channel": "web"}
+    ).json()
+    assert get_answer(open_store(settings.store_path), body["answer_id"]).channel == "web"
+    odd = client.post(
+        "/v1/ask", json={"question": QUESTION}, headers={"X-Assistant-Channel": "<script>"}
+    ).json()
+    assert get_answer(open_store(settings.store_path), odd["answer_id"]).channel == "api"
+
+
+def test_region_parameter_beats_the_question_and_accepts_municipalities(
+    client: TestClient,
+) -> None:
+    body = client.post(
+        "/v1/ask", json={"question": "Vem ansvarar för abstinensvård?", "region": "Falun"}
+    ).json()
+    assert body["region"] == "Dalarna"
+    assert {c["region"] for c in body["citations"]} <= {"Dalarna", None}
+
+
+def test_region_without_agreement_is_an_answer_not_an_error(client: TestClient) -> None:
+    response = client.post("/v1/ask", json={"question": QUESTION, "region": "Skåne"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "no_support"
+    assert "Skåne" in body["answer"]
+    assert body["citations"] == []
+
+
+def test_unsupported_answer_still_lists_the_nearest_passages(
+    built: tuple[Settings, Engine], settings: Settings
+) -> None:
+    strict = replace(built[1], settings=built[1].settings.with_overrides(min_support=2.0))
+    with TestClient(create_app(settings, engine=strict)) as client:
+        body = client.post("/v1/ask", json={"question": QUESTION}).json()
+    assert body["status"] == "no_support" and body["responsible"] is None
+    assert body["citations"] and all(set(c) == CITATION_KEYS for c in body["citations"])
+    assert "[" not in body["answer"]
+
+
+def test_document_filter_and_top_k(client: TestClient) -> None:
+    body = client.post(
+        "/v1/ask",
+        json={
+            "question": "Vem ansvarar för abstinensvård?",
+            "document_ids": ["skr-test"],
+            "top_k": 1,
+            "region": None,
+        },
+    ).json()
+    assert [c["document_id"] for c in body["citations"]] == ["skr-test"]
+
+
+def test_question_is_trimmed_and_may_be_1000_characters(client: TestClient) -> None:
+    question = ("abstinensvård " * 80)[:1000]
+    response = client.post("/v1/ask", json={"question": f"  \n{question}\t "})
+    assert response.status_code == 200, response.text
+
+
+def test_public_url_makes_citation_links_absolute(
+    built: tuple[Settings, Engine], settings: Settings, tmp_path: Path
+) -> None:
+    app = create_app(
+        settings.with_overrides(public_url="https://assistent.example.se/"), engine=built[1]
+    )
+    with TestClient(app) as client:
+        body = client.post("/v1/ask", json={"question": QUESTION}).json()
+    assert body["citations"][0]["url"].startswith("https://assistent.example.se/dokument/")
+
+
+# ── /v1/ask/stream ────────────────────────────────────────────────────────────────────
+
+
+def test_stream_sends_meta_deltas_citations_warnings_done(
+    client: TestClient, settings: Settings
+) -> None:
+    response = client.post("/v1/ask/stream", json={"question": QUESTION})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    events = parse_sse(response.text)
+    names = [name for name, _ in events]
+    assert names[0] == "meta" and names[-3:] == ["citations", "warnings", "done"]
+    assert set(names[1:-3]) == {"delta"} and len(names) - 4 >= 2
+    meta, done = events[0][1], events[-1][1]
+    assert set(done) == ANSWER_KEYS
+    assert meta == {k: done[k] for k in ("answer_id", "status", "region", "responsible")}
+    assert "".join(data["text"] for name, data in events if name == "delta") == done["answer"]
+    assert events[-3][1] == {"citations": done["citations"]}
+    assert events[-2][1] == {"warnings": done["warnings"]}
+    # The same question over /v1/ask gives the same answer (but its own id).
+    plain = client.post("/v1/ask", json={"question": QUESTION}).json()
+    assert {**plain, "answer_id": done["answer_id"]} == done
+    assert get_answer(open_store(settings.store_path), done["answer_id"]).status == "answered"
+
+
+def test_stream_errors_before_streaming_are_plain_error_responses(client: TestClient) -> None:
+    assert_error(client.post("/v1/ask/stream", json={"question": " "}), 422, "invalid_input")
+    assert_error(
+        client.post("/v1/ask/stream", content=b'{"question', headers=JSON_HEADERS),
+        400,
+        "invalid_json",
+    )
+
+
+def test_stream_failure_after_start_is_an_error_event(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.api import routes
+
+    def broken(body: dict[str, Any]) -> Iterator[str]:
+        yield 'event: meta\ndata: {"answer_id": "x"}\n\n'
+        raise RuntimeError("trasig hemlighet")
+
+    monkeypatch.setattr(routes, "answer_events", broken)
+    response = client.post("/v1/ask/stream", json={"question": QUESTION})
+    events = parse_sse(response.text)
+    assert [n for n, _ in events] == ["meta", "error"]
+    assert events[-1][1]["error"]["code"] == "internal_error"
+    assert "hemlighet" not in response.text
+
+
+# ── documents and passage view ───────────────────────────────────────────────────────
+
+
+def test_documents_lists_the_catalog_with_validity(
+    client: TestClient, built: tuple[Settings, Engine]
+) -> None:
+    body = client.get("/v1/documents").json()
+    assert body["today"] == date.today().isoformat()
+    docs = {d["document_id"]: d for d in body["documents"]}
+    assert list(docs) == list(TEXTS)
+    assert {k: d["validity"] for k, d in docs.items()} == EXPECTED_VALIDITY
+    expired = docs["dalarna-test"]
+    assert expired["valid_to"] == "2021-06-30" and expired["extension"] == EXTENSION
+    assert "2021-06-30" in expired["validity_note"] and EXTENSION in expired["validity_note"]
+    assert expired["identity"] == "Dnr TEST-1"
+    assert docs["skr-test"]["region"] is None and docs["skr-test"]["kind"] == "vägledning"
+    rows = built[1].index.document_rows
+    assert all(d["passages"] == len(rows[k]) for k, d in docs.items())
+    assert docs["varmland-test"]["url"] == "/dokument/varmland-test"
+
+
+def test_citation_link_shows_the_passage_in_its_section_with_the_quote_marked(
+    client: TestClient, built: tuple[Settings, Engine]
+) -> None:
+    body = client.post("/v1/ask", json={"question": QUESTION}).json()
+    citation = next(c for c in body["citations"] if c["document_id"] == "varmland-test")
+    url = urlsplit(citation["url"])
+    assert parse_qs(url.query)["citat"] == [citation["quote"]]
+    assert url.fragment == "stycke"
+    page = client.get(citation["url"])
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "script-src" not in page.headers["content-security-policy"]  # no scripts at all
+    html = page.text
+    assert '<html lang="sv">' in html and "<main" in html and "<h1>" in html
+    assert 'id="stycke"' in html
+    marked = re.search(r'<mark id="citat">(.*?)</mark>', html, re.S)
+    assert marked is not None
+    assert " ".join(unquote(marked.group(1)).split()) == " ".join(citation["quote"].split())
+    assert "Överenskommelse för test (varmland-test)" in html
+    assert "s. 1" in html and "gällande" in html and "Värmland" in html
+    # The rest of the section is shown around the cited passage, each sentence once.
+    index = built[1].index
+    cited = next(c for c in index.chunks if f"/{c.id}?" in citation["url"])
+    neighbours = [
+        index.chunks[r] for r in index.document_rows["varmland-test"]
+        if index.chunks[r].trail == cited.trail and index.chunks[r].id != cited.id
+    ]
+    assert neighbours, "the test corpus should give the cited section several passages"
+    for sentence in ("Kommunen ordnar bostad med särskild service", "psykiatrisk slutenvård"):
+        assert html.count(sentence) == 1
+    assert "Den som först uppmärksammar behovet" not in html  # another section
+
+
+def test_passage_view_escapes_text_and_the_quote_parameter(
+    client: TestClient, built: tuple[Settings, Engine]
+) -> None:
+    index = built[1].index
+    chunk = next(c for c in index.chunks if "<ingen>" in c.text)
+    evil = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
+    html = client.get(f"/dokument/varmland-test/{chunk.id}", params={"citat": evil}).text
+    assert "<script" not in html and "<img" not in html and "onerror=alert" not in html.lower()
+    assert "&lt;ingen&gt;" in html and "500 kr &amp;" in html
+    assert "kunde inte markeras" in html
+    marked = client.get(
+        f"/dokument/varmland-test/{chunk.id}", params={"citat": "under 500 kr & <ingen> moms"}
+    ).text
+    assert '<mark id="citat">under 500 kr &amp; &lt;ingen&gt; moms</mark>' in marked
+
+
+def test_passage_view_of_a_page_less_expired_document(
+    client: TestClient, built: tuple[Settings, Engine]
+) -> None:
+    index = built[1].index
+    chunk = index.chunks[index.document_rows["dalarna-test"][-1]]
+    html = client.get(f"/dokument/dalarna-test/{chunk.id}").text
+    assert "utgången" in html and "2021-06-30" in html and EXTENSION in html
+    assert "Observera" in html
+    assert "<mark" not in html
+
+
+def test_old_link_finds_its_passage_by_the_quote(client: TestClient) -> None:
+    quote = "Kommunen ansvarar för boende och boendestöd."
+    response = client.get("/dokument/dalarna-test/borttagen-passage", params={"citat": quote})
+    assert response.status_code == 200
+    assert f'<mark id="citat">{quote}</mark>' in response.text
+
+
+def test_whole_document_page_has_an_anchor_per_passage(
+    client: TestClient, built: tuple[Settings, Engine]
+) -> None:
+    index = built[1].index
+    html = client.get("/dokument/varmland-test").text
+    for row in index.document_rows["varmland-test"]:
+        assert f'id="p-{index.chunks[row].id}"' in html
+    assert html.count("Regionen ansvarar för abstinensvård och avgiftning.") == 1
+
+
+def test_browser_gets_an_html_error_page_for_a_dead_link(client: TestClient) -> None:
+    response = client.get("/dokument/finns-inte/x", headers={"accept": "text/html"})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert '<html lang="sv">' in response.text and "Sidan finns inte" in response.text
+
+
+# ── feedback ──────────────────────────────────────────────────────────────────────────
+
+
+def test_feedback_is_stored_redacted(client: TestClient, settings: Settings) -> None:
+    answer_id = client.post("/v1/ask", json={"question": QUESTION}).json()["answer_id"]
+    response = client.post(
+        f"/v1/answers/{answer_id}/feedback",
+        json={"rating": "down", "comment": "Fel region, ring mig på 070-123 45 67"},
+        headers={"X-Assistant-Channel": "web"},
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["answer_id"] == answer_id and body["rating"] == "down"
+    (stored,) = list_feedback(open_store(settings.store_path), answer_id)
+    assert stored.id == body["feedback_id"] and stored.rating == "down"
+    assert stored.channel == "web"
+    assert stored.comment is not None and "070-123" not in stored.comment
+    again = client.post(f"/v1/answers/{answer_id}/feedback", json={"rating": "up"})
+    assert again.status_code == 201
+    assert [f.rating for f in list_feedback(open_store(settings.store_path), answer_id)] == [
+        "down", "up",
+    ]
+
+
+# ── health, readiness, start page, widget, OpenAPI ────────────────────────────────────
+
+
+def test_health_and_readiness(client: TestClient, built: tuple[Settings, Engine]) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz").json()
+    assert ready["status"] == "ready"
+    assert ready["documents"] == 4 and ready["passages"] == len(built[1].index.chunks)
+    assert ready["embedder"] == "fake:bag-of-words"
+
+
+def test_without_an_index_the_app_starts_and_says_why(tmp_path: Path) -> None:
+    settings = load_settings(
+        {}, index_dir=tmp_path / "inget-index", data_dir=tmp_path / "data"
+    )
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/healthz").status_code == 200
+        message = assert_error(client.get("/readyz"), 503, "index_unavailable", "index")
+        assert "assistant index" in message
+        response = client.post("/v1/ask", json={"question": QUESTION})
+        assert_error(response, 503, "index_unavailable")
+        assert response.headers["retry-after"]
+        assert_error(client.post("/v1/ask/stream", json={"question": QUESTION}), 503,
+                     "index_unavailable")
+        assert_error(client.get("/v1/documents"), 503, "index_unavailable")
+        # Bad input is still reported as such.
+        assert_error(client.post("/v1/ask", json={}), 422, "invalid_input")
+
+
+def test_start_page_and_widget_come_from_the_static_folder(
+    built: tuple[Settings, Engine], settings: Settings, tmp_path: Path
+) -> None:
+    static = tmp_path / "static"
+    with TestClient(create_app(settings, engine=built[1], static_dir=static)) as client:
+        home = client.get("/")
+        assert home.status_code == 200 and '<html lang="sv">' in home.text
+        assert 'href="/docs"' in home.text
+        assert_error(client.get("/widget.js"), 404, "not_found")
+        static.mkdir()
+        (static / "index.html").write_text("<!doctype html><title>Chatt</title>", "utf-8")
+        (static / "widget.js").write_text("console.log('hej');", "utf-8")
+        assert client.get("/").text == "<!doctype html><title>Chatt</title>"
+        widget = client.get("/widget.js")
+        assert widget.status_code == 200 and widget.text == "console.log('hej');"
+        assert widget.headers["content-type"].startswith("text/javascript")
+
+
+def test_openapi_documents_the_routes_with_swedish_examples(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    paths = spec["paths"]
+    for path, method in [
+        ("/v1/ask", "post"),
+        ("/v1/ask/stream", "post"),
+        ("/v1/documents", "get"),
+        ("/v1/answers/{answer_id}/feedback", "post"),
+        ("/healthz", "get"),
+        ("/readyz", "get"),
+        ("/dokument/{document_id}/{chunk_id}", "get"),
+    ]:
+        assert method in paths[path], path
+    ask = paths["/v1/ask"]["post"]
+    examples = ask["requestBody"]["content"]["application/json"]["examples"]
+    assert any(e["value"]["question"] == QUESTION for e in examples.values())
+    assert {"400", "422", "503"} <= set(ask["responses"])
+    assert "text/event-stream" in paths["/v1/ask/stream"]["post"]["responses"]["200"]["content"]
+    schemas = spec["components"]["schemas"]
+    assert schemas["AskRequest"]["examples"][0]["question"] == QUESTION
+    assert schemas["AskResponse"]["examples"][0]["citations"][0]["region"] == "Värmland"
+    assert client.get("/docs").status_code == 200
+
+
+def test_teams_endpoint_is_mounted(client: TestClient) -> None:
+    # Anonymous development mode only accepts a local emulator's service URL.
+    response = client.post(
+        "/api/messages",
+        json={"type": "message", "serviceUrl": "https://evil.example", "text": "hej"},
+    )
+    assert_error(response, 401, "unauthorized")
+
+
+def test_cors_is_off_by_default_and_follows_the_setting(
+    built: tuple[Settings, Engine], settings: Settings
+) -> None:
+    preflight = {
+        "origin": "https://intranat.example.se",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type,x-assistant-channel",
+    }
+    with TestClient(create_app(settings, engine=built[1])) as client:
+        response = client.options("/v1/ask", headers=preflight)
+        assert "access-control-allow-origin" not in response.headers
+    allowed = settings.with_overrides(cors_origins=("https://intranat.example.se",))
+    with TestClient(create_app(allowed, engine=built[1])) as client:
+        response = client.options("/v1/ask", headers=preflight)
+        assert response.headers["access-control-allow-origin"] == "https://intranat.example.se"
+
+
+# ── bad input: always 4xx in the one error shape ───────────────────────────────────
+
+
+def _long_ids() -> list[str]:
+    return [f"dokument-{i}" for i in range(51)]
+
+
+BAD_ASK: list[tuple[str, Any, int, str, str]] = [
+    # (case, body: bytes sent as-is or JSON value, status, code, fragment of the message)
+    ("malformed-json", b'{"question": ', 400, "invalid_json", "JSON"),
+    ("unterminated-string", b'{"question": "Vem ansvarar', 400, "invalid_json", "JSON"),
+    ("trailing-comma", b'{"question": "Vem?",}', 400, "invalid_json", "JSON"),
+    ("not-utf8", b'{"question": "\xff\xfe"}', 400, "invalid_json", "JSON"),
+    ("empty-body", b"", 422, "invalid_input", "JSON-kropp"),
+    ("array-body", [QUESTION], 422, "invalid_input", "JSON-objekt"),
+    ("string-body", QUESTION, 422, "invalid_input", "JSON-objekt"),
+    ("null-body", None, 422, "invalid_input", ""),
+    ("missing-question", {"region": "Värmland"}, 422, "invalid_input", "'question' saknas"),
+    ("null-question", {"question": None}, 422, "invalid_input", "'question'"),
+    ("number-question", {"question": 42}, 422, "invalid_input", "'question' måste vara text"),
+    ("list-question", {"question": ["Vem?"]}, 422, "invalid_input", "'question'"),
+    ("blank-question", {"question": " \n\t "}, 422, "invalid_input", "tom"),
+    ("long-question", {"question": "a" * 1001}, 422, "invalid_input", "för lång"),
+    ("no-words", {"question": "?!? 123"}, 422, "invalid_input", "bokstäver"),
+    ("top-k-zero", {"question": QUESTION, "top_k": 0}, 422, "invalid_input", "'top_k'"),
+    ("top-k-negative", {"question": QUESTION, "top_k": -3}, 422, "invalid_input", "minst 1"),
+    ("top-k-too-big", {"question": QUESTION, "top_k": 21}, 422, "invalid_input", "högst 20"),
+    ("top-k-string", {"question": QUESTION, "top_k": "5"}, 422, "invalid_input", "heltal"),
+    ("top-k-bool", {"question": QUESTION, "top_k": True}, 422, "invalid_input", "heltal"),
+    ("top-k-float", {"question": QUESTION, "top_k": 2.5}, 422, "invalid_input", "heltal"),
+    ("top-k-huge", {"question": QUESTION, "top_k": 10**30}, 422, "invalid_input", "'top_k'"),
+    ("region-unknown", {"question": QUESTION, "region": "Atlantis"}, 422, "invalid_input",
+     "Okänd region"),
+    ("region-number", {"question": QUESTION, "region": 12}, 422, "invalid_input",
+     "'region' måste vara text"),
+    ("region-too-long", {"question": QUESTION, "region": "V" * 101}, 422, "invalid_input",
+     "'region'"),
+    ("document-unknown", {"question": QUESTION, "document_ids": ["finns-inte"]}, 422,
+     "invalid_input", "finns-inte"),
+    ("document-ids-string", {"question": QUESTION, "document_ids": "skr-test"}, 422,
+     "invalid_input", "'document_ids' måste vara en lista"),
+    ("document-id-number", {"question": QUESTION, "document_ids": [5]}, 422, "invalid_input",
+     "document_ids[0]"),
+    ("document-ids-too-many", {"question": QUESTION, "document_ids": _long_ids()}, 422,
+     "invalid_input", "högst 50"),
+]
+
+
+def _send(client: TestClient, path: str, body: Any) -> Any:
+    if isinstance(body, bytes):
+        return client.post(path, content=body, headers=JSON_HEADERS)
+    return client.post(path, content=json.dumps(body).encode(), headers=JSON_HEADERS)
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code", "fragment"),
+    [case[1:] for case in BAD_ASK],
+    ids=[case[0] for case in BAD_ASK],
+)
+def test_bad_ask_input_is_a_4xx_in_the_error_shape(
+    client: TestClient, body: Any, status: int, code: str, fragment: str
+) -> None:
+    assert_error(_send(client, "/v1/ask", body), status, code, fragment)
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code", "fragment"),
+    [case[1:] for case in BAD_ASK[::4]],
+    ids=[case[0] for case in BAD_ASK[::4]],
+)
+def test_bad_stream_input_is_a_4xx_in_the_error_shape(
+    client: TestClient, body: Any, status: int, code: str, fragment: str
+) -> None:
+    assert_error(_send(client, "/v1/ask/stream", body), status, code, fragment)
+
+
+def test_form_encoded_body_is_refused(client: TestClient) -> None:
+    response = client.post("/v1/ask", data={"question": QUESTION})
+    assert_error(response, 422, "invalid_input", "Content-Type: application/json")
+
+
+def test_oversized_body_is_refused(client: TestClient, settings: Settings) -> None:
+    body = {"question": QUESTION, "region": "x" * (settings.max_body_bytes + 10)}
+    assert_error(_send(client, "/v1/ask", body), 413, "payload_too_large")
+    raw = json.dumps(body).encode()
+
+    def pieces() -> Iterator[bytes]:  # no Content-Length: the body is counted as it comes
+        for start in range(0, len(raw), 4096):
+            yield raw[start : start + 4096]
+
+    streamed = client.post("/v1/ask", content=pieces(), headers=JSON_HEADERS)
+    assert "content-length" not in streamed.request.headers
+    assert_error(streamed, 413, "payload_too_large")
+
+
+def test_bad_feedback_input(client: TestClient) -> None:
+    answer_id = client.post("/v1/ask", json={"question": QUESTION}).json()["answer_id"]
+    path = f"/v1/answers/{answer_id}/feedback"
+    assert_error(_send(client, path, b'{"rating": '), 400, "invalid_json")
+    assert_error(_send(client, path, {}), 422, "invalid_input", "'rating' saknas")
+    assert_error(_send(client, path, {"rating": "meh"}), 422, "invalid_input", "'up' eller")
+    assert_error(_send(client, path, {"rating": 1}), 422, "invalid_input", "'rating'")
+    assert_error(
+        _send(client, path, {"rating": "up", "comment": "x" * 2001}), 422, "invalid_input",
+        "högst 2000 tecken",
+    )
+    assert_error(
+        _send(client, path, {"rating": "up", "comment": 5}), 422, "invalid_input", "text"
+    )
+    assert_error(
+        _send(client, "/v1/answers/finns-inte/feedback", {"rating": "up"}), 404, "not_found"
+    )
+    assert_error(
+        _send(client, f"/v1/answers/{'a' * 201}/feedback", {"rating": "up"}), 422,
+        "invalid_input", "'answer_id'",
+    )
+
+
+def test_unknown_routes_methods_documents_and_passages(client: TestClient) -> None:
+    assert_error(client.get("/v1/finns-inte"), 404, "not_found")
+    assert_error(client.get("/v1/ask"), 405, "method_not_allowed", "GET")
+    assert_error(client.delete("/v1/documents"), 405, "method_not_allowed")
+    assert_error(client.get("/dokument/finns-inte/x"), 404, "not_found", "Dokumentet")
+    assert_error(client.get("/dokument/finns-inte"), 404, "not_found")
+    assert_error(client.get("/dokument/varmland-test/finns-inte"), 404, "not_found", "Passagen")
+    assert_error(
+        client.get("/dokument/varmland-test/x", params={"citat": "x" * 2001}),
+        422, "invalid_input", "'citat'",
+    )
+
+
+def test_unexpected_failure_is_a_generic_500_with_the_traceback_in_the_log(
+    built: tuple[Settings, Engine],
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("hemlig intern detalj")
+
+    monkeypatch.setattr(api_service, "ask", broken)
+    app = create_app(settings, engine=built[1])
+    with (
+        caplog.at_level(logging.ERROR, logger="assistant.api"),
+        TestClient(app, raise_server_exceptions=False) as client,
+    ):
+        response = client.post("/v1/ask", json={"question": QUESTION})
+    assert_error(response, 500, "internal_error")
+    assert "hemlig" not in response.text
+    assert any("hemlig intern detalj" in str(r.exc_info) for r in caplog.records if r.exc_info)
+
+
+# ── the pieces, directly ─────────────────────────────────────────────────────────────
+
+
+def _chunk(ident: str, text: str, start: int, lead_in: str = "") -> Chunk:
+    return Chunk(
+        id=ident,
+        document_id="d",
+        text=f"{lead_in}\n[…]\n{text}" if lead_in else text,
+        trail=("1. Ansvar",),
+        page_start=None,
+        page_end=None,
+        start=start,
+        end=start + len(text),
+    )
+
+
+def test_stitch_keeps_the_cited_passage_whole_and_shows_each_sentence_once() -> None:
+    doc = "Första meningen här. Andra meningen här. Tredje meningen här. Fjärde meningen här."
+    a = _chunk("a", doc[0:40], 0)
+    b = _chunk("b", doc[21:61], 21, lead_in="Ingress:")
+    c = _chunk("c", doc[41:], 41)
+    pieces = stitch([c, a, b], cited=b)
+    assert [(p.chunk.id, p.cited) for p in pieces] == [("a", False), ("b", True), ("c", False)]
+    assert pieces[1].text == doc[21:61]  # whole, without the lead-in
+    assert " ".join(p.text for p in pieces) == doc
+    assert " ".join(p.text for p in stitch([a, b, c])) == doc
+
+
+def test_find_quote_ignores_white_space_and_render_text_escapes() -> None:
+    text = "Regionen ansvarar för:\n• abstinensvård\n\nKommunen <ansvarar> & ordnar."
+    span = find_quote(text, "för: •   abstinensvård")
+    assert span is not None and text[span[0] : span[1]] == "för:\n• abstinensvård"
+    assert find_quote(text, "finns inte") is None and find_quote(text, "  ") is None
+    html = render_text(text, span, "citat")
+    assert html == (
+        '<p>Regionen ansvarar <mark id="citat">för:<br>\n• abstinensvård</mark></p>\n'
+        "<p>Kommunen &lt;ansvarar&gt; &amp; ordnar.</p>"
+    )
+
+
+@pytest.mark.parametrize(
+    "text", ["", "Ett", "Regionen ansvarar för abstinensvård [1]. I Dalarna: kommunen [2].",
+             "  mellanslag  först\noch radbrytning "],
+)
+def test_word_groups_join_back_to_the_text(text: str) -> None:
+    groups = word_groups(text, 3)
+    assert "".join(groups) == text
+    assert all(len(g.split()) <= 3 for g in groups)
+
+
+def test_validity_statuses() -> None:
+    def meta(**changes: Any) -> DocumentMeta:
+        base = DocumentMeta(
+            id="x", title="X", region="Värmland", parties=(), target_groups=(), age_scope="",
+            kind="överenskommelse", valid_from=None, valid_to=None, extension=None,
+            draft=False, source="x.txt",
+        )
+        return DocumentMeta(**{**base.__dict__, **changes})
+
+    today = date(2025, 6, 1)
+    assert validity_of(meta(), today).status == "tills vidare"
+    assert validity_of(meta(valid_to=date(2025, 6, 1)), today).status == "gällande"
+    expired = validity_of(meta(valid_to=date(2025, 5, 31), extension="Förlängs."), today)
+    assert expired.status == "utgången" and expired.expired and "Förlängs." in expired.description
+    assert validity_of(meta(valid_from=date(2025, 7, 1)), today).status == "kommande"
+    draft = validity_of(meta(draft=True, valid_to=date(2024, 1, 1)), today)
+    assert draft.status == "förslag" and draft.expired and "2024-01-01" in draft.description
+
+
+def test_validation_messages_name_the_field() -> None:
+    assert field_name(("body", "document_ids", 2)) == "document_ids[2]"
+    assert field_name(("query", "citat")) == "citat"
+    message = validation_message(
+        [
+            {"type": "missing", "loc": ("body", "question")},
+            {"type": "less_than_equal", "loc": ("body", "top_k"), "ctx": {"le": 20}},
+            {"type": "missing", "loc": ("body", "question")},
+        ]
+    )
+    assert message == "Fältet 'question' saknas. Fältet 'top_k' får vara högst 20."

@@ -1,0 +1,248 @@
+"""The API over real HTTP: `assistant serve` on loopback with the real index and model.
+
+Starts the server as a subprocess exactly as an operator would, waits for /readyz, and
+talks to it with httpx. The index is `index/` of the project, or ASSISTANT_INDEX_DIR.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from assistant.settings import PROJECT_ROOT
+from assistant.store import list_feedback, open_store
+from tests.test_api import ANSWER_KEYS, BAD_ASK, CITATION_KEYS, assert_error, parse_sse
+
+pytestmark = pytest.mark.slow
+
+VARMLAND = "varmland-psykisk-funktionsnedsattning-beroende"
+QUESTION = "Vem ansvarar för abstinensvård i Värmland?"
+START_TIMEOUT = 180.0
+
+
+def index_dir() -> Path:
+    """The built index to serve: ASSISTANT_INDEX_DIR, else the project's index/."""
+    folder = Path(os.environ.get("ASSISTANT_INDEX_DIR") or PROJECT_ROOT / "index")
+    if not (folder / "manifest.json").is_file():
+        pytest.fail(f"Inget byggt index i {folder}: kör `assistant index` först.")
+    return folder
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """(base URL, data dir) of a running `assistant serve`; stopped after the module."""
+    data = tmp_path_factory.mktemp("server-data")
+    port = free_port()
+    env = {
+        **os.environ,
+        "ASSISTANT_INDEX_DIR": str(index_dir()),
+        "ASSISTANT_DATA_DIR": str(data),
+        "ASSISTANT_WORKERS": "2",
+    }
+    log = (data / "server.log").open("w+", encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                log.seek(0)
+                pytest.fail(f"assistant serve avslutades ({process.returncode}):\n{log.read()}")
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "servern blev inte redo"
+            time.sleep(0.25)
+        yield base, data
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def http(server: tuple[str, Path]) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server[0], timeout=60) as client:
+        yield client
+
+
+def test_ask_answers_the_varmland_question_from_the_varmland_agreement(
+    http: httpx.Client,
+) -> None:
+    response = http.post("/v1/ask", json={"question": QUESTION})
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == ANSWER_KEYS
+    assert all(set(c) == CITATION_KEYS for c in body["citations"])
+    assert body["status"] == "answered"
+    assert body["region"] == "Värmland"
+    assert body["responsible"] == "region"
+    assert all(c["region"] in ("Värmland", None) for c in body["citations"])
+    varmland = [c for c in body["citations"] if c["document_id"] == VARMLAND]
+    assert any("abstinensvård" in c["text"] for c in varmland)
+    used = {int(n) for n in re.findall(r"\[(\d+)\]", body["answer"])}
+    assert any(body["citations"][n - 1]["document_id"] == VARMLAND for n in used)
+
+
+def test_stream_arrives_in_pieces_and_ends_with_the_full_answer(http: httpx.Client) -> None:
+    chunks: list[str] = []
+    with http.stream("POST", "/v1/ask/stream", json={"question": "Vem kallar till SIP?"}) as r:
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/event-stream")
+        assert r.headers["cache-control"] == "no-cache"
+        chunks.extend(r.iter_text())
+    events = parse_sse("".join(chunks))
+    names = [n for n, _ in events]
+    assert names[0] == "meta" and names[-1] == "done" and names.count("delta") >= 2
+    done = events[-1][1]
+    assert set(done) == ANSWER_KEYS and done["citations"]
+    assert "".join(d["text"] for n, d in events if n == "delta") == done["answer"]
+
+
+def test_documents_report_real_validity(http: httpx.Client) -> None:
+    docs = {d["document_id"]: d for d in http.get("/v1/documents").json()["documents"]}
+    assert len(docs) == 5 and VARMLAND in docs
+    missbruk = docs["dalarna-missbruk-beroende"]
+    assert missbruk["valid_to"] == "2024-06-30" and missbruk["validity"] == "utgången"
+    assert "förlängs överenskommelsen automatiskt" in missbruk["validity_note"]
+    assert docs["dalarna-psykisk-funktionsnedsattning"]["validity"] == "förslag"
+    assert docs["skr-stod-samverkansoverenskommelser"]["validity"] == "tills vidare"
+    assert all(d["passages"] > 0 for d in docs.values())
+
+
+def test_citation_link_opens_the_passage_view(http: httpx.Client) -> None:
+    body = http.post("/v1/ask", json={"question": QUESTION}).json()
+    citation = next(c for c in body["citations"] if c["document_id"] == VARMLAND)
+    page = http.get(citation["url"])
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    html = page.text
+    assert '<html lang="sv">' in html
+    assert citation["title"] in html
+    assert '<mark id="citat">' in html
+    where = "sidan okänd" if citation["page"] is None else f"s. {citation['page']}"
+    assert where in html
+    assert "gällande" in html  # the Värmland agreement runs until 2028
+
+
+def test_feedback_is_stored_in_the_data_directory(
+    http: httpx.Client, server: tuple[str, Path]
+) -> None:
+    answer_id = http.post(
+        "/v1/ask", json={"question": QUESTION}, headers={"X-Assistant-Channel": "web"}
+    ).json()["answer_id"]
+    response = http.post(
+        f"/v1/answers/{answer_id}/feedback", json={"rating": "up", "comment": "Bra svar."}
+    )
+    assert response.status_code == 201
+    stored = list_feedback(open_store(server[1] / "assistant.sqlite3"), answer_id)
+    assert [(f.rating, f.comment) for f in stored] == [("up", "Bra svar.")]
+    assert_error(
+        http.post("/v1/answers/okant-svar/feedback", json={"rating": "up"}), 404, "not_found"
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code", "fragment"),
+    [case[1:] for case in BAD_ASK],
+    ids=[case[0] for case in BAD_ASK],
+)
+def test_bad_input_over_http(
+    http: httpx.Client, body: Any, status: int, code: str, fragment: str
+) -> None:
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    response = http.post(
+        "/v1/ask", content=content, headers={"content-type": "application/json"}
+    )
+    assert_error(response, status, code, fragment)
+
+
+def test_other_bad_requests_over_http(http: httpx.Client) -> None:
+    assert_error(http.get("/v1/ask"), 405, "method_not_allowed")
+    assert_error(http.get("/v1/finns-inte"), 404, "not_found")
+    assert_error(http.get(f"/dokument/{VARMLAND}/finns-inte"), 404, "not_found")
+    huge = b'{"question": "' + b"a" * 100_000 + b'"}'
+    assert_error(
+        http.post("/v1/ask", content=huge, headers={"content-type": "application/json"}),
+        413,
+        "payload_too_large",
+    )
+    assert http.get("/healthz").json() == {"status": "ok"}
+
+
+def test_questions_run_off_the_event_loop(http: httpx.Client, server: tuple[str, Path]) -> None:
+    questions = [
+        "Vem ansvarar för boendestöd i Dalarna?",
+        "Vem ansvarar för LARO i Västmanland?",
+        "Vad är en SIP?",
+        "Vem betalar för HVB-placering i Värmland?",
+    ]
+    results: list[int] = []
+
+    def ask(question: str) -> None:
+        with httpx.Client(base_url=server[0], timeout=120) as client:
+            results.append(client.post("/v1/ask", json={"question": question}).status_code)
+
+    threads = [threading.Thread(target=ask, args=(q,)) for q in questions]
+    for thread in threads:
+        thread.start()
+    probes = []
+    while any(t.is_alive() for t in threads):
+        started = time.perf_counter()
+        assert http.get("/healthz").status_code == 200
+        probes.append(time.perf_counter() - started)
+        time.sleep(0.05)
+    for thread in threads:
+        thread.join()
+    assert results == [200] * len(questions)
+    # The probes answer while the questions are being worked on: the loop is free.
+    assert probes and max(probes) < 1.0, probes
+
+
+def test_cli_ask_prints_answer_party_and_scores() -> None:
+    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index_dir())}
+    command = [sys.executable, "-m", "assistant", "ask", QUESTION, "--top-k", "3"]
+    text = subprocess.run(
+        command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=180,
+        check=True,
+    ).stdout
+    assert "Ansvarig: regionen" in text and "Region: Värmland" in text
+    assert "poäng: semantisk" in text and "sammanvägd" in text
+    assert VARMLAND in text
+    raw = subprocess.run(
+        [*command, "--json"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+        timeout=180, check=True,
+    ).stdout
+    body = json.loads(raw)
+    assert set(body) >= ANSWER_KEYS and len(body["citations"]) == 3
+    assert [r["n"] for r in body["retrieval"]] == [1, 2, 3]
+    assert all({"dense", "lexical", "fused"} <= set(r) for r in body["retrieval"])
