@@ -30,7 +30,8 @@ def _sections(doc: Document) -> Iterator[tuple[tuple[str, ...], bool, list[Block
 
     A title directly followed by a subtitle has no text of its own and lives on in the
     trail. Where the trail cannot hold it (three unnumbered titles in a row), it opens
-    the next section's text instead, so that no heading is lost.
+    the next section's text instead; a title that is no ancestor of what follows stays a
+    passage of its own. No heading is lost.
     """
     waiting: list[Block] = []  # headings without text of their own
     for (trail, is_note), run in groupby(doc.blocks, key=lambda b: (b.trail, b.kind == "footnote")):
@@ -39,10 +40,10 @@ def _sections(doc: Document) -> Iterator[tuple[tuple[str, ...], bool, list[Block
             waiting.extend(blocks)
             continue
         missing = [b for b in waiting if b.text not in trail]
-        if missing and is_note:
-            yield waiting[-1].trail, False, missing
+        if missing and len(missing) < len(waiting) and not is_note:
+            blocks = waiting[waiting.index(missing[0]) :] + blocks  # the section's ancestors
         elif missing:
-            blocks = waiting[waiting.index(missing[0]) :] + blocks
+            yield waiting[-1].trail, False, missing  # headings of nothing that follows
         waiting = []
         yield trail, is_note, blocks
     if waiting:

@@ -65,6 +65,7 @@ QUESTION_WORDS = ("När ", "Hur ", "Vad ", "Vem ", "Vilka ", "Vilken ", "Vilket 
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 MARGIN_WORD = re.compile(r"(?<=[.!?])\s+[A-ZÅÄÖ][a-zåäö]{1,11}$")
 SHORT_LINE = 0.8  # of the local text width
+FIGURE_MARGIN = 3  # leading spaces: body text starts at the margin or one space in
 GLOSSARY = re.compile(r"^[A-ZÅÄÖ][\w-]{0,15}\s?=\s?\S")
 
 HARD, SOFT = 2, 1
@@ -78,6 +79,7 @@ class Line:
     text: str  # stripped
     indent: bool  # began with white space
     trailing: int  # trailing spaces in the raw line
+    margin: int = 0  # leading spaces: a deep margin marks a label inside a figure
     blank: int = 0  # 0 text, SOFT, HARD
     role: str = "body"  # body | furniture | note
     page: int | None = None
@@ -120,6 +122,7 @@ def split_lines(raw: str) -> list[Line]:
                 no=len(lines),
                 text=stripped,
                 indent=bool(stripped) and text[:1].isspace(),
+                margin=len(text) - len(text.lstrip()) if stripped else 0,
                 trailing=len(text) - len(text.rstrip()),
             )
             if exact:
@@ -560,9 +563,11 @@ def _short(prev: Line, line: Line, width: int) -> bool:
     return len(prev.text) + 1 + len(_first_word(line)) < SHORT_LINE * width
 
 
-def _is_title(line: Line, next_line: Line | None, width: int) -> bool:
+def _is_title(line: Line, next_line: Line | None, width: int, prev: Line | None = None) -> bool:
     """A short unnumbered title line ("Hjälpmedel", "Samordnad individuell plan, SIP")."""
     text = line.text
+    if any(ln is not None and ln.margin >= FIGURE_MARGIN for ln in (prev, line, next_line)):
+        return False  # a label in or next to a figure ("    Riskbruk"), not a title
     if len(text) > 90 or BULLET.match(text) or text.endswith((",", ";", ":")) or "=" in text:
         return False  # "HSL=Hälso- och sjukvårdslag" is a glossary line
     if next_line is not None and next_line.text[:1].islower() and next_line.blank == 0:
@@ -700,7 +705,7 @@ def build_pieces(lines: list[Line]) -> list[Piece]:
             list_next = 0
             label = ".".join(map(str, number))
             current = start(Piece("heading", [line], level=len(number), number=label))
-        elif may_head and _is_title(line, nxt, width):
+        elif may_head and _is_title(line, nxt, width, prev):
             lost_glyph_list = False
             current = start(Piece("heading", [line]))
         elif re.match(r"^1[.)]\s+\S", line.text):
