@@ -156,21 +156,34 @@ def _patterns() -> list[tuple[re.Pattern[str], str, bool]]:
     return patterns
 
 
+def _fold_with_origins(text: str) -> tuple[str, list[int]]:
+    """The folded text and, per folded character, its index in `text`."""
+    # Folding can change the length ("…" → "...", "ß" → "ss"): map spans back per character.
+    parts: list[str] = []
+    origins: list[int] = []
+    for i, ch in enumerate(text):
+        folded = fold(ch)
+        parts.append(folded)
+        origins.extend([i] * len(folded))
+    return "".join(parts), origins
+
+
 def mentions(question: str) -> list[tuple[str, str]]:
     """Every (words, län) the question names, in order of appearance, without overlaps."""
-    folded = fold(question)
+    folded, origins = _fold_with_origins(question)
     taken = [False] * len(folded)
     found: list[tuple[int, str, str]] = []
     for pattern, lan, strict in _patterns():
         for match in pattern.finditer(folded):
             if any(taken[match.start() : match.end()]):
                 continue
-            words = question[match.start() : match.end()]
+            start, end = origins[match.start()], origins[match.end() - 1] + 1
+            words = question[start:end]
             if strict and not words[:1].isupper():
                 continue
             for i in range(match.start(), match.end()):
                 taken[i] = True
-            found.append((match.start(), words, lan))
+            found.append((start, words, lan))
     return [(words, lan) for _, words, lan in sorted(found)]
 
 
