@@ -8,8 +8,9 @@ sentences, bullets as odd glyphs, and almost no page breaks. The steps, in order
 2. furniture — find page footers (`9 (27)` with title and date lines), header blocks
    (`Sida 10 (11)`), bare page numbers; remove them and remember them as page events;
 3. notes   — take footnotes and bare URL lines out of the running text;
-4. pages   — label lines with a page only where the events make it certain or nearly so
-   (a wrong page is worse than none);
+4. pages   — label lines with a page only where the markers make it certain (between two
+   markers; a footnote and the sentence referring to it) or where a line belongs to the
+   sentence that opens or closes a page: a wrong page is worse than none;
 5. blocks  — rejoin lines into headings, paragraphs and list items (with their lead-in),
    each with its heading trail;
 6. render  — one normalised text with character spans for blocks and pages.
@@ -237,7 +238,17 @@ def _blank_before(lines: list[Line], j: int) -> bool:
 
 
 def find_bare_page_numbers(lines: list[Line], events: list[Event], footnote_nos: set[int]) -> None:
-    """A number alone on a line that is not a footnote number is a page footer."""
+    """A number alone on a line, between a finished sentence and a new block, is a footer.
+
+    Word prints a page number in the footer just so: alone on its line, padded by blank
+    lines. Such a number cannot be running text: a list number has text after it on its
+    line, a footnote's number is in the footnote sequence, a table cell has neighbouring
+    cells, and the sentence before it is finished while the line after it starts anew.
+    Västmanland's "7" is the case in point: between "… i länet." and the heading "Mål och
+    indikatorer", about 70 text lines (two pages at its spacing) after the text's first
+    line "Inledning", which fits a cover, a contents page and front matter before it. A
+    number that would make the page numbers fall through the text is not accepted.
+    """
     known = [e.page for e in events]
     for i, line in enumerate(lines):
         if line.role != "body" or not BARE_NUMBER.match(line.text):
@@ -245,12 +256,13 @@ def find_bare_page_numbers(lines: list[Line], events: list[Event], footnote_nos:
         number = int(line.text)
         if number in footnote_nos or number == 0:
             continue
+        if not _blank_before(lines, i) or (i + 1 < len(lines) and lines[i + 1].text):
+            continue  # printed tight against text: part of a table or a list
         before = _next_text(lines, i, -1)
         after = _next_text(lines, i)
-        # Alone: blank lines around it, not a list or table cell value.
-        if before is not None and lines[before].text.endswith((":", ",")):
-            continue
-        if after is not None and BARE_NUMBER.match(lines[after].text):
+        if before is not None and not SENTENCE_END.search(lines[before].text):
+            continue  # the sentence before it goes on, or a colon announces the number
+        if after is not None and not lines[after].text[:1].isupper():
             continue
         if known and not _fits(number, i, events):
             continue

@@ -295,6 +295,24 @@ def test_a_footer_closes_its_page_and_only_adjacent_sentences_get_a_page() -> No
     assert pages_of(doc, "Nästa mening kan") == (None, None)
 
 
+def test_a_bare_number_is_a_page_footer_only_between_two_blocks() -> None:
+    footer = norm(
+        "Överenskommelsen gäller vuxna i länet.\n \n7\n \nMål och indikatorer\n"
+        "Överenskommelsen har tre mål som gäller samverkan på olika nivåer.\n"
+    )
+    assert "7" not in footer.text
+    assert pages_of(footer, "vuxna i länet") == (7, 7)
+    assert pages_of(footer, "Mål och indikatorer") == (8, 8)
+    for raw in (
+        "Antalet kommuner i länet är:\n\n15\n\nDe samverkar med regionen.\n",  # announced
+        "Under år\n\n2019\n\nökade antalet samordnade planer.\n",  # inside a sentence
+        "Tabellen visar antal.\n\nKommuner\n12\n\nRegioner\n1\n",  # table cells
+    ):
+        doc = norm(raw)
+        assert doc.page_count is None, raw
+        assert re.search(r"\b(15|2019|12)\b", doc.text), raw
+
+
 def test_footnotes_carry_their_page_to_the_sentences_that_refer_to_them() -> None:
     """Notes stand at the foot of the page that refers to them; the text after them opens
     the next page, so the page after a footer is known up to the next block of notes."""
