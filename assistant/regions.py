@@ -151,7 +151,9 @@ def _patterns() -> list[tuple[re.Pattern[str], str, bool]]:
     for name, lan, strict in names:
         stem = re.escape(fold(name)).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]+")
         adjective = name.islower()  # "värmländsk" → värmländska, värmländskt …
-        suffix = r"\w*" if adjective else r"(?:s|\s+län|\s+kommun|s\s+län|s\s+kommun)?"
+        # Longest first: the regex takes the first alternative that fits, and "s" alone would
+        # leave "kommun" of "Karlstads kommun" behind; "lan" because the text is folded.
+        suffix = r"\w*" if adjective else r"(?:s\s+lan|s\s+kommun|\s+lan|\s+kommun|s)?"
         patterns.append((re.compile(rf"(?<!\w){stem}{suffix}(?!\w)"), lan, strict))
     return patterns
 
