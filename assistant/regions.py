@@ -128,8 +128,11 @@ REGION_FORMS: dict[str, tuple[str, ...]] = {
     "Örebro": (),
 }
 
-# Municipality names that are also everyday Swedish words count only when capitalised.
-COMMON_WORDS = {"vara", "mark", "berg", "kil", "ale", "boden", "lund", "salem", "nora", "åre"}
+# Municipality names that are also everyday Swedish words count only when capitalised and
+# spelt with the name's own letters ("Våra" is not Vara, "anges" is not Ånge).
+COMMON_WORDS = {
+    "vara", "mark", "berg", "kil", "ale", "boden", "lund", "salem", "nora", "åre", "ånge",
+}
 
 
 def fold(text: str) -> str:
@@ -139,8 +142,8 @@ def fold(text: str) -> str:
 
 
 @cache
-def _patterns() -> list[tuple[re.Pattern[str], str, bool]]:
-    """(pattern over folded text, län, needs a capital letter) — longest names first."""
+def _patterns() -> list[tuple[re.Pattern[str], str, str]]:
+    """(pattern over folded text, län, exact name it must be written as or "") — longest first."""
     names: list[tuple[str, str, bool]] = []
     for lan, municipalities in MUNICIPALITIES.items():
         names.append((lan, lan, False))
@@ -154,7 +157,8 @@ def _patterns() -> list[tuple[re.Pattern[str], str, bool]]:
         # Longest first: the regex takes the first alternative that fits, and "s" alone would
         # leave "kommun" of "Karlstads kommun" behind; "lan" because the text is folded.
         suffix = r"\w*" if adjective else r"(?:s\s+lan|s\s+kommun|\s+lan|\s+kommun|s)?"
-        patterns.append((re.compile(rf"(?<!\w){stem}{suffix}(?!\w)"), lan, strict))
+        exact = name.casefold() if strict else ""
+        patterns.append((re.compile(rf"(?<!\w){stem}{suffix}(?!\w)"), lan, exact))
     return patterns
 
 
@@ -175,13 +179,13 @@ def mentions(question: str) -> list[tuple[str, str]]:
     folded, origins = _fold_with_origins(question)
     taken = [False] * len(folded)
     found: list[tuple[int, str, str]] = []
-    for pattern, lan, strict in _patterns():
+    for pattern, lan, exact in _patterns():
         for match in pattern.finditer(folded):
             if any(taken[match.start() : match.end()]):
                 continue
             start, end = origins[match.start()], origins[match.end() - 1] + 1
             words = question[start:end]
-            if strict and not words[:1].isupper():
+            if exact and not (words[:1].isupper() and words.casefold().startswith(exact)):
                 continue
             for i in range(match.start(), match.end()):
                 taken[i] = True
