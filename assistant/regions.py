@@ -107,7 +107,7 @@ MUNICIPALITIES: dict[str, tuple[str, ...]] = {
 REGION_FORMS: dict[str, tuple[str, ...]] = {
     "Värmland": ("värmländsk", "värmlänning"),
     "Västmanland": ("västmanländsk", "västmanlänning"),
-    "Dalarna": ("dalarnas", "dalsk", "dalkarl", "dalmas"),
+    "Dalarna": ("dalarnas", "dalsk", "dalkarl", "dalmas", "Falu kommun"),  # Falun's own name
     "Skåne": ("skånsk", "skåning"),
     "Stockholm": ("stockholmsk", "storstockholm"),
     "Västra Götaland": ("västra götalandsregionen", "vgr", "västgöt"),
