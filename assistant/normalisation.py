@@ -345,10 +345,14 @@ ADJACENT_LINES = 12  # a page's first or last sentence is never longer than this
 # word's punctuation ("stolarna.6", "sjukvård. 8"), or after a word at the very end of a line
 # ("Hälso- och sjukvårdslagen 9"). Never part of a section number ("1.5.1"), a law reference
 # ("5 kap.1 §", "2016/17:59") or running text ("Av 8 a § HSL", "delmål 19 Öka").
-REFERENCE = (
-    r"(?:(?<=[^\W\d_])|(?<=[)”’])){n}(?!\w)"
-    r"|(?:(?<=[^\W\d_][.,:;!?])|(?<=[)”’][.,:;!?]))\s{{0,3}}{n}(?=[.,;:)]*(?:\s+[A-ZÅÄÖ]|\s*$))"
-    r"|(?<=[^\W\d_])\s{n}\s*$"
+REFERENCES = tuple(
+    re.compile(pattern)
+    for pattern in (
+        r"(?:(?<=[^\W\d_])|(?<=[)”’]))(\d{1,3})(?!\w)",
+        r"(?:(?<=[^\W\d_][.,:;!?])|(?<=[)”’][.,:;!?]))\s{0,3}(\d{1,3})"
+        r"(?=[.,;:)]*(?:\s+[A-ZÅÄÖ]|\s*$))",
+        r"(?<=[^\W\d_])\s(\d{1,3})\s*$",
+    )
 )
 
 
@@ -461,12 +465,16 @@ def _reference(
     lines: list[Line], text: list[int], start: int, stop: int, number: int
 ) -> int | None:
     """The last body line in text[start:stop] that refers to note `number` (None: none)."""
-    pattern = re.compile(REFERENCE.format(n=number))
     for k in range(stop - 1, start - 1, -1):
         line = lines[text[k]]
-        if line.role == "body" and pattern.search(line.text):
+        if line.role == "body" and number in _references(line.text):
             return k
     return None
+
+
+def _references(text: str) -> set[int]:
+    """The footnote numbers a line refers to."""
+    return {int(m.group(1)) for pattern in REFERENCES for m in pattern.finditer(text)}
 
 
 def _propagate(bounds: Bounds) -> bool:
@@ -658,6 +666,10 @@ def build_pieces(lines: list[Line]) -> list[Piece]:
     widths = sorted(len(ln.text) for ln in body) or [80]
     page_width = widths[int(len(widths) * 0.8)]
     recent: deque[int] = deque(maxlen=6)  # the local text width: narrow columns, tables
+    following: list[Line | None] = [None] * len(lines)  # the next body line after each line
+    for i in range(len(lines) - 2, -1, -1):
+        after = lines[i + 1]
+        following[i] = after if after.text and after.role == "body" else following[i + 1]
     pieces: list[Piece] = []
     notes: list[Piece] = []  # footnotes wait until the sentence they interrupt is complete
     current: Piece | None = None
@@ -692,7 +704,7 @@ def build_pieces(lines: list[Line]) -> list[Piece]:
         pending_hard = False
         width = max([*recent, len(line.text)]) if len(recent) >= 3 else page_width
         recent.append(len(line.text))
-        nxt = next((ln for ln in lines[idx + 1 :] if ln.text and ln.role == "body"), None)
+        nxt = following[idx]
         level = _is_item_start(line, prev, list_next, lost_glyph_list)
         may_head = (
             prev is None
