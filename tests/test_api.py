@@ -501,6 +501,20 @@ def test_without_an_index_the_app_starts_and_says_why(tmp_path: Path) -> None:
         assert_error(client.post("/v1/ask", json={}), 422, "invalid_input")
 
 
+def test_without_a_store_questions_are_answered_and_feedback_is_503(
+    built: tuple[Settings, Engine], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "inte-en-mapp"
+    blocker.write_text("en fil där datamappen skulle ligga", "utf-8")
+    settings = built[0].with_overrides(data_dir=blocker / "data")
+    with TestClient(create_app(settings, engine=built[1])) as client:
+        body = client.post("/v1/ask", json={"question": QUESTION}).json()
+        assert body["status"] == "answered"
+        response = client.post(f"/v1/answers/{body['answer_id']}/feedback", json={"rating": "up"})
+        assert_error(response, 503, "store_unavailable")
+    assert any("Lagringen" in r.getMessage() for r in caplog.records)
+
+
 def test_start_page_and_widget_come_from_the_static_folder(
     built: tuple[Settings, Engine], settings: Settings, tmp_path: Path
 ) -> None:

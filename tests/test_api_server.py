@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -246,3 +247,38 @@ def test_cli_ask_prints_answer_party_and_scores() -> None:
     assert set(body) >= ANSWER_KEYS and len(body["citations"]) == 3
     assert [r["n"] for r in body["retrieval"]] == [1, 2, 3]
     assert all({"dense", "lexical", "fused"} <= set(r) for r in body["retrieval"])
+
+
+def chromium() -> str:
+    """Debian's Chromium (`make browser`); Playwright never downloads its own."""
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).is_file():
+        pytest.fail("Chromium saknas: kör `make browser`.")
+    return path
+
+
+def test_passage_and_document_pages_pass_axe_in_a_real_browser(
+    http: httpx.Client, server: tuple[str, Path]
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    body = http.post("/v1/ask", json={"question": QUESTION}).json()
+    citation = next(c for c in body["citations"] if c["document_id"] == VARMLAND)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium())
+        try:
+            # The pages run no script of their own (CSP); axe must be let in to inspect them.
+            page = browser.new_context(bypass_csp=True, locale="sv-SE").new_page()
+            for path in (citation["url"], f"/dokument/{VARMLAND}"):
+                page.goto(server[0] + path)
+                assert page.locator("html").get_attribute("lang") == "sv"
+                assert page.locator("main h1").count() == 1
+                results = Axe().run(page)
+                assert results.violations_count == 0, results.generate_report()
+            page.goto(server[0] + citation["url"])
+            mark = page.locator("mark#citat")
+            assert mark.is_visible() and mark.inner_text().strip()
+            assert page.locator("#stycke").is_visible()
+        finally:
+            browser.close()

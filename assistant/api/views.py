@@ -34,7 +34,7 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",
 }
-NO_DOCUMENT = "Dokumentet finns inte i underlaget. Se listan över överenskommelser."
+NO_DOCUMENT = "Dokumentet finns inte i underlaget (GET /v1/documents listar dem som finns)."
 NO_PASSAGE = (
     "Passagen finns inte längre i dokumentet; indexet kan ha byggts om sedan länken skapades. "
     "Ställ frågan igen för en aktuell länk."
