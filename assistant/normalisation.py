@@ -67,6 +67,7 @@ YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 MARGIN_WORD = re.compile(r"(?<=[.!?])\s+[A-ZÅÄÖ][a-zåäö]{1,11}$")
 SHORT_LINE = 0.8  # of the local text width
 FIGURE_MARGIN = 3  # leading spaces: body text starts at the margin or one space in
+TABLE_MARKS = re.compile(r"(?:^|\s)[xX✓✔](?:\s|$)")  # "Abstinensvård x  x": a table row
 GLOSSARY = re.compile(r"^[A-ZÅÄÖ][\w-]{0,15}\s?=\s?\S")
 
 HARD, SOFT = 2, 1
@@ -599,6 +600,8 @@ def _is_title(line: Line, next_line: Line | None, width: int, prev: Line | None 
         return False  # "Samverkan med": the rest is on the next line
     if words[0].endswith(":"):
         return False  # "Källa: Jämställ.nu och RFSL" is a label line
+    if TABLE_MARKS.search(text):
+        return False
     if next_line is not None and not _short(line, next_line, width):
         return False  # a full line that wrapped, not a title
     if next_line is not None and len(next_line.text) < 20 and next_line.text.endswith((".", ",")):
@@ -729,7 +732,8 @@ def build_pieces(lines: list[Line]) -> list[Piece]:
             list_next = 0
             label = ".".join(map(str, number))
             current = start(Piece("heading", [line], level=len(number), number=label))
-        elif may_head and _is_title(line, nxt, width, prev):
+        # A title is short against the page, even among the narrow cells of a table.
+        elif may_head and _is_title(line, nxt, max(width, page_width), prev):
             lost_glyph_list = False
             current = start(Piece("heading", [line]))
         elif re.match(r"^1[.)]\s+\S", line.text):

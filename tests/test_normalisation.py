@@ -234,6 +234,9 @@ def test_lines_that_only_look_like_titles_are_not_headings() -> None:
         "Alkohol, narkotika, dopning och andra substanser Skadligt bruk\n"
         "    Beroende\n"
         "Bild som visar tre begrepp kring alkohol, narkotika, dopning och andra substanser.\n"
+        "Tabellen visar vem som ansvarar för vad.\n"
+        "Abstinensvård x  x\n"  # rows of a table with check marks
+        "Psykologisk behandling x  x\n"
     )
     doc = norm(raw)
     assert [b.text for b in doc.blocks if b.kind == "heading"] == ["Definitioner"]
