@@ -174,8 +174,9 @@ def _min_max(scores: dict[int, float]) -> dict[int, float]:
     if not scores:
         return {}
     low, high = min(scores.values()), max(scores.values())
-    span = (high - low) or 1.0
-    return {r: (v - low) / span for r, v in scores.items()}
+    if high == low:  # a sole candidate (or all alike) is the best of its list, not the worst
+        return dict.fromkeys(scores, 1.0)
+    return {r: (v - low) / (high - low) for r, v in scores.items()}
 
 
 def _overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
