@@ -607,6 +607,8 @@ BAD_ASK: list[tuple[str, Any, int, str, str]] = [
     ("blank-question", {"question": " \n\t "}, 422, "invalid_input", "tom"),
     ("long-question", {"question": "a" * 1001}, 422, "invalid_input", "för lång"),
     ("no-words", {"question": "?!? 123"}, 422, "invalid_input", "bokstäver"),
+    ("lone-surrogate", b'{"question": "Vem ansvarar \\ud800?"}', 422, "invalid_input",
+     "ogiltiga tecken"),
     ("top-k-zero", {"question": QUESTION, "top_k": 0}, 422, "invalid_input", "'top_k'"),
     ("top-k-negative", {"question": QUESTION, "top_k": -3}, 422, "invalid_input", "minst 1"),
     ("top-k-too-big", {"question": QUESTION, "top_k": 21}, 422, "invalid_input", "högst 20"),

@@ -114,6 +114,11 @@ class AskRequest(BaseModel):
     @classmethod
     def _trimmed_question(cls, value: str) -> str:
         text = value.strip()
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            # JSON can smuggle in a lone surrogate ("\\ud800"), which is no character at all.
+            raise ValueError("Frågan innehåller ogiltiga tecken.") from None
         if not text:
             raise ValueError("Frågan är tom. Skriv en fråga, till exempel 'Vem kallar till SIP?'.")
         if len(text) > MAX_QUESTION_CHARS:

@@ -150,6 +150,9 @@ def record(service: Service, question: str, answer: Answer, channel: Channel) ->
         )
     except AssistantError as exc:
         logger.error("Svar %s kunde inte lagras: %s", answer.id, exc.message)
+    except Exception:
+        # Storing is for feedback only; the user still gets the answer.
+        logger.exception("Svar %s kunde inte lagras", answer.id)
 
 
 def require_store(service: Service) -> Store:
