@@ -602,7 +602,7 @@ def _is_title(line: Line, next_line: Line | None, width: int, prev: Line | None 
         return False  # "Källa: Jämställ.nu och RFSL" is a label line
     if TABLE_MARKS.search(text):
         return False
-    if next_line is not None and not _short(line, next_line, width):
+    if next_line is not None and len(text) + 1 + len(_first_word(next_line)) >= width:
         return False  # a full line that wrapped, not a title
     if next_line is not None and len(next_line.text) < 20 and next_line.text.endswith((".", ",")):
         return False  # a table's column head ("Primärvård" over "VC, inkl.")
@@ -667,7 +667,7 @@ def build_pieces(lines: list[Line]) -> list[Piece]:
     """Group body and note lines into headings, paragraphs, items and footnotes."""
     body = [ln for ln in lines if ln.text and ln.role == "body"]
     widths = sorted(len(ln.text) for ln in body) or [80]
-    page_width = widths[int(len(widths) * 0.8)]
+    page_width = widths[int(len(widths) * 0.9)]  # full lines; short table cells are many
     recent: deque[int] = deque(maxlen=6)  # the local text width: narrow columns, tables
     following: list[Line | None] = [None] * len(lines)  # the next body line after each line
     for i in range(len(lines) - 2, -1, -1):
@@ -680,6 +680,7 @@ def build_pieces(lines: list[Line]) -> list[Piece]:
     pending_hard = False
     lost_glyph_list = False
     last_number: tuple[int, ...] | None = None
+    section: Piece | None = None  # the last numbered heading
     list_next = 0
 
     def start(piece: Piece) -> Piece:
@@ -731,9 +732,14 @@ def build_pieces(lines: list[Line]) -> list[Piece]:
             lost_glyph_list = False
             list_next = 0
             label = ".".join(map(str, number))
-            current = start(Piece("heading", [line], level=len(number), number=label))
-        # A title is short against the page, even among the narrow cells of a table.
-        elif may_head and _is_title(line, nxt, max(width, page_width), prev):
+            current = section = start(Piece("heading", [line], level=len(number), number=label))
+        # A title is short against the page, even among the narrow cells of a table; and a
+        # section whose heading ends in a colon holds a list of entries, not subsections.
+        elif (
+            may_head
+            and not (section is not None and section.lines[-1].text.endswith(":"))
+            and _is_title(line, nxt, max(width, page_width), prev)
+        ):
             lost_glyph_list = False
             current = start(Piece("heading", [line]))
         elif re.match(r"^1[.)]\s+\S", line.text):

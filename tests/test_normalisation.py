@@ -244,6 +244,30 @@ def test_lines_that_only_look_like_titles_are_not_headings() -> None:
     assert block_with(doc, "LSS=").text.startswith("LSS=")
 
 
+def test_a_section_whose_heading_ends_in_a_colon_lists_entries_not_subsections() -> None:
+    raw = (
+        "2.6 Riktlinjer med koppling till målgruppen:\n"
+        "Länsövergripande riktlinjer för samverkan i samband med egenvård.\n"
+        "2.7 Rutiner för samarbete kring personer med funktionsnedsättning\n"
+        "från 18 år:\n"
+        "Regionen ansvarar för att klargöra ansvarsområden och skapa samarbetsrutiner.\n"
+        "Öppen psykiatrisk tvångsvård och öppen rättspsykiatrisk vård\n"
+        "Samverkansdokument mellan BUP och vuxenpsykiatri\n"
+        "2.8 Övriga dokument\n"
+        "Utgångspunkter för samverkan\n"
+        "De nationella vård- och insatsprogrammen ska öka användningen av kunskap.\n"
+    )
+    doc = norm(raw)
+    headings = [b.text for b in doc.blocks if b.kind == "heading"]
+    assert headings == [
+        "2.6 Riktlinjer med koppling till målgruppen:",
+        "2.7 Rutiner för samarbete kring personer med funktionsnedsättning från 18 år:",
+        "2.8 Övriga dokument",
+        "Utgångspunkter för samverkan",
+    ]
+    assert block_with(doc, "mellan BUP").trail[-1].startswith("2.7 Rutiner")
+
+
 def test_a_margin_word_after_the_last_sentence_of_a_block_is_dropped() -> None:
     raw = (
         "1.4 Gemensamma mål\n"
