@@ -146,7 +146,8 @@ def plain(sentence: Sentence) -> str:
     text = lines[0] + (" " + ", ".join(lines[1:]) if len(lines) > 1 else "")
     if sentence.lead_in:
         lead = sentence.lead_in.rstrip()
-        text = f"{lead} {text[:1].lower() + text[1:]}"
+        first = text[:1] if text[1:2].isupper() else text[:1].lower()  # "LARO" stays
+        text = f"{lead} {first}{text[1:]}"
     return text
 
 
