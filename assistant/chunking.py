@@ -4,6 +4,9 @@ Each section (blocks sharing one heading trail) is cut with langchain's recursiv
 A passage that starts inside a list carries the list's lead-in ("Regionen ansvarar för:")
 in front of its text, so no passage loses the party that the list is about. Footnotes
 and link lines of a section become passages of their own, out of the running text.
+A piece too short to stand alone (a heading whose paragraph is long) joins its neighbour
+in the same section. A passage's first and last page are each given only where the
+normalised text knows them (`page_at`), never guessed.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from assistant.normalisation import NORMALISER_VERSION, page_at
 from assistant.settings import Settings
 
 # Part of the index fingerprint: bump when passages would come out differently.
-CHUNKER_VERSION = f"2+n{NORMALISER_VERSION}"
+CHUNKER_VERSION = f"3+n{NORMALISER_VERSION}"
 LEAD_IN_GAP = "\n[…]\n"
 MIN_PASSAGE = 100  # characters: a shorter piece of a section joins its neighbour
 SEPARATORS = ["\n\n", "\n", ". ", "; ", ", ", " ", ""]

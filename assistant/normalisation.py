@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from assistant.models import Block, BlockKind, Document, DocumentMeta, PageSpan
 
-NORMALISER_VERSION = "2"
+NORMALISER_VERSION = "3"
 
 BULLETS = "•\uf0b7\uf0a7\u25aa\u25a1\u25cf\u2023\u2043\u25e6▪□●◦"
 SUB_BULLET = re.compile(r"^o\s+(?=\S)")
