@@ -352,6 +352,7 @@ def compose(
     warnings: list[str] = []
     parts: list[str] = []
     parties: list[Responsible | None] = []
+    silent_region = False  # a region whose part names no party
     if place.region or len(regions) <= 1:
         pool = by_region.get(regions[0] if regions else NATIONAL, [top]) or [top]
         label = regions[0] if regions and not place.region else None
@@ -364,11 +365,16 @@ def compose(
             "ett svar som gäller just er."
         )
         for region in sorted(regions, key=lambda r: -by_region[r][0].score):
-            for i, chosen in enumerate(_pick(by_region[region], responsibility)):
+            picked = _pick(by_region[region], responsibility)
+            for i, chosen in enumerate(picked):
                 parts.append(_sentence_with_marker(chosen, region if i == 0 else None))
                 parties.append(party_of(chosen.sentence, chosen.hit.chunk.trail))
+            silent_region = silent_region or not any(parties[-len(picked) :])
     named = {p for p in parties if p}  # parts that name no party do not outvote those that do
-    responsible: Responsible | None = named.pop() if responsibility and len(named) == 1 else None
+    # …but one region's party is never claimed for a region whose text does not say.
+    responsible: Responsible | None = (
+        named.pop() if responsibility and len(named) == 1 and not silent_region else None
+    )
     used = {int(m) for m in re.findall(r"\[(\d+)\]", " ".join(parts))}
     cited_docs = {c.document_id for c in citations if c.n in used}
     warnings.extend(validity_warnings((catalog[d] for d in sorted(cited_docs)), today))
