@@ -156,8 +156,10 @@ def _describe(error: Mapping[str, Any]) -> str:
     if kind == "value_error":
         # Our own validators raise ValueError with a finished Swedish sentence.
         return str(ctx.get("error", "")) or f"{field} har ett ogiltigt värde."
-    if kind in ("string_type", "string_unicode"):
+    if kind == "string_type":
         return f"{field} måste vara text."
+    if kind == "string_unicode":
+        return f"{field} innehåller ogiltiga tecken."
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return f"{field} måste vara ett heltal."
     if kind in ("bool_type", "bool_parsing"):

@@ -35,7 +35,7 @@ from assistant.api.service import (
     require_engine,
     require_store,
 )
-from assistant.api.streaming import answer_events, guarded
+from assistant.api.streaming import EVENT_NAMES, answer_events, guarded
 from assistant.models import Answer
 from assistant.store import record_feedback
 
@@ -97,6 +97,21 @@ SSE_EXAMPLE = (
     'event: warnings\ndata: {"warnings": []}\n\n'
     'event: done\ndata: { … samma som svaret från POST /v1/ask … }\n\n'
 )
+# In OpenAPI 3.1 the schema of an event stream describes one event.
+SSE_EVENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["event", "data"],
+    "properties": {
+        "event": {"type": "string", "enum": list(EVENT_NAMES)},
+        "data": {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "description": "En rad JSON: `meta` {answer_id, status, region, responsible}; "
+            "`delta` {text}; `citations` {citations}; `warnings` {warnings}; `done` hela "
+            "svaret som från POST /v1/ask; `error` {error: {code, message}}.",
+        },
+    },
+}
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
@@ -145,8 +160,9 @@ async def ask(
             "description": "Server-Sent Events: `meta`, flera `delta`, `citations`, "
             "`warnings` och `done` (hela svaret, som från POST /v1/ask). Ett fel efter "
             "att strömmen börjat kommer som händelsen `error`.",
-            "content": {"text/event-stream": {"schema": {"type": "string"},
-                                              "example": SSE_EXAMPLE}},
+            "content": {
+                "text/event-stream": {"schema": SSE_EVENT_SCHEMA, "example": SSE_EXAMPLE}
+            },
         },
         **BAD_INPUT,
         **UNAVAILABLE,

@@ -79,6 +79,7 @@ class AskRequest(BaseModel):
     )
 
     question: str = Field(
+        min_length=1,
         description=f"Frågan på svenska, 1–{MAX_QUESTION_CHARS} tecken (efter att mellanslag "
         "i början och slutet tagits bort).",
         examples=[

@@ -17,6 +17,7 @@ from typing import Any
 logger = logging.getLogger("assistant.api")
 
 WORDS_PER_DELTA = 4
+EVENT_NAMES = ("meta", "delta", "citations", "warnings", "done", "error")
 _WORD = re.compile(r"\S+\s*")
 INTERNAL_MESSAGE = "Ett oväntat fel inträffade medan svaret skickades."
 
