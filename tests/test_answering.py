@@ -399,6 +399,12 @@ def test_regions_that_agree_on_the_party_give_it() -> None:
     assert result.responsible == "region"
 
 
+def test_a_per_region_answer_warns_about_the_expired_agreement_it_cites() -> None:
+    result = answer("Vem ansvarar för boendestöd?", hits_of(VARMLAND_KOMMUN, DALARNA_REGION))
+    assert set(_parts(result.text)) == {"Värmland", "Dalarna"}
+    assert any("2024-06-30" in w and "gått ut" in w for w in result.warnings)
+
+
 # ── validity ─────────────────────────────────────────────────────────────────────────
 
 
