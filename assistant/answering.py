@@ -13,7 +13,7 @@ import math
 import re
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from urllib.parse import quote as url_quote
 
@@ -351,12 +351,14 @@ def compose(
     regions = [r for r in by_region if r != NATIONAL]
     warnings: list[str] = []
     parts: list[str] = []
+    quotes: dict[int, str] = {}  # passage number → the sentence the answer uses from it
     parties: list[Responsible | None] = []
     silent_region = False  # a region whose part names no party
     if place.region or len(regions) <= 1:
         pool = by_region.get(regions[0] if regions else NATIONAL, [top]) or [top]
         label = regions[0] if regions and not place.region else None
         for chosen in _pick(pool, responsibility):
+            quotes.setdefault(chosen.n, chosen.sentence.text)
             parts.append(_sentence_with_marker(chosen, label if not parts else None))
             parties.append(party_of(chosen.sentence, chosen.hit.chunk.trail))
     else:
@@ -375,19 +377,36 @@ def compose(
     responsible: Responsible | None = (
         named.pop() if responsibility and len(named) == 1 and not silent_region else None
     )
-    used = {int(m) for m in re.findall(r"\[(\d+)\]", " ".join(parts))}
-    cited_docs = {c.document_id for c in citations if c.n in used}
+    text, citations = _cited_first(" ".join(parts), citations, quotes)
+    cited_docs = {c.document_id for c in citations if c.n <= len(quotes)}
     warnings.extend(validity_warnings((catalog[d] for d in sorted(cited_docs)), today))
     return Answer(
         id=answer_id,
         question=question,
         status="answered",
-        text=" ".join(parts),
+        text=text,
         responsible=responsible,
         region=place.region or (regions[0] if len(regions) == 1 else None),
         citations=citations,
         warnings=tuple(warnings),
     )
+
+
+def _cited_first(
+    text: str, citations: tuple[Citation, ...], quotes: Mapping[int, str]
+) -> tuple[str, tuple[Citation, ...]]:
+    """Renumber so the passages the answer uses come first, in the order the answer uses them.
+
+    The rest follow in retrieval order; a used passage's quote is the sentence used.
+    """
+    used = list(dict.fromkeys(int(m) for m in re.findall(r"\[(\d+)\]", text)))
+    order = used + [c.n for c in citations if c.n not in used]
+    new_n = {old: new for new, old in enumerate(order, start=1)}
+    by_n = {c.n: c for c in citations}
+    renumbered = tuple(
+        replace(by_n[old], n=new_n[old], quote=quotes.get(old, by_n[old].quote)) for old in order
+    )
+    return re.sub(r"\[(\d+)\]", lambda m: f"[{new_n[int(m.group(1))]}]", text), renumbered
 
 
 def support_score(coverage: float, dense: float) -> float:
