@@ -1,0 +1,24 @@
+"""The committed index must match the committed corpus and the default settings."""
+
+from assistant.index import check_index, load_index
+from assistant.settings import load_settings
+
+
+def test_bundled_index_is_fresh() -> None:
+    status = check_index(load_settings(environ={}))
+    assert status.fresh, "index/ är inaktuellt — kör `assistant index` och checka in: " + "; ".join(
+        status.reasons
+    )
+
+
+def test_bundled_index_covers_every_catalog_document() -> None:
+    settings = load_settings(environ={})
+    index = load_index(settings)
+    assert set(index.documents) == {
+        "varmland-psykisk-funktionsnedsattning-beroende",
+        "vastmanland-psykisk-ohalsa-vuxna",
+        "dalarna-psykisk-funktionsnedsattning",
+        "dalarna-missbruk-beroende",
+        "skr-stod-samverkansoverenskommelser",
+    }
+    assert all(index.document_rows[d] for d in index.documents)
