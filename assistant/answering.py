@@ -369,6 +369,7 @@ def compose(
         for region in sorted(regions, key=lambda r: -by_region[r][0].score):
             picked = _pick(by_region[region], responsibility)
             for i, chosen in enumerate(picked):
+                quotes.setdefault(chosen.n, chosen.sentence.text)
                 parts.append(_sentence_with_marker(chosen, region if i == 0 else None))
                 parties.append(party_of(chosen.sentence, chosen.hit.chunk.trail))
             silent_region = silent_region or not any(parties[-len(picked) :])
