@@ -296,9 +296,9 @@ def eval_command(
             raise InputError("Ange --compare en eller två gånger.")
         runs = []
         with tempfile.TemporaryDirectory(prefix="assistant-eval-") as scratch:
-            for n, overrides in enumerate(sides):
+            for overrides in sides:
                 name = evaluation.overrides_label(overrides)
-                side = evaluation.prepare_side(settings, overrides, Path(scratch), f"side-{n}")
+                side = evaluation.prepare_side(settings, overrides, Path(scratch))
                 with _progress(len(loaded), name) as tick:
                     runs.append(evaluation.evaluate_locally(
                         side, loaded, cases_file, top_k=k, label=name, overrides=overrides,

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import AssistantError, CasesError, IndexUnavailableError, InputError
-from assistant.settings import Settings, load_settings
+from assistant.settings import PROJECT_ROOT, Settings, load_settings
 
 if TYPE_CHECKING:
     from assistant.pipeline import Engine
@@ -778,6 +778,14 @@ def settings_summary(settings: Settings, engine: Engine | None = None) -> dict[s
     return summary
 
 
+def shown_path(path: Path) -> str:
+    """A path as reports show it: relative to the project when inside it."""
+    try:
+        return str(path.resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
 def file_sha256(path: Path) -> str:
     """Hash of a file, to tell which version of the cases a report was made from."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -805,7 +813,7 @@ def evaluate(
     return Run(
         label=label,
         source=source,
-        cases_file=str(cases_file),
+        cases_file=shown_path(cases_file),
         cases_sha256=file_sha256(cases_file),
         top_k=top_k,
         settings=dict(settings),
@@ -857,16 +865,21 @@ def overrides_label(overrides: Mapping[str, str]) -> str:
     return ", ".join(f"{k}={v}" for k, v in overrides.items()) or "nuvarande inställningar"
 
 
-def ensure_index(
-    settings: Settings, scratch: Path, name: str, *, progress: bool = True
-) -> Settings:
-    """Settings whose index matches them: the configured one, or a new one built in scratch."""
+def ensure_index(settings: Settings, scratch: Path, *, progress: bool = True) -> Settings:
+    """Settings whose index matches them: the configured one, or one built in scratch.
+
+    Indexes built in scratch are named by what shapes them, so two sides of a comparison
+    that differ only in, say, fusion share one.
+    """
     from assistant.index import build_index, check_index
 
     if check_index(settings).fresh:
         return settings
-    own = settings.with_overrides(index_dir=scratch / name)
-    build_index(own, progress=progress)
+    shape = "-".join(str(getattr(settings, name)) for name in sorted(INDEX_SETTINGS))
+    folder = scratch / hashlib.sha256(shape.encode()).hexdigest()[:12]
+    own = settings.with_overrides(index_dir=folder)
+    if not check_index(own).fresh:
+        build_index(own, progress=progress)
     return own
 
 
@@ -1042,9 +1055,6 @@ def evaluate_remotely(
     )
 
 
-def prepare_side(
-    base: Settings, overrides: Mapping[str, str], scratch: Path, name: str
-) -> Settings:
+def prepare_side(base: Settings, overrides: Mapping[str, str], scratch: Path) -> Settings:
     """Settings for one side of a comparison, with an index built for it when needed."""
-    settings = apply_overrides(base, overrides)
-    return ensure_index(settings, scratch, name)
+    return ensure_index(apply_overrides(base, overrides), scratch)

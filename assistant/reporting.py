@@ -21,14 +21,17 @@ from assistant.evaluation import (
     DEPTH,
     KINDS,
     MIN_ANSWERED,
+    Case,
     CaseResult,
     Difference,
     Metrics,
+    Passage,
     Run,
     SweepRow,
     below_floors,
     failure_reasons,
     is_hit,
+    word_tokens,
 )
 
 COLOURS = ("#1f5fbf", "#c8501e", "#2b8a3e", "#7048e8")
@@ -83,6 +86,22 @@ def _cell(text: str) -> str:
 def _snippet(text: str, limit: int = SNIPPET) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + " …"
+
+
+def _hit_snippet(case: Case, passage: Passage) -> str:
+    """The passage from just before where an evidence quote starts (else from its start)."""
+    for e in case.evidence:
+        if e.document != passage.document_id:
+            continue
+        words = word_tokens(e.quote)[:4]
+        if not words:
+            continue
+        pattern = r"\W+".join(re.escape(w) for w in words)
+        text = unicodedata.normalize("NFKC", passage.text)
+        found = re.search(pattern, text, re.IGNORECASE)
+        if found and found.start() > 40:
+            return "… " + _snippet(text[found.start() - 30 :])
+    return _snippet(passage.text)
 
 
 def slug(text: str) -> str:
@@ -290,7 +309,7 @@ def _settings_lines(run: Run) -> list[str]:
 def _header(run: Run) -> list[str]:
     o = run.summary.overall
     return [
-        f"- Körd {run.started_at} mot {run.source}, {run.seconds:.0f} s",
+        f"- Körd {run.started_at} ({run.source}), {run.seconds:.0f} s",
         f"- Fall: {o.cases} ({o.answerable} besvarbara, {o.unanswerable} obesvarbara) från "
         f"`{run.cases_file}` (sha256 {run.cases_sha256[:12]})",
         *_settings_lines(run),
@@ -361,7 +380,9 @@ def _sweep_section(run: Run) -> list[str]:
         lines.append(
             f"Förslag: `min_support = {suggestion.threshold:.2f}` avböjer "
             f"{suggestion.declined:.0%} av de obesvarbara och besvarar fortfarande "
-            f"{suggestion.answered:.1%} av de besvarbara (krav: minst {MIN_ANSWERED:.0%})."
+            f"{suggestion.answered:.1%} av de besvarbara (krav: minst {MIN_ANSWERED:.0%}). "
+            f"Förslaget är anpassat till just dessa fall ({run.summary.overall.unanswerable} "
+            "obesvarbara); pröva det på nya frågor innan det blir standard."
         )
     else:
         lines.append(f"Ingen tröskel besvarar minst {MIN_ANSWERED:.0%} av de besvarbara.")
@@ -412,8 +433,11 @@ def _returned(result: CaseResult, shown: int = 3) -> list[str]:
     if result.rank and result.rank > shown:
         passages.append((result.rank, reply.passages[result.rank - 1]))
     for n, passage in passages:
-        mark = " ✓ träff" if is_hit(result.case, passage) else ""
-        lines.append(f"  {n}. `{passage.document_id}`{mark}: {_snippet(passage.text)}")
+        if is_hit(result.case, passage):
+            text = f" ✓ träff: {_hit_snippet(result.case, passage)}"
+        else:
+            text = f": {_snippet(passage.text)}"
+        lines.append(f"  {n}. `{passage.document_id}`{text}")
     if not reply.passages:
         lines.append("  (inga passager)")
     return lines

@@ -708,3 +708,27 @@ def test_http_and_in_process_runs_agree_on_the_real_app(tmp_path: Path) -> None:
         assert [p.document_id for p in mine.reply.passages] == [
             p.document_id for p in theirs.reply.passages
         ], mine.case.id
+
+
+@pytest.mark.slow
+def test_cli_compares_two_fusions_on_the_real_index(tmp_path: Path) -> None:
+    settings = load_settings()
+    suite = evaluation.default_cases(settings).read_text("utf-8").splitlines()
+    answerable = [line for line in suite if '"answerable": true' in line][:4]
+    unanswerable = [line for line in suite if '"answerable": false' in line][:1]
+    path = write_lines(tmp_path / "cases.jsonl", answerable + unanswerable)
+    out = tmp_path / "reports"
+    outcome = CliRunner().invoke(app, [
+        "eval", "--cases", str(path), "--out", str(out),
+        "--compare", "fusion=rrf", "--compare", "fusion=weighted",
+    ])
+    assert outcome.exit_code == 0, outcome.output
+    report = next(out.glob("*-jamforelse-*.md")).read_text("utf-8")
+    assert "# Jämförelse: fusion=rrf mot fusion=weighted" in report
+    assert "## Skillnader per fall" in report
+    body = json.loads(next(out.glob("*-jamforelse-*.json")).read_text("utf-8"))
+    assert body["a"]["settings"]["fusion"] == "rrf"
+    assert body["b"]["settings"]["fusion"] == "weighted"
+    assert body["a"]["overall"]["cases"] == body["b"]["overall"]["cases"] == 5
+    # Fusion does not change the passages, so both sides share one index.
+    assert body["a"]["settings"]["index"]["dir"] == body["b"]["settings"]["index"]["dir"]
