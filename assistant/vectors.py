@@ -1,7 +1,19 @@
-"""Dense vector index: our `VectorIndex` over FAISS. The only module importing faiss."""
+"""Dense vector index: our `VectorIndex` over FAISS. The only module importing faiss.
+
+Which kind of index suits a corpus depends on its size (measured in docs/performance.md):
+an exact scan reads every vector for every question, which is instant for the bundled few
+hundred passages and still a few milliseconds at tens of thousands, but it is bound by
+memory bandwidth and grows linearly. Above `FLAT_MAX_ROWS` an HNSW graph answers in well
+under a millisecond with near-exact recall. `choose_kind` makes that choice; "auto" asks it.
+
+Filtered searches (one region's agreements) with a small allowed set are scored exactly on
+those rows alone, whatever the kind: a graph or inverted lists would visit mostly rows
+that are then thrown away, and lose recall doing it.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,11 +23,19 @@ import numpy as np
 
 from assistant.errors import IndexUnavailableError
 
-VectorKind = Literal["flat", "hnsw"]
+VectorKind = Literal["flat", "hnsw", "ivf"]
+KindChoice = Literal["flat", "hnsw", "ivf", "auto"]
+
+FLAT_MAX_ROWS = 50_000  # above this `auto` builds HNSW (see docs/performance.md)
+EXACT_SUBSET_ROWS = 20_000  # filters allowing at most this many rows are scored exactly
 
 HNSW_NEIGHBOURS = 32  # graph degree M: the usual recall/memory trade-off for small vectors
-HNSW_EF_CONSTRUCTION = 200
+HNSW_EF_CONSTRUCTION = 80  # higher costs build time for little recall on these vectors
 HNSW_EF_SEARCH = 128
+
+IVF_LISTS_PER_SQRT = 4  # nlist = 4·√n, the usual starting point
+IVF_PROBES = 16
+IVF_TRAINING_PER_LIST = 40  # k-means sample: FAISS warns below ~39 points per centroid
 
 
 @dataclass(frozen=True, eq=False)
@@ -26,6 +46,11 @@ class VectorIndex:
     dimension: int
     size: int
     _native: Any = field(repr=False)
+
+
+def choose_kind(rows: int) -> VectorKind:
+    """The index kind for a corpus of this many passages: exact while it is fast enough."""
+    return "flat" if rows <= FLAT_MAX_ROWS else "hnsw"
 
 
 def _as_matrix(matrix: Any, dimension: int | None = None) -> np.ndarray:
@@ -39,25 +64,43 @@ def _as_matrix(matrix: Any, dimension: int | None = None) -> np.ndarray:
     return arr
 
 
-def build(matrix: Any, kind: VectorKind = "flat") -> VectorIndex:
-    """Index the rows of a float32 (n, d) matrix: exact inner product, or HNSW for scale."""
+def _ivf(faiss: Any, arr: np.ndarray) -> Any:
+    n, dim = arr.shape
+    lists = max(1, min(int(IVF_LISTS_PER_SQRT * math.sqrt(max(n, 1))), n // 39 or 1))
+    native = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, lists, faiss.METRIC_INNER_PRODUCT)
+    sample = min(n, lists * IVF_TRAINING_PER_LIST)
+    picked = np.random.default_rng(0).choice(n, size=sample, replace=False) if n else []
+    native.train(arr[np.sort(picked)] if n else arr)
+    native.nprobe = min(IVF_PROBES, lists)
+    return native
+
+
+def build(matrix: Any, kind: KindChoice = "auto") -> VectorIndex:
+    """Index the rows of a float32 (n, d) matrix: exact inner product, HNSW or IVF."""
     import faiss
 
     arr = _as_matrix(matrix)
     dim = int(arr.shape[1])
     if dim < 1:
         raise ValueError("vectors must have at least one dimension")
+    chosen: VectorKind = choose_kind(len(arr)) if kind == "auto" else kind
     native: Any
-    if kind == "flat":
+    if chosen == "flat":
         native = faiss.IndexFlatIP(dim)
-    elif kind == "hnsw":
+    elif chosen == "hnsw":
         native = faiss.IndexHNSWFlat(dim, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
         native.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+    elif chosen == "ivf":
+        if not len(arr):
+            raise ValueError("an IVF index needs vectors to train on")
+        native = _ivf(faiss, arr)
     else:
         raise ValueError(f"unknown vector index kind {kind!r}")
     if len(arr):
         native.add(arr)
-    return VectorIndex(kind=kind, dimension=dim, size=int(native.ntotal), _native=native)
+    if chosen == "ivf":
+        native.make_direct_map()  # rows by id, for exact filtered searches
+    return VectorIndex(kind=chosen, dimension=dim, size=int(native.ntotal), _native=native)
 
 
 def save(vi: VectorIndex, path: Path) -> None:
@@ -80,13 +123,61 @@ def load(path: Path) -> VectorIndex:
         raise IndexUnavailableError(f"Vektorfilen {path} är skadad: {exc}") from None
     if native.metric_type != faiss.METRIC_INNER_PRODUCT:
         raise IndexUnavailableError(f"Vektorfilen {path} använder fel avståndsmått.")
+    kind: VectorKind
     if isinstance(native, faiss.IndexHNSWFlat):
-        kind: VectorKind = "hnsw"
+        kind = "hnsw"
+    elif isinstance(native, faiss.IndexIVFFlat):
+        kind = "ivf"
+        native.make_direct_map()
     elif isinstance(native, faiss.IndexFlat):
         kind = "flat"
     else:
         raise IndexUnavailableError(f"Vektorfilen {path} har en okänd indextyp.")
     return VectorIndex(kind=kind, dimension=int(native.d), size=int(native.ntotal), _native=native)
+
+
+def size_bytes(vi: VectorIndex) -> int:
+    """How many bytes the index takes when written (about what it takes in memory)."""
+    import faiss
+
+    return int(faiss.serialize_index(vi._native).nbytes)
+
+
+def _stored_rows(vi: VectorIndex, rows: np.ndarray) -> np.ndarray:
+    """The stored vectors of the given rows, (len(rows), d) float32."""
+    import faiss
+
+    if vi.kind == "ivf":
+        return np.asarray(vi._native.reconstruct_batch(rows), dtype=np.float32)
+    flat: Any = vi._native if vi.kind == "flat" else faiss.downcast_index(vi._native.storage)
+    # A view of FAISS's own buffer (no copy); `vi` keeps it alive while we read it.
+    stored = faiss.rev_swig_ptr(flat.get_xb(), vi.size * vi.dimension)
+    return np.asarray(stored).reshape(vi.size, vi.dimension)[rows]
+
+
+def matrix(vi: VectorIndex) -> np.ndarray:
+    """All stored vectors as a float32 (size, d) copy; row i is row i of the index."""
+    if not vi.size:
+        return np.zeros((0, vi.dimension), dtype=np.float32)
+    return np.array(_stored_rows(vi, np.arange(vi.size, dtype=np.int64)), dtype=np.float32)
+
+
+def _exact_subset(
+    vi: VectorIndex, queries: np.ndarray, k: int, allowed: Collection[int]
+) -> list[list[tuple[int, float]]]:
+    rows = np.fromiter(allowed, dtype=np.int64, count=len(allowed))
+    rows = np.unique(rows[(rows >= 0) & (rows < vi.size)])
+    if not len(rows):
+        return [[] for _ in range(len(queries))]
+    scores = queries @ _stored_rows(vi, rows).T  # (queries, allowed)
+    k = min(k, len(rows))
+    results = []
+    for row_scores in scores:
+        top = np.argpartition(-row_scores, k - 1)[:k] if k < len(rows) else np.arange(len(rows))
+        # Best first; equal scores by row, so results are reproducible.
+        order = top[np.lexsort((rows[top], -row_scores[top]))]
+        results.append([(int(rows[i]), float(row_scores[i])) for i in order])
+    return results
 
 
 def search(
@@ -106,6 +197,8 @@ def search(
     k = min(k, vi.size, candidates)
     if k <= 0:
         return [[] for _ in range(len(arr))]
+    if allowed is not None and len(allowed) <= EXACT_SUBSET_ROWS:
+        return _exact_subset(vi, arr, k, allowed)
     selector = None
     if allowed is not None:
         selector = faiss.IDSelectorBatch(np.fromiter(allowed, dtype=np.int64))
@@ -113,6 +206,13 @@ def search(
     if vi.kind == "hnsw":
         params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
         params.efSearch = max(HNSW_EF_SEARCH, 2 * k)
+    elif vi.kind == "ivf":
+        params = faiss.SearchParametersIVF()
+        probes = int(vi._native.nprobe)
+        if allowed is not None:
+            # Rows outside the filter still fill the lists: probe more to find k inside it.
+            probes = math.ceil(probes * vi.size / max(len(allowed), 1))
+        params.nprobe = min(int(vi._native.nlist), max(probes, 1))
     elif selector is not None:
         params = faiss.SearchParameters()
     if selector is not None:

@@ -118,3 +118,82 @@ def test_missing_and_corrupt_files_raise_index_unavailable(tmp_path: Path) -> No
     good.write_bytes(good.read_bytes()[:100])  # truncated
     with pytest.raises(IndexUnavailableError):
         vectors.load(good)
+
+
+# ── index kinds by size, IVF, exact filtered search, stored vectors ────────────────────
+
+
+def clustered_rows(n: int, dim: int, clusters: int = 20, seed: int = 0) -> np.ndarray:
+    """Rows around a few centres, like passages that repeat one template."""
+    rng = np.random.default_rng(seed)
+    centres = unit_rows(clusters, dim, seed + 1)
+    m = centres[rng.integers(0, clusters, n)] + rng.normal(0, 0.15, (n, dim)).astype(np.float32)
+    return (m / np.linalg.norm(m, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_auto_is_flat_up_to_the_limit_and_hnsw_beyond(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert vectors.choose_kind(10) == "flat"
+    assert vectors.choose_kind(vectors.FLAT_MAX_ROWS) == "flat"
+    assert vectors.choose_kind(vectors.FLAT_MAX_ROWS + 1) == "hnsw"
+    monkeypatch.setattr(vectors, "FLAT_MAX_ROWS", 100)
+    assert vectors.build(unit_rows(100, 8)).kind == "flat"
+    assert vectors.build(unit_rows(101, 8)).kind == "hnsw"
+    assert vectors.build(unit_rows(101, 8), "flat").kind == "flat"
+
+
+def test_ivf_finds_near_exact_neighbours_and_survives_save_and_load(tmp_path: Path) -> None:
+    m = clustered_rows(2000, 16)
+    vi = vectors.build(m, "ivf")
+    assert (vi.kind, vi.size) == ("ivf", 2000)
+    queries = clustered_rows(30, 16, seed=7)
+    exact = vectors.search(vectors.build(m, "flat"), queries, 10)
+    found = vectors.search(vi, queries, 10)
+    recall = np.mean([len({r for r, _ in a} & {r for r, _ in b}) / 10
+                      for a, b in zip(found, exact, strict=True)])
+    assert recall >= 0.9
+    vectors.save(vi, tmp_path / "ivf.faiss")
+    again = vectors.load(tmp_path / "ivf.faiss")
+    assert again.kind == "ivf"
+    assert vectors.search(again, queries, 10) == found
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
+def test_small_filters_are_scored_exactly_whatever_the_kind(kind: vectors.VectorKind) -> None:
+    m = clustered_rows(1500, 16)
+    vi = vectors.build(m, kind)
+    allowed = set(range(0, 1500, 7))
+    q = clustered_rows(1, 16, seed=3)[0]
+    hits = vectors.search(vi, q, 25, allowed=allowed)[0]
+    expected = sorted(allowed, key=lambda r: (-float(m[r] @ q), r))[:25]
+    assert [r for r, _ in hits] == expected
+    assert [s for _, s in hits] == pytest.approx([float(m[r] @ q) for r in expected], abs=1e-5)
+
+
+def test_large_filters_use_the_index_and_stay_inside_the_filter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(vectors, "EXACT_SUBSET_ROWS", 10)
+    m = clustered_rows(1500, 16)
+    q = clustered_rows(1, 16, seed=4)[0]
+    allowed = set(range(0, 1500, 3))
+    expected = sorted(allowed, key=lambda r: (-float(m[r] @ q), r))[:10]
+    for kind in ("flat", "hnsw", "ivf"):
+        hits = vectors.search(vectors.build(m, kind), q, 10, allowed=allowed)[0]
+        assert len(hits) == 10 and {r for r, _ in hits} <= allowed
+        assert len({r for r, _ in hits} & set(expected)) >= 8, kind
+
+
+def test_filters_with_duplicates_or_rows_out_of_range_are_tolerated() -> None:
+    m = unit_rows(20, 8)
+    vi = vectors.build(m)
+    hits = vectors.search(vi, m[3], 5, allowed=[3, 3, 4, 99, -1])[0]
+    assert sorted(r for r, _ in hits) == [3, 4]
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
+def test_matrix_returns_the_stored_rows(kind: vectors.VectorKind) -> None:
+    m = clustered_rows(300, 8)
+    vi = vectors.build(m, kind)
+    np.testing.assert_allclose(vectors.matrix(vi), m, atol=1e-6)
+    assert vectors.size_bytes(vi) >= m.nbytes
+    assert vectors.matrix(vectors.build(np.zeros((0, 8), np.float32))).shape == (0, 8)
