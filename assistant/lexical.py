@@ -80,14 +80,18 @@ def _stemmer() -> tuple[Any, threading.Lock]:
     return Stemmer.Stemmer("swedish"), threading.Lock()
 
 
-def analyse(text: str) -> list[str]:
-    """The terms BM25 sees: `tokenize`, then ASCII-fold, then the Swedish Snowball stem."""
-    words = [fold(w) for w in tokenize(text)]
-    if not words:
-        return []
+@lru_cache(maxsize=200_000)
+def _term(word: str) -> str:
+    """One word's index term; cached, since answering analyses the same words over and over
+    and folding character by character is the slow part."""
     stemmer, lock = _stemmer()
     with lock:
-        return [str(s) for s in stemmer.stemWords(words)]
+        return str(stemmer.stemWord(fold(word)))
+
+
+def analyse(text: str) -> list[str]:
+    """The terms BM25 sees: `tokenize`, then ASCII-fold, then the Swedish Snowball stem."""
+    return [_term(w) for w in tokenize(text)]
 
 
 @dataclass(frozen=True, eq=False)
@@ -162,10 +166,14 @@ def search(
     scores = np.asarray(li._native.get_scores_from_ids(ids), dtype=np.float32)
     if allowed is not None:
         mask = np.zeros(li.size, dtype=bool)
-        rows = np.fromiter((r for r in allowed if 0 <= r < li.size), dtype=np.int64)
-        mask[rows] = True
+        rows = np.fromiter(allowed, dtype=np.int64, count=len(allowed))
+        mask[rows[(rows >= 0) & (rows < li.size)]] = True
         scores = np.where(mask, scores, 0.0)
     matching = np.flatnonzero(scores > 0)
+    if len(matching) > k:
+        # Only rows scoring at least the k-th best can be returned: sort those, not all.
+        kth = np.partition(scores[matching], len(matching) - k)[len(matching) - k]
+        matching = matching[scores[matching] >= kth]
     # Highest score first; ties by row so results are reproducible.
     order = np.lexsort((matching, -scores[matching]))[:k]
     return [(int(matching[i]), float(scores[matching[i]])) for i in order]

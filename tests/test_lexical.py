@@ -120,3 +120,24 @@ def test_load_rejects_missing_corrupt_and_outdated_files(tmp_path: Path) -> None
         npy.write_bytes(b"garbage")
     with pytest.raises(IndexUnavailableError, match="skadat"):
         lexical.load(folder)
+
+
+def test_top_k_equals_a_full_sort_with_ties_broken_by_row() -> None:
+    # Many identical passages tie exactly: the k best must be the full sort's first k.
+    texts = [PASSAGES[i % len(PASSAGES)] + (" boende" * (i % 3)) for i in range(300)]
+    li = lexical.build(texts)
+    query = "boende regionen ansvarar abstinensvård"
+    terms = li._native.get_tokens_ids(lexical.analyse(query))
+    scores = li._native.get_scores_from_ids(terms)
+    for k in (1, 7, 40, 299, 500):
+        expected = sorted((r for r in range(300) if scores[r] > 0), key=lambda r: (-scores[r], r))
+        assert [r for r, _ in lexical.search(li, query, k)] == expected[:k]
+    allowed = set(range(0, 300, 4)) | {-5, 999}
+    hits = lexical.search(li, query, 10, allowed)
+    assert {r for r, _ in hits} <= allowed and len(hits) == 10
+
+
+def test_analyse_gives_the_same_terms_however_often_a_word_is_seen() -> None:
+    first = lexical.analyse("Hälso- och sjukvården ansvarar för abstinensvården")
+    assert lexical.analyse("Hälso- och sjukvården ansvarar för abstinensvården") == first
+    assert lexical.analyse("halso- och sjukvarden ansvarar for abstinensvarden") == first
