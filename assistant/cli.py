@@ -437,6 +437,52 @@ def ask(
         typer.echo(f"({total * 1000:.0f} ms)")
 
 
+@app.command()
+@friendly_errors
+def bench(
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--only",
+            help="Mät bara detta: retrieval, ask, http, build eller scale (kan upprepas).",
+        ),
+    ] = None,
+    out: Annotated[
+        Path, typer.Option("--out", help="Mapp för results.json och results.svg.")
+    ] = Path("bench"),
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Snabb körning med få frågor och små storlekar.")
+    ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Serverns samtidiga frågor i HTTP-mätningen."),
+    ] = None,
+    corpus: CorpusOption = None,
+    index: IndexOption = None,
+) -> None:
+    """Mät svarstider per steg, HTTP-genomströmning, minne, indexbygge och skala."""
+    from assistant.benchmark import SECTIONS, render_table, run_benchmark, write_results
+
+    sections = list(only or SECTIONS)
+    unknown = [s for s in sections if s not in SECTIONS]
+    if unknown:
+        raise typer.BadParameter(
+            f"okänd del {', '.join(unknown)}; välj bland {', '.join(SECTIONS)}", param_hint="--only"
+        )
+    if "retrieval" in sections and only and "build" not in sections:
+        sections.append("build")  # the retrieval benchmark includes index build times
+    settings = load_settings(corpus_dir=corpus, index_dir=index, workers=workers)
+    results = run_benchmark(
+        settings,
+        sections,
+        quick=quick,
+        progress=lambda message: typer.echo(f"… {message}", err=True),
+    )
+    typer.echo(render_table(results))
+    for path in write_results(results, out):
+        typer.echo(f"Skrev {path}", err=True)
+
+
 def _pages_label(first: int | None, last: int | None) -> str:
     if first is None:
         return "sida okänd"
