@@ -20,7 +20,7 @@ from urllib.parse import quote as url_quote
 from assistant import lexical
 from assistant.chunking import LEAD_IN_GAP
 from assistant.models import Answer, Citation, DocumentMeta, Hit, Responsible
-from assistant.retrieval import Retrieval, expand_query
+from assistant.retrieval import Retrieval, expand_query, strip_places
 
 NATIONAL = "nationell vägledning"
 
@@ -32,6 +32,7 @@ _ABBREVIATIONS = re.compile(
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9”\"(])")
 _ITEM = re.compile(r"^(?:• |\d{1,2}[.)] |[a-h]\) )")
 _SUB_ITEM = re.compile(r"^\s+– ")
+SENTENCE_END_MARK = re.compile(r"[.!?:]['’”)]*\s*$")
 _FOOTNOTE = re.compile(r"^\d{1,3}\)?\s+\S|^\d{1,3}https?:")
 
 _REGION_ACTOR = (
@@ -70,7 +71,9 @@ DUTY = re.compile(
 RESPONSIBILITY_QUESTION = re.compile(
     r"\b(?:vem|vems|vilken huvudman|vilka huvudmän|ansvar\w*|betala\w*|bekosta\w*|kalla\w*|"
     r"ska (?:soc|socialtjänsten|kommunen|regionen|psykiatrin)|eller (?:regionen|kommunen|"
-    r"psykiatrin|soc|socialtjänsten)|huvudman|står för|ordna\w*)\b",
+    r"psykiatrin|soc|socialtjänsten)|huvudman|står för|ordna\w*|skyldig\w*|roll|uppgift\w*|"
+    r"uppdrag\w*|sak|var sker|vilken verksamhet|vilka verksamheter|sköter|erbjud\w*|"
+    r"soc|psyk\w*|vården|kommun\w*|region\w*|habiliteringen|primärvården|vårdcentral\w*)\b",
     re.IGNORECASE,
 )
 
@@ -168,16 +171,20 @@ def score_sentences(
     """Every sentence of the hits, scored by the share of the question's weight it holds."""
     wanted = set(lexical.analyse(expand_query(question)))
     asked = set(lexical.analyse(question))
-    weight = sum(idf.get(t, 1.0) for t in asked) or 1.0
+    # A word the agreements never use is the most telling word of all: it is why they
+    # cannot answer a question about recipes or the weather.
+    rare = max(idf.values(), default=1.0)
+    idf = {t: idf.get(t, rare) for t in asked | wanted}
+    weight = sum(idf[t] for t in asked) or 1.0
     responsibility = bool(RESPONSIBILITY_QUESTION.search(question))
     scored: list[Scored] = []
     for n, hit in enumerate(hits, start=1):
         context = set(lexical.analyse(hit.chunk.section))
         for sentence in split_sentences(hit.chunk.text):
             terms = set(lexical.analyse(plain(sentence)))
-            own = sum(idf.get(t, 1.0) for t in asked & terms) / weight
-            synonyms = 0.5 * sum(idf.get(t, 1.0) for t in (wanted - asked) & terms) / weight
-            around = 0.3 * sum(idf.get(t, 1.0) for t in asked & (context - terms)) / weight
+            own = sum(idf[t] for t in asked & terms) / weight
+            synonyms = 0.5 * sum(idf[t] for t in (wanted - asked) & terms) / weight
+            around = 0.3 * sum(idf[t] for t in asked & (context - terms)) / weight
             coverage = min(1.0, own + synonyms + around)
             duty = 0.3 if responsibility and party_of(sentence, hit.chunk.trail) else 0.0
             rank = 0.25 * hit.fused / (1 + 0.3 * (n - 1))
@@ -198,6 +205,10 @@ def _noise(text: str) -> float:
     words = text.split()
     if words and sum(len(w) <= 2 for w in words) / len(words) > 0.4:
         penalty += 0.4  # "x x x x" cells of a table that lost its columns
+    if len(words) <= 6 and not SENTENCE_END_MARK.search(text) and not text.startswith("•"):
+        penalty += 0.4  # a heading or a glossary entry ("10. Giltighetstid"), not an answer
+    if re.fullmatch(r"\S*https?://\S+", text.strip()):
+        penalty += 0.6
     return penalty
 
 
@@ -232,6 +243,7 @@ def party_of(sentence: Sentence, trail: tuple[str, ...]) -> Responsible | None:
     if party is None and sentence.lead_in:
         party = _party_in(sentence.lead_in)
     if party is None and (_ITEM.match(sentence.text) or sentence.lead_in):
+        # A heading like "3.2 Regionens ansvar" speaks for the list under it.
         for heading in reversed(trail):
             party = _heading_party(heading)
             if party:
@@ -322,7 +334,8 @@ def compose(
         )
         return Answer(answer_id, question, "no_support", text, None, None, ())
 
-    scored = score_sentences(question, retrieval.hits, idf)
+    # Place names have done their work as a filter; they say nothing about the answer.
+    scored = score_sentences(strip_places(question, place), retrieval.hits, idf)
     best_by_passage: dict[int, Scored] = {}
     for s in scored:
         best_by_passage.setdefault(s.n, s)

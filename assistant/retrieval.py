@@ -98,7 +98,9 @@ def strip_places(question: str, place: RegionQuery) -> str:
     """The question without the place names that were used to filter."""
     text = question
     for words in place.mentioned:
-        text = re.sub(rf"\b(?:i|för|inom|från|region|regionen)?\s*{re.escape(words)}\b", " ", text)
+        text = re.sub(
+            rf"\b(?:i|för|inom|från|region|regionen)?\s*{re.escape(words)}\b", " ", text, flags=re.I
+        )
     cleaned = " ".join(text.split())
     return cleaned if _LETTERS.search(cleaned) else question
 

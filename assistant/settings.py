@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -11,6 +12,8 @@ from typing import Any
 from assistant.errors import SettingsError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIN_KEY_CHARS = 16  # API and admin keys: long enough that guessing is hopeless
+_KEY_CHARS = re.compile(r"[A-Za-z0-9._~+/=-]+")
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ class Settings:
     candidates: int = 40  # passages each retriever contributes before fusion
 
     # Answering.
-    min_support: float = 0.5  # decline below this support score (calibrated: evals/report.md)
+    min_support: float = 0.46  # decline below this support score (calibrated: evals/report.md)
     llm_url: str = ""  # OpenAI-compatible chat endpoint; empty = extractive answers only
     llm_model: str = ""
     llm_api_key: str = ""
@@ -53,9 +56,14 @@ class Settings:
     api_keys: tuple[str, ...] = ()
     admin_key: str = ""
     cors_origins: tuple[str, ...] = ()
-    rate_limit_per_minute: int = 120
+    # With keys set, browsers on `cors_origins` or the service's own pages still need none
+    # (the widget cannot keep a secret); false = every /v1 call needs a key.
+    keyless_browsers: bool = True
+    rate_limit_per_minute: int = 120  # per API key, else per client address; 0 = off
     max_body_bytes: int = 64 * 1024
     retention_days: int = 90
+    trusted_proxies: tuple[str, ...] = ()  # load balancers whose X-Forwarded-For is believed
+    log_level: str = "info"
     query_cache_size: int = 1024
 
     # Teams bot.
@@ -139,3 +147,16 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("ASSISTANT_DENSE_WEIGHT måste ligga mellan 0 och 1")
     if settings.workers < 1:
         raise SettingsError("ASSISTANT_WORKERS måste vara minst 1")
+    keys = [key for key in (*settings.api_keys, settings.admin_key) if key]
+    # Keys travel in HTTP headers: printable ASCII without spaces or commas.
+    if any(len(key) < MIN_KEY_CHARS or not _KEY_CHARS.fullmatch(key) for key in keys):
+        raise SettingsError(
+            f"ASSISTANT_API_KEYS/ASSISTANT_ADMIN_KEY: nycklar måste ha minst {MIN_KEY_CHARS} "
+            "tecken, bara A–Z, a–z, 0–9 och -._~+/="
+        )
+    if settings.rate_limit_per_minute < 0:
+        raise SettingsError("ASSISTANT_RATE_LIMIT_PER_MINUTE måste vara minst 0 (0 = av)")
+    if settings.max_body_bytes < 1024:
+        raise SettingsError("ASSISTANT_MAX_BODY_BYTES måste vara minst 1024")
+    if settings.log_level.lower() not in {"debug", "info", "warning", "error"}:
+        raise SettingsError("ASSISTANT_LOG_LEVEL måste vara debug, info, warning eller error")
