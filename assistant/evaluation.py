@@ -769,7 +769,7 @@ def settings_summary(settings: Settings, engine: Engine | None = None) -> dict[s
     if engine is not None:
         manifest = engine.index.manifest
         summary["index"] = {
-            "dir": str(settings.index_dir),
+            "dir": shown_path(settings.index_dir),
             "built_at": manifest.built_at,
             "chunks": manifest.chunk_count,
             "embedder": manifest.embedder,
