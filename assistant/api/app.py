@@ -2,15 +2,24 @@
 
 The lifespan loads the index and the model once, in a worker thread. If that fails the app
 still starts: `/readyz` and the question routes answer 503 with the reason, so an operator
-sees what is wrong instead of a crash loop.
+sees what is wrong instead of a crash loop. A running server loads a rebuilt index on
+SIGHUP or `POST /v1/admin/reload` (see `service.reload_into`).
+
+Middleware, outermost first: request id, access log and metrics (telemetry); CORS, so
+that refusals reach the widget readably and preflights need no key; API keys and rate
+limits (security); the body size limit. Then the routes.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -22,7 +31,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.api import routes, views
 from assistant.api.error_handlers import HTTP_CODES, error_body, install_error_handlers
-from assistant.api.service import Service, ask_blocking, create_service, load_into
+from assistant.api.logs import configure_logging
+from assistant.api.security import AccessGuard, describe_security
+from assistant.api.service import Service, ask_blocking, create_service, load_into, reload_into
+from assistant.api.telemetry import REQUEST_ID_HEADER, RequestTelemetry
+from assistant.errors import IndexUnavailableError
 from assistant.models import Answer
 from assistant.pipeline import Engine
 from assistant.settings import Settings
@@ -42,7 +55,10 @@ TAGS = [
     {"name": "Frågor", "description": "Ställ frågor och få svar med källor."},
     {"name": "Dokument", "description": "Överenskommelserna, och sidorna citaten länkar till."},
     {"name": "Återkoppling", "description": "Tumme upp eller ner på ett svar."},
-    {"name": "Drift", "description": "Hälso- och beredskapskontroller."},
+    {
+        "name": "Drift",
+        "description": "Hälso- och beredskapskontroller, mätvärden och omladdning av indexet.",
+    },
 ]
 
 
@@ -69,22 +85,45 @@ def create_app(
     app.state.service = service
     app.state.static_dir = static_dir or STATIC_DIR
     install_error_handlers(app)
+    # add_middleware puts each one outside the ones before it: innermost first.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AccessGuard, settings=settings)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST"],
-            allow_headers=["Content-Type", "Authorization", "X-API-Key", "X-Assistant-Channel"],
+            allow_headers=[
+                "Content-Type",
+                "Authorization",
+                "X-API-Key",
+                "X-Assistant-Channel",
+                REQUEST_ID_HEADER,
+            ],
+            expose_headers=[REQUEST_ID_HEADER, "Retry-After"],
             max_age=600,
         )
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestTelemetry, metrics=service.metrics)
     app.include_router(routes.router)
     app.include_router(views.router)
     _mount_teams(app, service)
     app.mount(
         "/static", StaticFiles(directory=app.state.static_dir, check_dir=False), name="static"
     )
+    _document_security(app)
     return app
+
+
+def _document_security(app: FastAPI) -> None:
+    """Describe the key headers in the app's OpenAPI document."""
+    plain_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = describe_security(plain_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 class BodyLimit:
@@ -139,9 +178,7 @@ def serve(settings: Settings) -> None:
     """Run the app with uvicorn on `settings.host:settings.port` until interrupted."""
     import uvicorn
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings)
     logger.info(
         "Startar på http://%s:%d (index %s, %d samtidiga frågor)",
         settings.host,
@@ -149,10 +186,28 @@ def serve(settings: Settings) -> None:
         settings.index_dir,
         settings.workers,
     )
+    app = create_app(settings)
+    reload_on_hangup(app.state.service)
     uvicorn.run(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
-        log_level="info",
+        log_config=None,  # our JSON lines (configure_logging), not uvicorn's plain text
+        access_log=False,  # the telemetry middleware writes the access lines
+        forwarded_allow_ips=list(settings.trusted_proxies) or None,
         server_header=False,
     )
+
+
+def reload_on_hangup(service: Service) -> None:
+    """Reload the index in the background when the process gets SIGHUP."""
+
+    def reload_in_background() -> None:
+        with suppress(IndexUnavailableError):  # logged, and reported by /readyz
+            reload_into(service)
+
+    def on_hangup(signum: int, frame: FrameType | None) -> None:
+        logger.info("SIGHUP: laddar om indexet")
+        threading.Thread(target=reload_in_background, name="reload", daemon=True).start()
+
+    signal.signal(signal.SIGHUP, on_hangup)

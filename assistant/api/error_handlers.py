@@ -49,6 +49,13 @@ def error_body(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
 
 
+def assistant_error_response(
+    exc: AssistantError, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    """An error raised outside the routes (in a middleware) as a JSON error response."""
+    return JSONResponse(error_body(exc.code, exc.message), exc.status, headers=headers)
+
+
 def error_response(
     request: Request,
     status: int,

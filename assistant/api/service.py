@@ -3,6 +3,12 @@
 `ask_blocking` is the ask path of every HTTP interface (API, stream, Teams). It is blocking
 and CPU-bound, so callers run it in a worker thread; a semaphore lets at most
 `settings.workers` questions be answered at the same time, whichever interface asked.
+
+Re-indexing while serving: `reload_into` loads the index folder again beside the running
+engine and then swaps one reference. A request takes the engine once, at its start, so
+requests in flight finish on the old engine and no request sees half of each. A failed
+reload keeps the old engine serving and records why (`reload_problem`), which `/readyz`
+reports until a reload succeeds.
 """
 
 from __future__ import annotations
@@ -10,10 +16,14 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from dataclasses import dataclass, field
+import time
+from contextlib import suppress
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from assistant.api.metrics import Metrics, count_answer, record_index, record_reload
 from assistant.errors import AssistantError, IndexUnavailableError, StoreError
+from assistant.index import load_index
 from assistant.models import Answer
 from assistant.pipeline import Engine, ask, load_engine
 from assistant.redaction import redact
@@ -27,6 +37,11 @@ LOADING = "Indexet laddas fortfarande. Försök igen om en stund."
 LOAD_FAILED = "Indexet kunde inte laddas på grund av ett oväntat fel; se serverns logg."
 STORE_FAILED = "Lagringen för svar och återkoppling går inte att använda; se serverns logg."
 WARM_UP_QUESTION = "Vem ansvarar för samordnad individuell plan?"
+RELOAD_FAILED = "Det nya indexet kunde inte laddas: {reason}"
+STILL_SERVING = (
+    "{problem} Tjänsten svarar tills vidare med det senast fungerande indexet "
+    "(byggt {built_at})."
+)
 
 
 @dataclass(eq=False)
@@ -36,13 +51,17 @@ class Service:
     settings: Settings
     engine: Engine | None = None
     unavailable: str = LOADING  # why no question can be answered; "" once loaded
+    reload_problem: str = ""  # why the last reload failed while the old engine serves on
     store: Store | None = None
+    metrics: Metrics = field(default_factory=Metrics, repr=False)
     slots: threading.BoundedSemaphore = field(init=False, repr=False)
+    reloading: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         self.slots = threading.BoundedSemaphore(self.settings.workers)
         if self.engine is not None:
             self.unavailable = ""
+            _describe_index(self, self.engine)
 
 
 def create_service(settings: Settings, engine: Engine | None = None) -> Service:
@@ -57,28 +76,80 @@ def create_service(settings: Settings, engine: Engine | None = None) -> Service:
 
 
 def load_into(service: Service) -> None:
-    """Load the index and the model (blocking); on failure, record why instead of raising."""
-    try:
+    """Load the index and the model at start-up (blocking); on failure, record why."""
+    with suppress(IndexUnavailableError):  # logged, and kept in service.unavailable
+        reload_into(service)
+
+
+def reload_into(service: Service) -> Engine:
+    """Load the index folder again and swap it in (blocking); IndexUnavailableError on failure.
+
+    The running engine, if any, keeps serving while the new one loads, and stays when
+    loading fails. One reload runs at a time; a second one waits and then loads afresh.
+    """
+    with service.reloading:
+        started = time.perf_counter()
+        current = service.engine
+        try:
+            engine = _load_engine(service, current)
+        except AssistantError as exc:
+            reason = exc.message
+            logger.error("Indexet kunde inte laddas: %s", reason)
+        except Exception:
+            reason = LOAD_FAILED
+            logger.exception("Indexet kunde inte laddas")
+        else:
+            service.engine = engine  # the swap: one reference, atomic for every reader
+            service.unavailable = ""
+            service.reload_problem = ""
+            _describe_index(service, engine)
+            record_reload(service.metrics, ok=True)
+            manifest = engine.index.manifest
+            logger.info(
+                "Indexet är laddat: %d passager ur %d dokument (%s, byggt %s) på %.1f s",
+                manifest.chunk_count,
+                len(engine.index.documents),
+                manifest.embedder,
+                manifest.built_at,
+                time.perf_counter() - started,
+            )
+            return engine
+        record_reload(service.metrics, ok=False)
+        if current is None:
+            service.unavailable = reason
+            raise IndexUnavailableError(reason)
+        service.reload_problem = RELOAD_FAILED.format(reason=reason)
+        raise IndexUnavailableError(stale_message(service, current))
+
+
+def _load_engine(service: Service, current: Engine | None) -> Engine:
+    """A new engine from the index folder, warmed up so its first question is not slow."""
+    if current is None:
         engine = load_engine(service.settings)
+    else:
+        # The running embedder (already loaded) must fit the new index, as at start-up.
+        index = load_index(service.settings, current.embedder)
+        engine = replace(load_engine(service.settings, index), embedder=current.embedder)
+    with service.slots:  # the warm-up shares the model with the questions being answered
         # Loading the model now makes /readyz honest and spares the first user the wait.
         engine.embedder.embed_queries([WARM_UP_QUESTION])
-    except AssistantError as exc:
-        service.unavailable = exc.message
-        logger.error("Indexet kunde inte laddas: %s", exc.message)
-        return
-    except Exception:
-        service.unavailable = LOAD_FAILED
-        logger.exception("Indexet kunde inte laddas")
-        return
-    service.engine = engine
-    service.unavailable = ""
+    return engine
+
+
+def _describe_index(service: Service, engine: Engine) -> None:
     manifest = engine.index.manifest
-    logger.info(
-        "Indexet är laddat: %d passager ur %d dokument (%s, byggt %s)",
-        manifest.chunk_count,
-        len(engine.index.documents),
-        manifest.embedder,
-        manifest.built_at,
+    size = 0
+    for name in manifest.files:
+        # A file replaced by a newer build since: the size is a gauge, not a check.
+        with suppress(OSError):
+            size += (service.settings.index_dir / name).stat().st_size
+    record_index(service.metrics, manifest, len(engine.index.documents), size)
+
+
+def stale_message(service: Service, engine: Engine) -> str:
+    """Why /readyz is 503 while the last good engine still answers."""
+    return STILL_SERVING.format(
+        problem=service.reload_problem, built_at=engine.index.manifest.built_at
     )
 
 
@@ -100,7 +171,9 @@ def ask_blocking(
     """Answer a question (blocking; call it in a worker thread)."""
     engine = require_engine(service)
     with service.slots:
-        return ask(engine, question, region=region, document_ids=document_ids, top_k=top_k)
+        answer = ask(engine, question, region=region, document_ids=document_ids, top_k=top_k)
+    count_answer(service.metrics, answer.status)
+    return answer
 
 
 def answer_and_record(
@@ -126,8 +199,8 @@ def answer_and_record(
         total,
         channel,
     )
-    if logger.isEnabledFor(logging.DEBUG):
-        logger.debug("Fråga till svar %s: %s", answer.id, redact(question))
+    # The question itself is never logged, not even redacted: names and health details
+    # would survive redaction, and logs travel further than the store (which keeps it).
     record(service, question, answer, channel)
     return answer
 

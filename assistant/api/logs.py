@@ -1,0 +1,91 @@
+"""Structured logs: one JSON object per line, each carrying the id of its request.
+
+Every line passes through `redact` on its way out, so personal data that reaches a message
+by accident (an exception quoting a question, a path segment) is removed even then. The
+request id comes from a context variable that the telemetry middleware sets per request;
+worker threads inherit it, so an answer's log line carries the id of the request asking.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import uuid
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from assistant.redaction import redact
+from assistant.settings import Settings
+
+REQUEST_ID: ContextVar[str | None] = ContextVar("assistant_request_id", default=None)
+# A caller's own id is kept (so a load balancer's id ties its logs to ours) when it is
+# short and plain; anything else is replaced, never echoed into the logs.
+_GIVEN_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+# Attributes every LogRecord has; anything else on a record came in through `extra=`.
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message",
+    "asctime",
+    "color_message",  # uvicorn's coloured copy of the message
+    "taskName",
+}
+
+
+def request_id_from(given: str | None) -> str:
+    """The caller's X-Request-ID when it is short and plain, else a fresh random id."""
+    if given and _GIVEN_ID.fullmatch(given):
+        return given
+    return uuid.uuid4().hex
+
+
+class JsonFormatter(logging.Formatter):
+    """Format a record as one line of JSON with time, level, logger, message and request id."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as a JSON line, personal data redacted."""
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": redact(record.getMessage()),
+        }
+        request_id = REQUEST_ID.get()
+        if request_id:
+            entry["request_id"] = request_id
+        for key, value in vars(record).items():
+            if key not in _STANDARD and not key.startswith("_"):
+                entry[key] = _clean(value)
+        if record.exc_info:
+            entry["exception"] = redact(self.formatException(record.exc_info))
+        if record.stack_info:
+            entry["stack"] = redact(self.formatStack(record.stack_info))
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, bool | int | float) or value is None:
+        return value
+    return redact(str(value))
+
+
+def configure_logging(settings: Settings, stream: TextIO | None = None) -> logging.Handler:
+    """Send every log record (ours and uvicorn's) as JSON lines to `stream` (stderr)."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(settings.log_level.upper())
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        # Uvicorn's own handlers would print plain text beside ours.
+        uvicorn_logger = logging.getLogger(name)
+        uvicorn_logger.handlers.clear()
+        uvicorn_logger.propagate = True
+    return handler

@@ -1,0 +1,141 @@
+"""Prometheus metrics of one app: requests, latency, answers, the index and the build.
+
+The only module importing prometheus-client. Each app has its own registry, so several apps
+in one process (tests) never share counters; `/metrics` renders that registry.
+"""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+
+from assistant.index import Manifest
+
+PACKAGE = "agreement-assistant"
+# Seconds: from a probe (milliseconds) to a question on a busy two-core machine (seconds).
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+@dataclass(eq=False)
+class Metrics:
+    """The app's counters and gauges; fill them through the functions below."""
+
+    registry: Any = field(default_factory=CollectorRegistry)
+    requests: Any = field(init=False)
+    latency: Any = field(init=False)
+    answers: Any = field(init=False)
+    reloads: Any = field(init=False)
+    index_ready: Any = field(init=False)
+    index_documents: Any = field(init=False)
+    index_passages: Any = field(init=False)
+    index_bytes: Any = field(init=False)
+    index_info: Any = field(init=False)
+
+    def __post_init__(self) -> None:
+        r = self.registry
+        self.requests = Counter(
+            "assistant_http_requests",
+            "HTTP-förfrågningar per route, metod och status.",
+            ["route", "method", "status"],
+            registry=r,
+        )
+        self.latency = Histogram(
+            "assistant_http_request_duration_seconds",
+            "Svarstid per route (till sista byten).",
+            ["route"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.answers = Counter(
+            "assistant_answers", "Besvarade frågor per status.", ["status"], registry=r
+        )
+        self.reloads = Counter(
+            "assistant_index_reloads", "Omladdningar av indexet per utfall.", ["outcome"],
+            registry=r,
+        )
+        self.index_ready = Gauge(
+            "assistant_index_ready",
+            "1 när indexet på disk är laddat; 0 utan index eller när senaste omladdning "
+            "misslyckades.",
+            registry=r,
+        )
+        self.index_documents = Gauge(
+            "assistant_index_documents", "Överenskommelser i det laddade indexet.", registry=r
+        )
+        self.index_passages = Gauge(
+            "assistant_index_passages", "Passager i det laddade indexet.", registry=r
+        )
+        self.index_bytes = Gauge(
+            "assistant_index_size_bytes", "Indexfilernas storlek på disk.", registry=r
+        )
+        self.index_info = Gauge(
+            "assistant_index_info",
+            "Det laddade indexet (värdet är alltid 1).",
+            ["embedder", "built_at", "corpus_fingerprint"],
+            registry=r,
+        )
+        build = Gauge(
+            "assistant_build_info",
+            "Programmets version (värdet är alltid 1).",
+            ["version", "python"],
+            registry=r,
+        )
+        build.labels(version=_version(), python=platform.python_version()).set(1)
+
+
+def _version() -> str:
+    try:
+        return metadata.version(PACKAGE)
+    except metadata.PackageNotFoundError:
+        return "okänd"
+
+
+def count_request(metrics: Metrics, route: str, method: str, status: int, seconds: float) -> None:
+    """Count one finished request and its latency."""
+    metrics.requests.labels(route=route, method=method, status=str(status)).inc()
+    metrics.latency.labels(route=route).observe(seconds)
+
+
+def count_answer(metrics: Metrics, status: str) -> None:
+    """Count one answer by its status (`answered`, `no_support`)."""
+    metrics.answers.labels(status=status).inc()
+
+
+def record_index(
+    metrics: Metrics, manifest: Manifest, documents: int, size_bytes: int
+) -> None:
+    """Describe the index now being served."""
+    metrics.index_ready.set(1)
+    metrics.index_documents.set(documents)
+    metrics.index_passages.set(manifest.chunk_count)
+    metrics.index_bytes.set(size_bytes)
+    metrics.index_info.clear()
+    metrics.index_info.labels(
+        embedder=manifest.embedder,
+        built_at=manifest.built_at,
+        corpus_fingerprint=manifest.corpus_fingerprint[:12],
+    ).set(1)
+
+
+def record_reload(metrics: Metrics, ok: bool) -> None:
+    """Count a reload; a failed one marks the index on disk as not ready."""
+    metrics.reloads.labels(outcome="ok" if ok else "failed").inc()
+    if not ok:
+        metrics.index_ready.set(0)
+
+
+def render(metrics: Metrics) -> bytes:
+    """The registry in Prometheus' text format (`CONTENT_TYPE`)."""
+    return bytes(generate_latest(metrics.registry))
