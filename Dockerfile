@@ -1,0 +1,57 @@
+# The agreement assistant: API, chat page, widget and Teams bot on port 8000.
+#
+#   docker build -t samverkansassistenten .
+#   docker run -p 8000:8000 -v assistent-data:/data samverkansassistenten
+#
+# Settings are ASSISTANT_* environment variables (docs/operations.md). The index is built into
+# the image, owned by root and only read by the service; /data (answers, feedback) is the one
+# writable place and belongs to the unprivileged user the service runs as.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN groupadd --system --gid 10001 assistant \
+    && useradd --system --uid 10001 --gid assistant --no-create-home \
+       --home-dir /nonexistent --shell /usr/sbin/nologin assistant
+
+WORKDIR /app
+
+# Pinned CPU build first (a layer of its own, reused across code changes): an unpinned torch
+# would pull a multi-GB CUDA build. Only the sentence-transformers backend needs it.
+RUN pip install "torch==2.13.0"
+
+COPY pyproject.toml README.md ./
+COPY assistant ./assistant
+RUN pip install ".[st]"
+
+# The package is installed into site-packages, so the folders are named explicitly.
+ENV ASSISTANT_CORPUS_DIR=/app/corpus \
+    ASSISTANT_INDEX_DIR=/app/index \
+    ASSISTANT_DATA_DIR=/data \
+    ASSISTANT_PORT=8000
+
+COPY corpus ./corpus
+COPY index ./index
+
+# Build the index at image build time: `assistant index` rebuilds it unless the copied one
+# matches this corpus and these settings exactly, and `--check` fails the build otherwise.
+# The embedding cache of the build stays out of the image. The index folder is made
+# readable for the service user (a build creates it private to its owner).
+RUN ASSISTANT_DATA_DIR=/tmp/index-build assistant index \
+    && ASSISTANT_DATA_DIR=/tmp/index-build assistant index --check \
+    && rm -rf /tmp/index-build \
+    && chmod -R a+rX,go-w /app \
+    && mkdir -p /data \
+    && chown assistant:assistant /data
+
+USER assistant:assistant
+VOLUME ["/data"]
+EXPOSE 8000
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
+
+CMD ["assistant", "serve", "--host", "0.0.0.0"]
