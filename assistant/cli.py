@@ -396,11 +396,12 @@ def ask(
     engine = pipeline.load_engine(settings)
     found = pipeline.search(engine, question, region=region, top_k=top_k)
     answer = pipeline.ask(engine, question, region=region, top_k=top_k)
-    # Citation n is the rank of the hit it comes from; the scores live on the hits.
+    # The scores live on the hits; a citation is its hit's passage (used ones come first).
+    by_passage = {(h.chunk.document_id, h.chunk.text): h for h in found.hits}
     hits = {
-        h.rank: h for h in found.hits
-        if h.rank <= len(answer.citations)
-        and answer.citations[h.rank - 1].document_id == h.chunk.document_id
+        c.n: by_passage[(c.document_id, c.text)]
+        for c in answer.citations
+        if (c.document_id, c.text) in by_passage
     }
     if as_json:
         body = answer_json(answer)

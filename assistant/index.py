@@ -340,6 +340,7 @@ def _staging_dir(index_dir: Path) -> Iterator[Path]:
     """A fresh folder beside `index_dir` (same file system, so the swap is a rename)."""
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.build-", dir=index_dir.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; a server running as another user reads it
     try:
         yield staging
     finally:
