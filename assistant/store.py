@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Literal, cast
 
 from assistant.errors import InputError, NotFoundError, StoreError
+from assistant.models import Answer
 from assistant.redaction import redact
 
 Rating = Literal["up", "down"]
@@ -154,6 +155,27 @@ def schema_version(store: Store) -> int:
     with _connection(store) as connection:
         row = connection.execute("SELECT MAX(version) FROM schema_version").fetchone()
     return int(row[0]) if row and row[0] is not None else 0
+
+
+def citations_json(answer: Answer) -> str:
+    """An answer's citations as stored with it: where they point, not the passage texts."""
+    return json.dumps(
+        [
+            {
+                "n": c.n,
+                "document_id": c.document_id,
+                "title": c.title,
+                "region": c.region,
+                "section": c.section,
+                "page": c.page,
+                "quote": c.quote,
+                "score": c.score,
+                "url": c.url,
+            }
+            for c in answer.citations
+        ],
+        ensure_ascii=False,
+    )
 
 
 def record_answer(

@@ -60,6 +60,7 @@ from assistant.redaction import redact
 from assistant.settings import Settings
 from assistant.store import (
     Store,
+    citations_json,
     get_conversation_region,
     record_answer,
     record_feedback,
@@ -408,25 +409,6 @@ def parse_feedback(value: object) -> tuple[Rating, str | None] | None:
     return rating, (text or None)
 
 
-def citations_json(answer: Answer) -> str:
-    """The answer's citations as stored with it (the same fields as the API returns)."""
-    return json.dumps(
-        [
-            {
-                "n": c.n,
-                "document_id": c.document_id,
-                "title": c.title,
-                "region": c.region,
-                "section": c.section,
-                "page": c.page,
-                "quote": c.quote,
-                "score": c.score,
-                "url": c.url,
-            }
-            for c in answer.citations
-        ],
-        ensure_ascii=False,
-    )
 
 
 def conversation_key(conversation_id: str) -> str:

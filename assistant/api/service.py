@@ -13,7 +13,6 @@ reports until a reload succeeds.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -28,7 +27,7 @@ from assistant.models import Answer
 from assistant.pipeline import Engine, ask, load_engine
 from assistant.redaction import redact
 from assistant.settings import Settings
-from assistant.store import Store, open_store, record_answer
+from assistant.store import Store, citations_json, open_store, record_answer
 
 logger = logging.getLogger("assistant.api")
 
@@ -235,20 +234,3 @@ def require_store(service: Service) -> Store:
     return service.store
 
 
-def citations_json(answer: Answer) -> str:
-    """What is kept of an answer's citations: where they point, not the passage texts."""
-    return json.dumps(
-        [
-            {
-                "n": c.n,
-                "document_id": c.document_id,
-                "section": c.section,
-                "page": c.page,
-                "quote": c.quote,
-                "score": c.score,
-                "url": c.url,
-            }
-            for c in answer.citations
-        ],
-        ensure_ascii=False,
-    )
