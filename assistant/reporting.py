@@ -643,8 +643,8 @@ def render_comparison(a: Run, b: Run, changes: Sequence[Difference], svg_name: s
     sa, sb = a.summary.suggestion, b.summary.suggestion
     if sa or sb:
         lines.append(
-            f"| föreslagen min_support | {sa.threshold if sa else '–'} | "
-            f"{sb.threshold if sb else '–'} | |"
+            f"| föreslagen min_support | {f'{sa.threshold:.2f}' if sa else '–'} | "
+            f"{f'{sb.threshold:.2f}' if sb else '–'} | |"
         )
     lines += [
         "",

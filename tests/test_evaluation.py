@@ -585,6 +585,7 @@ def test_comparison_lists_per_case_differences(tmp_path: Path) -> None:
     md = files.markdown.read_text("utf-8")
     assert "# Jämförelse: A mot B" in md
     assert "| hit@1 | 0.500 | 0.000 | -0.500 |" in md
+    assert "| föreslagen min_support | 0.30 | 0.30 | |" in md
     assert "| a-1 | responsibility |" in md and "| plats 1, answered, region | ingen träff" in md
     body = json.loads(files.json.read_text("utf-8"))
     assert [d["id"] for d in body["differences"]] == ["a-1", "a-2"]
