@@ -224,3 +224,30 @@ def test_cli_rejects_an_unknown_section() -> None:
     result = CliRunner().invoke(app, ["bench", "--only", "everything"])
     assert result.exit_code == 2
     assert "okänd del" in result.output
+
+
+def test_cpu_seconds_count_this_process_working() -> None:
+    before = benchmark.cpu_seconds()
+    assert before is not None
+    deadline = time.process_time() + 0.05
+    while time.process_time() < deadline:
+        pass
+    assert (benchmark.cpu_seconds() or 0) - before >= 0.03
+
+
+@pytest.mark.slow
+def test_bench_command_measures_http_and_scale_on_the_real_index(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["bench", "--quick", "--only", "http", "--only", "scale", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "results.json").read_text("utf-8"))
+    levels = {level["clients"]: level for level in data["http"]["levels"]}
+    assert set(levels) == {1, 4, 16}
+    assert all(level["ok"] == level["requests"] > 0 for level in levels.values())
+    assert levels[16]["server_cpu_s"] > 0 and levels[16]["probe"]["n"] >= 1
+    assert data["http"]["floor"]["n"] == benchmark.FLOOR_QUESTIONS
+    assert data["http"]["cached"]["ok"] == benchmark.QUICK.cached
+    assert data["http"]["server_memory"]["after_load"]["peak_rss_mb"] > 50
+    assert data["scale"]["sizes"][0]["rows"] == benchmark.QUICK.scale_rows[0]
+    assert "genomströmning, 16 klienter" in result.output
