@@ -45,7 +45,7 @@ from assistant.errors import (
 from assistant.lexical import LexicalIndex
 from assistant.models import Chunk, DocumentMeta
 from assistant.settings import Settings
-from assistant.vectors import VectorIndex, VectorKind
+from assistant.vectors import KindChoice, VectorIndex
 
 INDEX_FORMAT = 1  # bump when the folder layout or a file format changes
 MANIFEST_NAME = "manifest.json"
@@ -375,7 +375,7 @@ def build_index(
     embedder: Embedder | None = None,
     *,
     progress: bool = True,
-    vector_kind: VectorKind = "flat",
+    vector_kind: KindChoice = "auto",  # "auto": exact up to vectors.FLAT_MAX_ROWS, then HNSW
 ) -> BuildReport:
     """Build (or update) the index folder from the corpus; the old index stays until done."""
     started = time.perf_counter()
@@ -392,7 +392,8 @@ def build_index(
     matrix, embedded = embed_passages(texts, embedder, settings.cache_dir, progress=progress)
 
     with _staging_dir(settings.index_dir) as staging:
-        vectors.save(vectors.build(matrix, vector_kind), staging / VECTORS_NAME)
+        dense = vectors.build(matrix, vector_kind)
+        vectors.save(dense, staging / VECTORS_NAME)
         lexical.save(lexical.build(texts), staging / LEXICAL_DIR)
         _write_chunks(staging / CHUNKS_NAME, chunks)
         _write_documents(staging / DOCUMENTS_NAME, (d.meta for d in documents))
@@ -401,7 +402,7 @@ def build_index(
             embedder=embedder.name,
             embedder_version=embedder.version,
             dimension=int(matrix.shape[1]),
-            vector_kind=vector_kind,
+            vector_kind=dense.kind,
             chunk_size=settings.chunk_size,
             chunk_overlap=settings.chunk_overlap,
             chunker_version=_chunker_version(),

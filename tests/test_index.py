@@ -176,6 +176,15 @@ def test_hnsw_kind_can_be_chosen(settings: Settings) -> None:
     assert loaded.vectors.kind == "hnsw" and loaded.manifest.vector_kind == "hnsw"
 
 
+def test_the_vector_kind_follows_the_corpus_size_by_default(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakeEmbedder()
+    monkeypatch.setattr(vectors, "FLAT_MAX_ROWS", 2)  # the test corpus has more passages
+    manifest = index.build_index(settings, fake, progress=False).manifest
+    assert manifest.vector_kind == "hnsw" == index.load_index(settings, fake).vectors.kind
+
+
 def test_duplicate_chunk_ids_are_refused(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
