@@ -89,9 +89,16 @@ def _term(word: str) -> str:
         return str(stemmer.stemWord(fold(word)))
 
 
+@lru_cache(maxsize=20_000)
+def _analysed(text: str) -> tuple[str, ...]:
+    # Answering analyses the sentences of the passages it is given, and the same passages
+    # come back question after question: a few thousand sentences cover most of them.
+    return tuple(_term(w) for w in tokenize(text))
+
+
 def analyse(text: str) -> list[str]:
     """The terms BM25 sees: `tokenize`, then ASCII-fold, then the Swedish Snowball stem."""
-    return [_term(w) for w in tokenize(text)]
+    return list(_analysed(text))
 
 
 @dataclass(frozen=True, eq=False)
@@ -109,7 +116,8 @@ def build(texts: Sequence[str]) -> LexicalIndex:
     import bm25s
 
     retriever = bm25s.BM25()
-    retriever.index([analyse(t) for t in texts], show_progress=False)
+    # Not through analyse's cache: a whole corpus would only push the sentences out of it.
+    retriever.index([[_term(w) for w in tokenize(t)] for t in texts], show_progress=False)
     return LexicalIndex(size=len(texts), _native=retriever)
 
 
