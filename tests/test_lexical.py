@@ -141,3 +141,9 @@ def test_analyse_gives_the_same_terms_however_often_a_word_is_seen() -> None:
     first = lexical.analyse("Hälso- och sjukvården ansvarar för abstinensvården")
     assert lexical.analyse("Hälso- och sjukvården ansvarar för abstinensvården") == first
     assert lexical.analyse("halso- och sjukvarden ansvarar for abstinensvarden") == first
+
+
+def test_analyse_returns_a_fresh_list_each_time() -> None:
+    terms = lexical.analyse("Kommunen ansvarar för boendestöd")
+    terms.append("något annat")
+    assert lexical.analyse("Kommunen ansvarar för boendestöd") == terms[:-1]
