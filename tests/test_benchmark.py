@@ -191,6 +191,11 @@ def test_targets_compare_against_the_floor_of_the_same_run() -> None:
     }
     targets = {t.name: t for t in benchmark.evaluate_targets(results)}
     assert targets["ask i processen, p50"].holds is True  # 50 ≤ 1.3 × 40
+    # A level's own floor, measured just before it, wins over the ask run's.
+    results["http"]["levels"][0]["floor"] = {"p50_ms": 50.0}
+    assert {t.name: t for t in benchmark.evaluate_targets(results)}[
+        "HTTP /v1/ask, 1 klient, p50"
+    ].holds is True  # 61 ≤ 1.5 × 50
     assert targets["HTTP /v1/ask, 1 klient, p50"].holds is False  # 61 > 1.5 × 40
     assert targets["genomströmning, 16 klienter"].limit == pytest.approx(35.0)
     assert targets["genomströmning, 16 klienter"].holds is True
@@ -246,7 +251,8 @@ def test_bench_command_measures_http_and_scale_on_the_real_index(tmp_path: Path)
     assert set(levels) == {1, 4, 16}
     assert all(level["ok"] == level["requests"] > 0 for level in levels.values())
     assert levels[16]["server_cpu_s"] > 0 and levels[16]["probe"]["n"] >= 1
-    assert data["http"]["floor"]["n"] == benchmark.FLOOR_QUESTIONS
+    assert data["http"]["floor"]["n"] == 3 * benchmark.LEVEL_FLOOR_QUESTIONS
+    assert all(level["floor"]["n"] == benchmark.LEVEL_FLOOR_QUESTIONS for level in levels.values())
     assert data["http"]["cached"]["ok"] == benchmark.QUICK.cached
     assert data["http"]["server_memory"]["after_load"]["peak_rss_mb"] > 50
     assert data["scale"]["sizes"][0]["rows"] == benchmark.QUICK.scale_rows[0]
