@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from assistant.api import create_app
-from assistant.api.logs import configure_logging
 from assistant.pipeline import Engine
 from assistant.settings import Settings
 from assistant.store import get_answer, list_feedback, open_store
 from tests.test_api import built, settings  # noqa: F401 (fixtures)
+from tests.test_api_logs import json_log  # noqa: F401 (fixture)
 
 # (what it is, as written in a question, what it becomes)
 PERSONAL = [
@@ -54,20 +52,6 @@ def digits(text: str) -> str:
     return re.sub(r"\D", "", text)
 
 
-@pytest.fixture
-def json_log(settings: Settings) -> Iterator[io.StringIO]:  # noqa: F811
-    root = logging.getLogger()
-    saved = (list(root.handlers), root.level)
-    stream = io.StringIO()
-    configure_logging(settings.with_overrides(log_level="debug"), stream)
-    try:
-        yield stream
-    finally:
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        for handler in saved[0]:
-            root.addHandler(handler)
-        root.setLevel(saved[1])
 
 
 def database_bytes(store_path: Path) -> bytes:
