@@ -99,6 +99,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
         min_support=0.0,
         admin_key=ADMIN,
         workers=2,
+        rate_limit_per_minute=0,  # these tests hammer one client address on purpose
     )
     embedder = FakeEmbedder()
     build_index(settings, embedder, progress=False)
