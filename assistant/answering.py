@@ -29,7 +29,10 @@ _ABBREVIATIONS = re.compile(
     r"enl|ang|f\.d|t\.o\.m|fr\.o\.m|prop|SFS|SOU)\.)$",
     re.IGNORECASE,
 )
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9”\"(])")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9”\"(])|(?<=\))\s+(?=[A-ZÅÄÖ][a-zåäö])")
+# "… hjälpmedel (HSL 2017:30) För att …": a reference to a law ends a sentence whose
+# full stop was lost in the PDF.
+_LAW_REFERENCE = re.compile(r"\([^()]*(?:\d|§)[^()]*\)$")
 _ITEM = re.compile(r"^(?:• |\d{1,2}[.)] |[a-h]\) )")
 _SUB_ITEM = re.compile(r"^\s+– ")
 SENTENCE_END_MARK = re.compile(r"[.!?:]['’”)]*\s*$")
@@ -38,28 +41,30 @@ _FOOTNOTE = re.compile(r"^\d{1,3}\)?\s+\S|^\d{1,3}https?:")
 _REGION_ACTOR = (
     r"regionen|regionens|(?-i:Region [A-ZÅÄÖ]\w+)|landstinget|vårdgivaren|"
     r"(?:den regionala |regionens )?hälso- och sjukvården?s?|sjukvården|vuxenpsykiatrin|"
-    r"psykiatrin|specialistpsykiatrin|barn(?:-| och )ungdomspsykiatrin|BUP|primärvården|primärvård|"
+    r"(?:vuxen|special|specialist|rätts)?psykiatrin?|barn(?:-| och )ungdomspsykiatrin|BUP|primärvården|primärvård|"
     r"beroendevården|habiliteringen|slutenvården|vårdcentral(?:en|erna)|sjukvårdshuvudmannen"
 )
 _KOMMUN_ACTOR = (
     r"kommunen|kommunerna|kommunens|kommunernas|socialtjänsten|socialtjänstens|"
-    r"socialnämnden|socialnämnd|kommunal\w*|länets kommuner|\w+s kommuner|socialsekreterare"
+    r"socialnämnden|socialnämnd|kommunal\w*|kommuner(?:na)?|länets (?:\d+ )?kommuner|"
+    r"\w+s kommuner|socialsekreterare"
 )
 REGION_ACTOR = re.compile(rf"\b(?:{_REGION_ACTOR})s?\b", re.IGNORECASE)
 KOMMUN_ACTOR = re.compile(rf"\b(?:{_KOMMUN_ACTOR})s?\b", re.IGNORECASE)
 JOINT = re.compile(
     r"\b(?:gemensamt?|gemensamma) ansvar|\bansvar(?:et)? är gemensamt|båda huvudmännen|"
     r"\b(?:respektive|varje|båda) (?:huvudman|part|parter)\b|\bhuvudmännen\b|\bparterna\b|"
-    rf"\b(?:både )?(?:{_KOMMUN_ACTOR}),? (?:och|samt|liksom) (?:{_REGION_ACTOR})\b|"
-    rf"\b(?:både )?(?:{_REGION_ACTOR}),? (?:och|samt|liksom) (?:{_KOMMUN_ACTOR})\b|"
-    r"\bkommun(?:er)? och region(?:er)?\b",
+    rf"\b(?:både )?(?:{_KOMMUN_ACTOR})(?:,| och| samt| liksom) (?:\w+ )?(?:{_REGION_ACTOR})\b|"
+    rf"\b(?:både )?(?:{_REGION_ACTOR})(?:,| och| samt| liksom) (?:\w+ )?(?:{_KOMMUN_ACTOR})\b|"
+    r"(?<!Sveriges )\bkommun(?:er|erna)? (?:och|eller) region(?:en|er|erna)?\b",
     re.IGNORECASE,
 )
 # "utfärdas av primärvård", "tillhör psykiatrin": the doer comes after the verb.
 AGENT = re.compile(
     r"\b(?:tillhör|ligger (?:hos|på)|(?:utförs|utfärdas|görs|ges|erbjuds|sköts|bedrivs|"
     r"ordnas|beslutas|bekostas|betalas|finansieras) (?:av|inom|hos)|sker (?:inom|hos|av)|"
-    r"är en uppgift för|åligger)\s+(?:den |det |de )?",
+    r"är en uppgift för|åligger|(?:stöd|insatser|hjälp|bistånd|behandling) från)\s+"
+    r"(?:den |det |de )?",
     re.IGNORECASE,
 )
 DUTY = re.compile(
@@ -68,8 +73,14 @@ DUTY = re.compile(
     r"uppdrag\w*|åtagande\w*|vårdåtagande\w*|uppgift\w*|beslut\w*)\b",
     re.IGNORECASE,
 )
+QUESTION_ACTOR = re.compile(
+    r"\b(?:regionen?s?|regioner(?:na)?|landstinget|kommun(?:en|er|erna)?s?|soc|"
+    r"socialtjänsten?s?|socialnämnden|(?:hälso- och )?sjukvården|vården|huvudm[aä]n\w*)\b",
+    re.IGNORECASE,
+)
+ACTOR_WEIGHT = 0.2
 RESPONSIBILITY_QUESTION = re.compile(
-    r"\b(?:vem|vems|vilken huvudman|vilka huvudmän|ansvar\w*|betala\w*|bekosta\w*|kalla\w*|"
+    r"\b(?:vem|vems|vilken huvudman|vilka huvudmän|vilka (?:ska|som)|ansvar\w*|betala\w*|bekosta\w*|kalla\w*|"
     r"ska (?:soc|socialtjänsten|kommunen|regionen|psykiatrin)|eller (?:regionen|kommunen|"
     r"psykiatrin|soc|socialtjänsten)|huvudman|står för|ordna\w*|skyldig\w*|roll|uppgift\w*|"
     r"uppdrag\w*|sak|var sker|vilken verksamhet|vilka verksamheter|sköter|erbjud\w*|"
@@ -84,6 +95,7 @@ class Sentence:
 
     text: str  # exactly as in the passage (for highlighting)
     lead_in: str | None  # the line that introduces the list it belongs to
+    previous: str | None = None  # the sentence before it in the same paragraph
 
 
 @dataclass(frozen=True)
@@ -108,8 +120,10 @@ def split_sentences(passage: str) -> list[Sentence]:
     for paragraph in body.split("\n\n"):
         lines = paragraph.split("\n")
         if not any(_ITEM.match(ln) for ln in lines):
+            previous: str | None = None
             for sentence in _sentences(" ".join(ln.strip() for ln in lines)):
-                units.append(Sentence(sentence, None))
+                units.append(Sentence(sentence, None, previous))
+                previous = sentence
             current_lead = paragraph.strip() if paragraph.rstrip().endswith(":") else None
             continue
         item: list[str] = []
@@ -136,6 +150,8 @@ def _sentences(text: str) -> list[str]:
     for match in _SENTENCE_BREAK.finditer(text):
         head = text[start : match.start()]
         if _ABBREVIATIONS.search(head.split(" ")[-1] if head else ""):
+            continue
+        if head.endswith(")") and not _LAW_REFERENCE.search(head):
             continue
         out.append(head.strip())
         start = match.end()
@@ -169,20 +185,32 @@ def score_sentences(
     question: str, hits: tuple[Hit, ...], idf: Mapping[str, float]
 ) -> list[Scored]:
     """Every sentence of the hits, scored by the share of the question's weight it holds."""
-    wanted = set(lexical.analyse(expand_query(question)))
+    expanded = expand_query(question)
+    wanted = set(lexical.analyse(expanded))
     asked = set(lexical.analyse(question))
+    # "kommunen eller regionen?", "soc eller psykiatrin?": the parties a question names are
+    # the choice it asks about, not its subject; they count for little.
+    actors = set(lexical.analyse(" ".join(m.group(0) for m in QUESTION_ACTOR.finditer(expanded))))
     # A word the agreements never use is the most telling word of all: it is why they
     # cannot answer a question about recipes or the weather.
     rare = max(idf.values(), default=1.0)
-    idf = {t: idf.get(t, rare) for t in asked | wanted}
+    vocabulary = idf
+    idf = {
+        t: idf.get(t, rare) * (ACTOR_WEIGHT if t in actors else 1.0) for t in asked | wanted
+    }
     weight = sum(idf[t] for t in asked) or 1.0
     responsibility = bool(RESPONSIBILITY_QUESTION.search(question))
     scored: list[Scored] = []
     for n, hit in enumerate(hits, start=1):
         context = set(lexical.analyse(hit.chunk.section))
         for sentence in split_sentences(hit.chunk.text):
-            terms = set(lexical.analyse(plain(sentence)))
-            own = sum(idf[t] for t in asked & terms) / weight
+            terms = _terms(plain(sentence), vocabulary)
+            # "kostnad" is said by "kostnadsansvar", "diagnos" by "diagnostik": half weight.
+            heads = sum(
+                idf[t] for t in asked - terms
+                if len(t) >= 5 and any(x.startswith(t) for x in terms)
+            )
+            own = (sum(idf[t] for t in asked & terms) + 0.5 * heads) / weight
             synonyms = 0.5 * sum(idf[t] for t in (wanted - asked) & terms) / weight
             around = 0.3 * sum(idf[t] for t in asked & (context - terms)) / weight
             coverage = min(1.0, own + synonyms + around)
@@ -193,6 +221,28 @@ def score_sentences(
             )
     scored.sort(key=lambda s: -s.score)
     return scored
+
+
+# "öppen- och slutenvård", "rörelse-, kognitions- och kommunikationsområdet"
+_ELIDED = re.compile(r"((?:\b\w+-,? )+)(?:och|eller|samt|till) (\w+)")
+
+
+def _terms(text: str, vocabulary: Mapping[str, float]) -> set[str]:
+    """The BM25 terms of a text, with the compounds its elisions stand for.
+
+    "öppen- och slutenvård" also says "öppenvård": each elided part is completed with the
+    tail of the last word, where the agreements use the word so formed.
+    """
+    terms = set(lexical.analyse(text))
+    for match in _ELIDED.finditer(text):
+        last = match.group(2)
+        for head in re.findall(r"(\w+)-", match.group(1)):
+            for cut in range(2, len(last) - 2):
+                formed = lexical.analyse(head + last[cut:])
+                if len(formed) == 1 and formed[0] in vocabulary:
+                    terms.add(formed[0])
+                    break
+    return terms
 
 
 def _noise(text: str) -> float:
@@ -213,42 +263,72 @@ def _noise(text: str) -> float:
 
 
 def _party_in(text: str) -> Responsible | None:
-    """The party a text makes responsible, when it names one as the doer."""
-    if JOINT.search(text):
-        return "gemensamt"
+    """The party a text makes responsible, when it names one as the doer.
+
+    The first doer named wins: a sentence's subject ("Kommunalt drivna skolor har ett
+    ansvar … på samma sätt som socialtjänsten och hälso- och sjukvården") outranks the
+    parties it compares itself with. An actor after a preposition ("anmäla till
+    socialtjänsten") is the one addressed, not the doer.
+    """
+    found: list[tuple[int, int, Responsible]] = []
+    joint = JOINT.search(text)
+    if joint:
+        found.append((joint.start(), 0, "gemensamt"))
     for agent in AGENT.finditer(text):
         after = text[agent.end() :]
-        if REGION_ACTOR.match(after):
-            return "region"
-        if KOMMUN_ACTOR.match(after):
-            return "kommun"
-    best: tuple[int, Responsible] | None = None
-    for pattern, party in ((REGION_ACTOR, "region"), (KOMMUN_ACTOR, "kommun")):
+        party: Responsible | None = (
+            "region" if REGION_ACTOR.match(after) else "kommun" if KOMMUN_ACTOR.match(after)
+            else None
+        )
+        if party:
+            found.append((agent.start(), 1, party))
+            break
+    for pattern, named in ((REGION_ACTOR, "region"), (KOMMUN_ACTOR, "kommun")):
         for match in pattern.finditer(text):
+            if _OBJECT.search(text, max(0, match.start() - 20), match.start()):
+                continue
             after = text[match.end() : match.end() + 60]
             before = text[max(0, match.start() - 40) : match.start()]
-            opening = match.start() < 25  # the sentence's subject: "Kommunen påkallar …"
+            # The subject of the sentence ("Kommunen påkallar …") or of a clause ("… kan
+            # vara att kommunen påkallar …").
+            opening = match.start() < 25 or _CLAUSE.search(text, 0, match.start()) is not None
             subject = match.start() < 60 or DUTY.search(after[:40]) is not None
             if opening or (subject and (DUTY.search(after) or DUTY.search(before))):
-                if best is None or match.start() < best[0]:
-                    best = (match.start(), party)  # type: ignore[assignment]
+                found.append((match.start(), 2, named))  # type: ignore[arg-type]
                 break
-    return best[1] if best else None
+    return min(found)[2] if found else None
 
 
+_CLAUSE = re.compile(r"\b(?:att|där|som)\s+(?:den |det |de )?$", re.IGNORECASE)
+# "anmäla till socialtjänsten", "kontakt tas med hälso- och sjukvården": the actor is the
+# one addressed, not the doer (at most one word, e.g. an article, in between).
+_OBJECT = re.compile(r"\b(?:till|med|mot|åt)\s+(?:\w+\s+)?$", re.IGNORECASE)
 def party_of(sentence: Sentence, trail: tuple[str, ...]) -> Responsible | None:
-    """Who the sentence makes responsible: itself, else its list lead-in, else its headings."""
-    text = plain(Sentence(sentence.text, None))
-    party = _party_in(text)
-    if party is None and sentence.lead_in:
-        party = _party_in(sentence.lead_in)
+    """Who the sentence makes responsible: its list lead-in, else itself, else its headings.
+
+    The lead-in comes first: under "Insatser som regionen ansvarar för:" the item
+    "anmäla till socialtjänsten …" is the region's duty, whoever else it names.
+    """
+    party = _party_in(sentence.lead_in) if sentence.lead_in else None
+    if party is None:
+        party = _party_in(plain(Sentence(sentence.text, None)))
     if party is None and (_ITEM.match(sentence.text) or sentence.lead_in):
         # A heading like "3.2 Regionens ansvar" speaks for the list under it.
         for heading in reversed(trail):
             party = _heading_party(heading)
             if party:
                 break
+    if party is None and sentence.previous and _CONTINUES.match(sentence.text):
+        party = _party_in(sentence.previous)
     return party
+
+
+# "Exempelvis …", "Detta gäller …": a sentence that carries on from the one before it.
+_CONTINUES = re.compile(
+    r"(?:exempelvis|till exempel|t\.ex\.|detta|dessa|denna|där|här|även|också|"
+    r"dessutom|därför|då)\b",
+    re.IGNORECASE,
+)
 
 
 def _heading_party(heading: str) -> Responsible | None:
@@ -365,31 +445,26 @@ def compose(
     warnings: list[str] = []
     parts: list[str] = []
     quotes: dict[int, str] = {}  # passage number → the sentence the answer uses from it
-    parties: list[Responsible | None] = []
-    silent_region = False  # a region whose part names no party
+    parties: list[Responsible | None] = []  # one per region answered
     if place.region or len(regions) <= 1:
         pool = by_region.get(regions[0] if regions else NATIONAL, [top]) or [top]
-        label = regions[0] if regions and not place.region else None
-        for chosen in _pick(pool, responsibility):
-            quotes.setdefault(chosen.n, chosen.sentence.text)
-            parts.append(_sentence_with_marker(chosen, label if not parts else None))
-            parties.append(party_of(chosen.sentence, chosen.hit.chunk.trail))
+        answered = [(regions[0] if regions and not place.region else None, pool)]
     else:
         warnings.append(
             "Svaret skiljer sig mellan regioner. Ange region (eller en kommun) i frågan för "
             "ett svar som gäller just er."
         )
-        for region in sorted(regions, key=lambda r: -by_region[r][0].score):
-            picked = _pick(by_region[region], responsibility)
-            for i, chosen in enumerate(picked):
-                quotes.setdefault(chosen.n, chosen.sentence.text)
-                parts.append(_sentence_with_marker(chosen, region if i == 0 else None))
-                parties.append(party_of(chosen.sentence, chosen.hit.chunk.trail))
-            silent_region = silent_region or not any(parties[-len(picked) :])
-    named = {p for p in parties if p}  # parts that name no party do not outvote those that do
-    # …but one region's party is never claimed for a region whose text does not say.
+        ordered = sorted(regions, key=lambda r: -by_region[r][0].score)
+        answered = [(region, by_region[region]) for region in ordered]
+    for label, pool in answered:
+        picked = _pick(pool, responsibility)
+        for i, chosen in enumerate(picked):
+            quotes.setdefault(chosen.n, chosen.sentence.text)
+            parts.append(_sentence_with_marker(chosen, label if i == 0 else None))
+        parties.append(_combined([party_of(c.sentence, c.hit.chunk.trail) for c in picked]))
+    # One region's party is never claimed for a region whose text does not say.
     responsible: Responsible | None = (
-        named.pop() if responsibility and len(named) == 1 and not silent_region else None
+        parties[0] if responsibility and len(set(parties)) == 1 else None
     )
     text, citations = _cited_first(" ".join(parts), citations, quotes)
     cited_docs = {c.document_id for c in citations if c.n <= len(quotes)}
@@ -446,6 +521,17 @@ def _pick(candidates: list[Scored], responsibility: bool) -> list[Scored]:
         if other.score >= 0.7 * best.score and party_of(other.sentence, other.hit.chunk.trail):
             return [best, other]
     return [best]
+
+
+def _combined(parties: list[Responsible | None]) -> Responsible | None:
+    """The party of one region's answer: the one named, or both when both are named.
+
+    Sentences that name no party do not outvote those that do.
+    """
+    named = {p for p in parties if p}
+    if len(named) > 1:
+        return "gemensamt"
+    return named.pop() if named else None
 
 
 def _sentence_with_marker(s: Scored, region: str | None) -> str:

@@ -12,7 +12,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -111,13 +111,26 @@ def _valid(meta: DocumentMeta, day: date) -> bool:
     )
 
 
+# "enligt SKR", "SKR:s stöd": the question asks what the national guidance says.
+NATIONAL_ASKED = re.compile(
+    r"\bSKR\b|Sveriges Kommuner och Regioner|nationell\w* (?:vägledning|stöd)", re.IGNORECASE
+)
+
+
 def select_documents(
-    index: LoadedIndex, filters: Filters, place: RegionQuery
+    index: LoadedIndex, filters: Filters, place: RegionQuery, *, national: bool = False
 ) -> tuple[str, ...]:
-    """The documents a question may be answered from, after region and other filters."""
+    """The documents a question may be answered from, after region and other filters.
+
+    `national`: the question asks for the national guidance; when there is some (and no
+    region or document was chosen), only it is searched.
+    """
     unknown = [d for d in filters.document_ids if d not in index.documents]
     if unknown:
         raise InputError(f"Okänt dokument-id: {', '.join(unknown)}.")
+    guidance = [m.id for m in index.documents.values() if m.region is None]
+    if national and guidance and not (place.region or place.uncovered or filters.document_ids):
+        filters = replace(filters, document_ids=tuple(guidance))
     chosen = []
     for meta in index.documents.values():
         if filters.document_ids and meta.id not in filters.document_ids:
@@ -202,7 +215,9 @@ def retrieve(
     question = clean_question(question)
     covered = {m.region for m in index.documents.values() if m.region}
     place = locate(question, filters, covered)
-    documents = select_documents(index, filters, place)
+    documents = select_documents(
+        index, filters, place, national=bool(NATIONAL_ASKED.search(question))
+    )
     timings["filter"] = time.perf_counter() - clock
     if not documents:
         return Retrieval(question, (), place, (), timings)
