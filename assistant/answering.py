@@ -40,8 +40,9 @@ _FOOTNOTE = re.compile(r"^\d{1,3}\)?\s+\S|^\d{1,3}https?:")
 
 _REGION_ACTOR = (
     r"regionen|regionens|(?-i:Region [A-ZÅÄÖ]\w+)|landstinget|vårdgivaren|"
-    r"(?:den regionala |regionens )?hälso- och sjukvården?s?|sjukvården|vuxenpsykiatrin|"
-    r"(?:vuxen|special|specialist|rätts)?psykiatrin?|barn(?:-| och )ungdomspsykiatrin|BUP|primärvården|primärvård|"
+    r"(?:den regionala |regionens )?hälso- och sjukvården?s?|sjukvården|"
+    r"(?:vuxen|special|specialist|rätts)?psykiatrin?|barn(?:-| och )ungdomspsykiatrin|BUP|"
+    r"primärvården|primärvård|"
     r"beroendevården|habiliteringen|slutenvården|vårdcentral(?:en|erna)|sjukvårdshuvudmannen"
 )
 _KOMMUN_ACTOR = (
@@ -80,7 +81,8 @@ QUESTION_ACTOR = re.compile(
 )
 ACTOR_WEIGHT = 0.2
 RESPONSIBILITY_QUESTION = re.compile(
-    r"\b(?:vem|vems|vilken huvudman|vilka huvudmän|vilka (?:ska|som)|ansvar\w*|betala\w*|bekosta\w*|kalla\w*|"
+    r"\b(?:vem|vems|vilken huvudman|vilka huvudmän|vilka (?:ska|som)|ansvar\w*|betala\w*|"
+    r"bekosta\w*|kalla\w*|"
     r"ska (?:soc|socialtjänsten|kommunen|regionen|psykiatrin)|eller (?:regionen|kommunen|"
     r"psykiatrin|soc|socialtjänsten)|huvudman|står för|ordna\w*|skyldig\w*|roll|uppgift\w*|"
     r"uppdrag\w*|sak|var sker|vilken verksamhet|vilka verksamheter|sköter|erbjud\w*|"
