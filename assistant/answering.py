@@ -75,8 +75,8 @@ DUTY = re.compile(
     re.IGNORECASE,
 )
 QUESTION_ACTOR = re.compile(
-    r"\b(?:regionen?s?|regioner(?:na)?|landstinget|kommun(?:en|er|erna)?s?|soc|"
-    r"socialtjänsten?s?|socialnämnden|(?:hälso- och )?sjukvården|vården|huvudm[aä]n\w*)\b",
+    r"\b(?:region(?:en)?s?|regioner(?:na)?|landstinget|kommun(?:en|er|erna)?s?|soc|"
+    r"socialtjänst(?:en)?s?|socialnämnden|(?:hälso- och )?sjukvården|vården|huvudm[aä]n\w*)\b",
     re.IGNORECASE,
 )
 ACTOR_WEIGHT = 0.2
@@ -184,9 +184,13 @@ def idf_table(texts: Iterable[str]) -> dict[str, float]:
 
 
 def score_sentences(
-    question: str, hits: tuple[Hit, ...], idf: Mapping[str, float]
+    question: str, hits: tuple[Hit, ...], idf: Mapping[str, float], *, about: str | None = None
 ) -> list[Scored]:
-    """Every sentence of the hits, scored by the share of the question's weight it holds."""
+    """Every sentence of the hits, scored by the share of the question's weight it holds.
+
+    `about`: the question as asked, place names and all ("Har Region Dalarna någon roll
+    …?"); when it names one party, sentences about that party's duties come first.
+    """
     expanded = expand_query(question)
     wanted = set(lexical.analyse(expanded))
     asked = set(lexical.analyse(question))
@@ -202,6 +206,7 @@ def score_sentences(
     }
     weight = sum(idf[t] for t in asked) or 1.0
     responsibility = bool(RESPONSIBILITY_QUESTION.search(question))
+    asked_of = _party_asked_of(about or question)
     scored: list[Scored] = []
     for n, hit in enumerate(hits, start=1):
         context = set(lexical.analyse(hit.chunk.section))
@@ -216,13 +221,27 @@ def score_sentences(
             synonyms = 0.5 * sum(idf[t] for t in (wanted - asked) & terms) / weight
             around = 0.3 * sum(idf[t] for t in asked & (context - terms)) / weight
             coverage = min(1.0, own + synonyms + around)
-            duty = 0.3 if responsibility and party_of(sentence, hit.chunk.trail) else 0.0
+            duty = 0.0
+            if responsibility:
+                party = party_of(sentence, hit.chunk.trail)
+                duty = (0.3 if party else 0.0) + (0.15 if party and party == asked_of else 0.0)
             rank = 0.25 * hit.fused / (1 + 0.3 * (n - 1))
             scored.append(
                 Scored(sentence, hit, n, coverage + duty + rank - _noise(sentence.text), coverage)
             )
     scored.sort(key=lambda s: -s.score)
     return scored
+
+
+def _party_asked_of(question: str) -> Responsible | None:
+    """The one party a question asks about ("Vad är kommunens roll …?"), if it names one."""
+    named: set[Responsible] = {"region" for _ in REGION_ACTOR.finditer(question)}
+    for match in QUESTION_ACTOR.finditer(question):
+        word = match.group(0).lower()
+        if word.startswith("huvudm"):
+            return None  # "vilken huvudman": the question names no one
+        named.add("kommun" if word.startswith(("kommun", "soc")) else "region")
+    return named.pop() if len(named) == 1 else None
 
 
 # "öppen- och slutenvård", "rörelse-, kognitions- och kommunikationsområdet"
@@ -247,6 +266,9 @@ def _terms(text: str, vocabulary: Mapping[str, float]) -> set[str]:
     return terms
 
 
+_POINTER = re.compile(r"(?:•\s*)?(?:läs mer|se även|mer information|se bilaga)\b", re.IGNORECASE)
+
+
 def _noise(text: str) -> float:
     """Penalty for units that are not prose: footnotes, table residue, run-on extracts."""
     penalty = 0.0
@@ -259,8 +281,8 @@ def _noise(text: str) -> float:
         penalty += 0.4  # "x x x x" cells of a table that lost its columns
     if len(words) <= 6 and not SENTENCE_END_MARK.search(text) and not text.startswith("•"):
         penalty += 0.4  # a heading or a glossary entry ("10. Giltighetstid"), not an answer
-    if re.fullmatch(r"\S*https?://\S+", text.strip()):
-        penalty += 0.6
+    if re.fullmatch(r"\S*https?://\S+", text.strip()) or _POINTER.match(text):
+        penalty += 0.6  # a pointer elsewhere ("Läs mer om SIP på …") answers nothing
     return penalty
 
 
@@ -417,7 +439,9 @@ def compose(
         return Answer(answer_id, question, "no_support", text, None, None, ())
 
     # Place names have done their work as a filter; they say nothing about the answer.
-    scored = score_sentences(strip_places(question, place), retrieval.hits, idf)
+    scored = score_sentences(
+        strip_places(question, place), retrieval.hits, idf, about=question
+    )
     best_by_passage: dict[int, Scored] = {}
     for s in scored:
         best_by_passage.setdefault(s.n, s)
