@@ -174,12 +174,42 @@ def _fold_with_origins(text: str) -> tuple[str, list[int]]:
     return "".join(parts), origins
 
 
+_WORD = re.compile(r"\w+")
+_KEY_CHARS = 3  # the shortest first word of a name ("kil", "are", "vgr")
+
+
+@cache
+def _patterns_by_key() -> dict[str, tuple[int, ...]]:
+    """For the first letters of a word: the patterns (by position) that can start there."""
+    keys: dict[str, list[int]] = {}
+    for n, (pattern, _, _) in enumerate(_patterns()):
+        # A match starts where a word starts, and that word begins with the name's first
+        # word (a hyphen or a space ends it), so it begins with these letters.
+        first = pattern.pattern.removeprefix("(?<!\\w)")[:_KEY_CHARS]
+        if not first.isalnum() or len(first) < _KEY_CHARS:
+            raise AssertionError(f"place-name pattern without a plain start: {pattern.pattern}")
+        keys.setdefault(first, []).append(n)
+    return {key: tuple(found) for key, found in keys.items()}
+
+
+def _candidates(folded: str) -> list[tuple[re.Pattern[str], str, str]]:
+    """The patterns that may match somewhere in `folded`, in `_patterns()` order."""
+    by_key = _patterns_by_key()
+    chosen: set[int] = set()
+    for word in _WORD.findall(folded):
+        chosen.update(by_key.get(word[:_KEY_CHARS], ()))
+    patterns = _patterns()
+    return [patterns[n] for n in sorted(chosen)]
+
+
 def mentions(question: str) -> list[tuple[str, str]]:
     """Every (words, län) the question names, in order of appearance, without overlaps."""
     folded, origins = _fold_with_origins(question)
     taken = [False] * len(folded)
     found: list[tuple[int, str, str]] = []
-    for pattern, lan, exact in _patterns():
+    # Only the few patterns whose first letters begin a word of the question are tried
+    # (trying all 337 took 0.8 ms a question); the order, and so the result, is the same.
+    for pattern, lan, exact in _candidates(folded):
         for match in pattern.finditer(folded):
             if any(taken[match.start() : match.end()]):
                 continue

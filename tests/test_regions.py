@@ -65,6 +65,26 @@ def test_every_covered_municipality_points_to_its_county(name: str, lan: str) ->
         assert place.mentioned == (form,), (form, place)
 
 
+def test_every_place_name_of_the_country_is_found_in_a_sentence() -> None:
+    # mentions() tries only the patterns whose first letters begin a word of the question;
+    # every name, in every län, must still be found, and as the right län.
+    from assistant.regions import MUNICIPALITIES, REGION_FORMS
+
+    names = [(lan, lan) for lan in MUNICIPALITIES]
+    names += [(m, lan) for lan, ms in MUNICIPALITIES.items() for m in ms]
+    names += [(form, lan) for lan, forms in REGION_FORMS.items() for form in forms]
+    assert len(names) == 21 + 290 + len([f for fs in REGION_FORMS.values() for f in fs])
+    lans_of: dict[str, set[str]] = {}
+    for name, lan in names:
+        lans_of.setdefault(fold(name), set()).add(lan)
+    for name, _ in names:
+        written = name[:1].upper() + name[1:]  # common-word names count only capitalised
+        found = mentions(f"Hur gör man i {written} med SIP?")
+        assert [words for words, _ in found] == [written], name
+        # Habo (Jönköping) and Håbo (Uppsala) are one name once folded.
+        assert found[0][1] in lans_of[fold(name)], name
+
+
 def test_the_municipality_names_are_kept_as_the_question_wrote_them() -> None:
     assert mentions("Gäller det Karlstads kommun och Vasteras?") == [
         ("Karlstads kommun", "Värmland"),
