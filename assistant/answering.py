@@ -475,6 +475,12 @@ def compose(
     if place.region or len(regions) <= 1:
         pool = by_region.get(regions[0] if regions else NATIONAL, [top]) or [top]
         answered = [(regions[0] if regions and not place.region else None, pool)]
+        if regions and not place.region and len(covered) > 1:
+            warnings.append(
+                f"Frågan nämner ingen region. Svaret bygger på överenskommelsen för "
+                f"{regions[0]}; i andra regioner kan ansvaret vara fördelat på annat sätt. "
+                "Ange region (eller en kommun) för ett svar som gäller just er."
+            )
     else:
         warnings.append(
             "Svaret skiljer sig mellan regioner. Ange region (eller en kommun) i frågan för "

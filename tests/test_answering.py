@@ -13,6 +13,7 @@ from assistant.answering import (
     idf_table,
     party_of,
     plain,
+    score_sentences,
     split_sentences,
     support_score,
     validity_warnings,
@@ -200,6 +201,59 @@ def test_a_sentence_naming_no_doer_has_no_party() -> None:
     assert only("En samordnad individuell plan är ett verktyg för samordning.") == ("None",)
 
 
+@pytest.mark.parametrize(
+    ("sentence", "party"),
+    [
+        # the subject outranks the parties it is compared with
+        (
+            "Kommunalt drivna skolor har ett ansvar att kalla till SIP på samma sätt som "
+            "socialtjänsten och hälso- och sjukvården.",
+            "kommun",
+        ),
+        # an actor after till/med is the one addressed, not the doer
+        ("Vårdcentralen ska anmäla till socialtjänsten om ett barn far illa.", "region"),
+        ("Vid misstanke om missbruk ska kontakt tas med socialtjänsten.", "None"),
+        # the subject of a clause
+        (
+            "Ett exempel på samverkan och ansvarsfördelning kan vara att kommunen påkallar "
+            "behov av insatser från specialistsjukvården.",
+            "kommun",
+        ),
+        ("Enligt lagen har anhöriga rätt till stöd från socialtjänsten.", "kommun"),
+        # lists and alternatives name both
+        ("Alla i socialtjänsten, hälso- och sjukvården och i skolan är skyldiga att anmäla.",
+         "gemensamt"),
+        ("Den som arbetar inom kommun eller region har ett ansvar för att starta arbetet.",
+         "gemensamt"),
+        ("Kostnaden är fördelad mellan regionen och länets 15 kommuner.", "gemensamt"),
+        ("Vuxenpsykiatri Västmanland är en specialistresurs för vuxna.", "region"),
+    ],
+)
+def test_party_of_who_does_it(sentence: str, party: str) -> None:
+    assert only(sentence) == (party,)
+
+
+def test_sveriges_kommuner_och_regioner_is_a_name_not_both_parties() -> None:
+    assert only("Materialet är framtaget av Sveriges Kommuner och Regioner.") == ("None",)
+
+
+def test_a_list_items_lead_in_speaks_before_the_actors_the_item_names() -> None:
+    text = (
+        "Insatser som regionen ansvarar för:\n\n"
+        "• anmäla till socialtjänsten om en patient behöver vård enligt LVM\n"
+        "• socialtjänsten informeras om utskrivning"
+    )
+    assert only(text) == ("region", "region", "region")
+
+
+def test_a_sentence_carrying_on_from_the_one_before_takes_its_party() -> None:
+    text = (
+        "Det finns verksamheter där båda huvudmännen är ansvariga för verksamheten. "
+        "Exempelvis Ungdomsmottagningen och Familjecentraler. Planen följs upp årligen."
+    )
+    assert only(text) == ("gemensamt", "gemensamt", "None")
+
+
 # ── compose: answered, responsible, citations ────────────────────────────────────────
 
 
@@ -265,6 +319,91 @@ def test_a_question_that_is_not_about_responsibility_has_no_party() -> None:
     assert result.responsible is None
     assert "samordnad individuell plan" in result.text
     assert_citations_are_sound(result)
+
+
+def test_the_parties_a_question_offers_as_a_choice_count_for_little() -> None:
+    # "soc eller regionen?" asks which one; a sentence that merely names both parties
+    # does not answer a question about abstinensbehandling.
+    hits = hits_of(
+        chunk("dalarna", "Socialtjänsten och regionen samverkar i länet."),
+        chunk("dalarna", "Abstinensbehandling ges på en vårdavdelning.", n=1),
+    )
+    idf = idf_table([h.chunk.indexed_text for h in hits] + BACKGROUND)
+    question = "Abstinensbehandling, är det socialtjänsten eller regionen?"
+    coverage = {s.sentence.text: s.coverage for s in score_sentences(question, hits, idf)}
+    assert coverage["Abstinensbehandling ges på en vårdavdelning."] > 2 * coverage[
+        "Socialtjänsten och regionen samverkar i länet."
+    ]
+
+
+def test_an_elided_compound_is_read_whole() -> None:
+    # "öppen- och slutenvård" says "öppenvård" too.
+    sip = chunk(
+        "dalarna",
+        "Kommunerna och regionen ska samverka genom att varje patient i psykiatrins öppenvård "
+        "ska ha en SIP.",
+        ("5. Samsjuklighet",),
+    )
+    bullets = chunk(
+        "dalarna",
+        "Insatser som regionen ansvarar för:\n\n• abstinensbehandling i öppen- och slutenvård",
+        ("3.3.1 Insatser",),
+        n=1,
+    )
+    result = answer(
+        "Abstinensbehandling i öppenvård, vem?", hits_of(sip, bullets), region="Dalarna"
+    )
+    assert "abstinensbehandling i öppen- och slutenvård" in result.text
+    assert result.responsible == "region"
+
+
+def test_a_question_word_heading_a_compound_counts() -> None:
+    # "diagnos" is said by "diagnostik".
+    other = chunk("dalarna", "Kommunen ansvarar för uppföljning av placeringen.", ("HVB",))
+    said = chunk("dalarna", "Regionen ansvarar för diagnostik före placeringen.", ("HVB",), n=1)
+    question = "Vem ställer diagnos inför placeringen?"
+    result = answer(question, hits_of(other, said), region="Dalarna")
+    assert result.text.startswith("Regionen ansvarar för diagnostik"), result.text
+    assert result.responsible == "region"
+
+
+@pytest.mark.parametrize(
+    ("question", "party"),
+    [
+        ("Har regionen någon roll när det gäller personligt ombud?", "region"),
+        ("Har kommunen någon roll när det gäller personligt ombud?", "kommun"),
+    ],
+)
+def test_a_question_about_one_partys_role_prefers_that_party(question: str, party: str) -> None:
+    ombud = chunk(
+        "dalarna",
+        "Socialtjänsten ansvarar för att det finns personliga ombud. Psykiatrin ansvarar "
+        "för att sprida kunskap om personliga ombud.",
+        ("Personligt ombud",),
+    )
+    result = answer(question, hits_of(ombud), region="Dalarna")
+    assert result.responsible == party, result.text
+
+
+def test_a_pointer_elsewhere_is_not_an_answer() -> None:
+    hits = hits_of(
+        chunk("varmland", "Läs mer om SIP-rutinen på vårdgivarwebben. SIP-rutinen finns på "
+              "vårdgivarwebben.")
+    )
+    idf = idf_table([h.chunk.indexed_text for h in hits] + BACKGROUND)
+    ranked = [s.sentence.text for s in score_sentences("SIP-rutinen vårdgivarwebben?", hits, idf)]
+    assert ranked[0] == "SIP-rutinen finns på vårdgivarwebben."
+
+
+def test_one_regions_answer_to_a_question_without_region_says_so() -> None:
+    result = answer("Vem ansvarar för abstinensvård?", hits_of(VARMLAND_REGION))
+    assert result.text.startswith("I Värmland:")
+    assert any("nämner ingen region" in w and "Värmland" in w for w in result.warnings)
+    assert not any(
+        "nämner ingen region" in w
+        for w in answer("Vem ansvarar för abstinensvård?", hits_of(VARMLAND_REGION),
+                        region="Värmland").warnings
+    )
 
 
 def test_every_marker_is_a_citation_and_every_quote_is_in_its_passage() -> None:
@@ -459,6 +598,20 @@ def test_the_answer_warns_about_the_agreements_it_cites_only() -> None:
 
 
 # ── sentences ────────────────────────────────────────────────────────────────────────
+
+
+def test_a_law_reference_ends_a_sentence_that_lost_its_full_stop() -> None:
+    text = (
+        "Regionen ansvarar för hjälpmedel (HSL 2017:30) För att förbättra möjligheten till "
+        "arbete har kommuner och regionen ett gemensamt ansvar. Stöd ges enligt lagen (LSS) "
+        "Kommunen beslutar."
+    )
+    assert [u.text for u in split_sentences(text)] == [
+        "Regionen ansvarar för hjälpmedel (HSL 2017:30)",
+        "För att förbättra möjligheten till arbete har kommuner och regionen ett gemensamt "
+        "ansvar.",
+        "Stöd ges enligt lagen (LSS) Kommunen beslutar.",  # no law reference: no break
+    ]
 
 
 def test_split_sentences_does_not_split_at_abbreviations() -> None:

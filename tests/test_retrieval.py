@@ -223,6 +223,28 @@ def test_without_a_place_every_document_is_searched(
 
 
 @pytest.mark.parametrize(
+    "question",
+    ["Vad säger SKR:s stöd om vem som ansvarar för boendestöd?",
+     "Vem ansvarar för boendestöd enligt Sveriges Kommuner och Regioner?"],
+)
+def test_a_question_about_the_national_guidance_searches_only_it(
+    built: tuple[Settings, LoadedIndex, FakeEmbedder], question: str
+) -> None:
+    settings, index, embedder = built
+    found = retrieve(index, embedder, question, settings)
+    assert found.searched_documents == ("nationell-test",)
+    assert _documents(found.hits) <= {"nationell-test"}
+
+
+def test_the_national_guidance_with_a_region_keeps_the_regions_agreement(
+    built: tuple[Settings, LoadedIndex, FakeEmbedder],
+) -> None:
+    settings, index, embedder = built
+    found = retrieve(index, embedder, "Vad säger SKR om boendestöd i Värmland?", settings)
+    assert set(found.searched_documents) == {"varmland-test", "nationell-test"}
+
+
+@pytest.mark.parametrize(
     ("question", "filters", "label"),
     [
         ("Vem ansvarar för LARO i Skåne?", Filters(), "Skåne"),
