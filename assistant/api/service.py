@@ -1,8 +1,10 @@
 """What the routes share: the engine (or why there is none), the store and the ask path.
 
 `ask_blocking` is the ask path of every HTTP interface (API, stream, Teams). It is blocking
-and CPU-bound, so callers run it in a worker thread; a semaphore lets at most
-`settings.workers` questions be answered at the same time, whichever interface asked.
+and CPU-bound, so callers run it in a worker thread. Questions are not queued here: the
+embedder runs at most `settings.workers` model calls at once and lets questions that
+arrive meanwhile share the next call (`embedding.QueryBatcher`), so queueing them before
+the model would only keep batches from forming.
 
 Re-indexing while serving: `reload_into` loads the index folder again beside the running
 engine and then swaps one reference. A request takes the engine once, at its start, so
@@ -53,11 +55,9 @@ class Service:
     reload_problem: str = ""  # why the last reload failed while the old engine serves on
     store: Store | None = None
     metrics: Metrics = field(default_factory=Metrics, repr=False)
-    slots: threading.BoundedSemaphore = field(init=False, repr=False)
     reloading: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
-        self.slots = threading.BoundedSemaphore(self.settings.workers)
         if self.engine is not None:
             self.unavailable = ""
             _describe_index(self, self.engine)
@@ -129,9 +129,9 @@ def _load_engine(service: Service, current: Engine | None) -> Engine:
         # The running embedder (already loaded) must fit the new index, as at start-up.
         index = load_index(service.settings, current.embedder)
         engine = replace(load_engine(service.settings, index), embedder=current.embedder)
-    with service.slots:  # the warm-up shares the model with the questions being answered
-        # Loading the model now makes /readyz honest and spares the first user the wait.
-        engine.embedder.embed_queries([WARM_UP_QUESTION])
+    # Loading the model now makes /readyz honest and spares the first user the wait. The
+    # warm-up takes a model lane like any question (the embedder limits concurrent calls).
+    engine.embedder.embed_queries([WARM_UP_QUESTION])
     return engine
 
 
@@ -169,8 +169,7 @@ def ask_blocking(
 ) -> Answer:
     """Answer a question (blocking; call it in a worker thread)."""
     engine = require_engine(service)
-    with service.slots:
-        answer = ask(engine, question, region=region, document_ids=document_ids, top_k=top_k)
+    answer = ask(engine, question, region=region, document_ids=document_ids, top_k=top_k)
     count_answer(service.metrics, answer.status)
     return answer
 
