@@ -111,9 +111,14 @@ def _valid(meta: DocumentMeta, day: date) -> bool:
     )
 
 
-# "enligt SKR", "SKR:s stöd": the question asks what the national guidance says.
+# "enligt SKR", "SKR:s stöd", "vad säger SKR": the question asks what the national guidance
+# says (not "SKR:s handlingsplan", a plan the agreements themselves mention).
+_SKR = r"(?:SKR|Sveriges Kommuner och Regioner)"
 NATIONAL_ASKED = re.compile(
-    r"\bSKR\b|Sveriges Kommuner och Regioner|nationell\w* (?:vägledning|stöd)", re.IGNORECASE
+    rf"\benligt {_SKR}|\b{_SKR}:?s (?:stöd|vägledning|checklista|rekommendation\w*)\b|"
+    rf"\b(?:säger|anser|rekommenderar|skriver) {_SKR}|\b{_SKR} (?:säger|anser|rekommenderar)|"
+    r"\bnationell\w* (?:vägledning|stöd)\b",
+    re.IGNORECASE,
 )
 
 

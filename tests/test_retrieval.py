@@ -236,6 +236,15 @@ def test_a_question_about_the_national_guidance_searches_only_it(
     assert _documents(found.hits) <= {"nationell-test"}
 
 
+def test_naming_an_skr_plan_is_not_asking_what_the_guidance_says(
+    built: tuple[Settings, LoadedIndex, FakeEmbedder],
+) -> None:
+    # The agreements themselves mention "SKR:s handlingsplan"; it must stay findable there.
+    settings, index, embedder = built
+    found = retrieve(index, embedder, "Vad är SKR:s handlingsplan för boendestöd?", settings)
+    assert set(found.searched_documents) == set(DOCUMENTS)
+
+
 def test_the_national_guidance_with_a_region_keeps_the_regions_agreement(
     built: tuple[Settings, LoadedIndex, FakeEmbedder],
 ) -> None:
