@@ -472,6 +472,33 @@ def test_feedback_is_stored_redacted(client: TestClient, settings: Settings) -> 
     ]
 
 
+def test_feedback_right_after_each_of_many_answers(client: TestClient) -> None:
+    # The answer is committed before its response is sent, so feedback may follow at once.
+    for n in range(10):
+        answer_id = client.post("/v1/ask", json={"question": f"{QUESTION} ({n})"}).json()[
+            "answer_id"
+        ]
+        response = client.post(f"/v1/answers/{answer_id}/feedback", json={"rating": "up"})
+        assert response.status_code == 201, response.text
+
+
+def test_a_clean_shutdown_closes_the_store_and_keeps_every_answer(
+    built: tuple[Settings, Engine], settings: Settings, tmp_path: Path
+) -> None:
+    app = create_app(settings, engine=built[1], static_dir=tmp_path / "static")
+    with TestClient(app) as test_client:
+        ids = [
+            test_client.post("/v1/ask", json={"question": QUESTION}).json()["answer_id"]
+            for _ in range(3)
+        ]
+        store = app.state.service.store
+        assert store.link.connection is not None
+    assert store.link.connection is None  # closed by the lifespan, the WAL folded back
+    wal = Path(f"{settings.store_path}-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    assert [get_answer(open_store(settings.store_path), i).answer_id for i in ids] == ids
+
+
 # ── health, readiness, start page, widget, OpenAPI ────────────────────────────────────
 
 

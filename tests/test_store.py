@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +18,7 @@ from assistant.store import (
     SCHEMA_VERSION,
     Store,
     answer_exists,
+    close_store,
     get_answer,
     get_conversation_region,
     list_feedback,
@@ -279,6 +281,64 @@ def test_concurrent_feedback_from_threads(store: Store) -> None:
         f"tråd {n} nr {j}" for n in range(8) for j in range(per_thread)
     }
     assert all(get_conversation_region(store, f"conv-{n}") == "region 24" for n in range(8))
+
+
+def test_one_connection_serves_every_call_of_a_process(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[object] = []
+    connect = sqlite3.connect
+
+    def counting(*args: object, **kwargs: object) -> sqlite3.Connection:
+        connection = connect(*args, **kwargs)  # type: ignore[call-overload]
+        opened.append(connection)
+        return connection
+
+    monkeypatch.setattr(store_module.sqlite3, "connect", counting)
+    for i in range(20):
+        add_answer(store, f"a{i}")
+        record_feedback(store, answer_id=f"a{i}", rating="up", comment=None, channel="api")
+        assert answer_exists(store, f"a{i}")
+    # Opening a connection per call cost more than the write (closing the last one
+    # checkpoints the WAL with a sync); 60 calls now share one.
+    assert len(opened) <= 1
+    connection = store.link.connection
+    assert connection is not None
+    assert connection.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    assert connection.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert connection.execute("PRAGMA secure_delete").fetchone()[0] == 1
+
+
+def test_an_answer_is_committed_when_record_answer_returns(store: Store) -> None:
+    add_answer(store, "nyss")
+    # Another connection (another process, the CLI) sees it at once: nothing is buffered.
+    other = sqlite3.connect(store.path)
+    try:
+        row = other.execute("SELECT status FROM answers WHERE answer_id = 'nyss'").fetchone()
+    finally:
+        other.close()
+    assert row == ("answered",)
+
+
+def test_close_store_folds_the_wal_back_and_a_later_call_reopens(store: Store) -> None:
+    add_answer(store, "före")
+    wal = Path(f"{store.path}-wal")
+    assert wal.exists() and wal.stat().st_size > 0
+    close_store(store)
+    assert store.link.connection is None
+    assert not wal.exists() or wal.stat().st_size == 0
+    close_store(store)  # closing twice is harmless
+    add_answer(store, "efter")
+    assert answer_exists(store, "före") and answer_exists(store, "efter")
+
+
+def test_a_broken_connection_is_replaced_on_the_next_call(store: Store) -> None:
+    add_answer(store, "a")
+    assert store.link.connection is not None
+    store.link.connection.close()  # as if something had closed it under us
+    with pytest.raises(StoreError):
+        answer_exists(store, "a")
+    assert answer_exists(store, "a")
 
 
 def test_purge_with_fixed_now(store: Store) -> None:

@@ -39,6 +39,7 @@ from assistant.errors import IndexUnavailableError
 from assistant.models import Answer
 from assistant.pipeline import Engine
 from assistant.settings import Settings
+from assistant.store import close_store
 
 logger = logging.getLogger("assistant.api")
 
@@ -68,6 +69,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if service.engine is None:
         await run_in_threadpool(load_into, service)
     yield
+    if service.store is not None:
+        # Every answer is committed before its response is sent; this only folds the WAL
+        # back into the database file, so a stopped service leaves one tidy file.
+        close_store(service.store)
 
 
 def create_app(
