@@ -233,6 +233,16 @@ def score_sentences(
     return scored
 
 
+def _offers_choice(question: str) -> bool:
+    """Whether the question asks which of the two ("kommunen eller regionen?")."""
+    named = {_party_word(m.group(0)) for m in QUESTION_ACTOR.finditer(question)}
+    return {"kommun", "region"} <= named and " eller " in question
+
+
+def _party_word(word: str) -> Responsible:
+    return "kommun" if word.lower().startswith(("kommun", "soc")) else "region"
+
+
 def _party_asked_of(question: str) -> Responsible | None:
     """The one party a question asks about ("Vad är kommunens roll …?"), if it names one."""
     named: set[Responsible] = {"region" for _ in REGION_ACTOR.finditer(question)}
@@ -309,7 +319,7 @@ def _party_in(text: str) -> Responsible | None:
             break
     for pattern, named in ((REGION_ACTOR, "region"), (KOMMUN_ACTOR, "kommun")):
         for match in pattern.finditer(text):
-            if _OBJECT.search(text, max(0, match.start() - 20), match.start()):
+            if _OBJECT.search(text, max(0, match.start() - 40), match.start()):
                 continue
             after = text[match.end() : match.end() + 60]
             before = text[max(0, match.start() - 40) : match.start()]
@@ -325,8 +335,8 @@ def _party_in(text: str) -> Responsible | None:
 
 _CLAUSE = re.compile(r"\b(?:att|där|som)\s+(?:den |det |de )?$", re.IGNORECASE)
 # "anmäla till socialtjänsten", "kontakt tas med hälso- och sjukvården": the actor is the
-# one addressed, not the doer (at most one word, e.g. an article, in between).
-_OBJECT = re.compile(r"\b(?:till|med|mot|åt)\s+(?:\w+\s+)?$", re.IGNORECASE)
+# one addressed, not the doer (a few words may come between: "med X eller kommunens Y").
+_OBJECT = re.compile(r"\b(?:till|med|mot|åt)\s+(?:\w+\s+){0,3}$", re.IGNORECASE)
 def party_of(sentence: Sentence, trail: tuple[str, ...]) -> Responsible | None:
     """Who the sentence makes responsible: its list lead-in, else itself, else its headings.
 
@@ -463,6 +473,7 @@ def compose(
         return Answer(answer_id, question, "no_support", text, None, place.region, citations)
 
     responsibility = bool(RESPONSIBILITY_QUESTION.search(question))
+    choice = _offers_choice(question)
     by_region: dict[str, list[Scored]] = {}
     for s in scored:
         if s.score >= 0.6 * top.score and s.coverage >= 0.5 * top.coverage:
@@ -489,7 +500,7 @@ def compose(
         ordered = sorted(regions, key=lambda r: -by_region[r][0].score)
         answered = [(region, by_region[region]) for region in ordered]
     for label, pool in answered:
-        picked = _pick(pool, responsibility)
+        picked = _pick(pool, responsibility, choice)
         for i, chosen in enumerate(picked):
             quotes.setdefault(chosen.n, chosen.sentence.text)
             parts.append(_sentence_with_marker(chosen, label if i == 0 else None))
@@ -540,19 +551,28 @@ def support_score(coverage: float, dense: float) -> float:
     return 0.6 * coverage + 0.4 * semantic
 
 
-def _pick(candidates: list[Scored], responsibility: bool) -> list[Scored]:
+def _pick(candidates: list[Scored], responsibility: bool, choice: bool = False) -> list[Scored]:
     """The best sentence; for a question of responsibility, also the best one naming a party.
 
     When the best-matching sentence does not say who is responsible, a nearly as good
     sentence that does is added, so the answer states the party with its own citation.
+    When the question offers a choice ("soc eller vården?") and an equally good sentence
+    gives the matter to the other party, both are shown: the text gives it to both.
     """
     best = candidates[0]
-    if not responsibility or party_of(best.sentence, best.hit.chunk.trail):
+    party = party_of(best.sentence, best.hit.chunk.trail) if responsibility else None
+    if not responsibility or (party and not choice):
         return [best]
     for other in candidates[1:6]:
-        if other.score >= 0.7 * best.score and party_of(other.sentence, other.hit.chunk.trail):
+        if other.score < (TIE if party else 0.7) * best.score:
+            break
+        found = party_of(other.sentence, other.hit.chunk.trail)
+        if found and found != party:
             return [best, other]
     return [best]
+
+
+TIE = 0.9  # "equally good": within a tenth of the best sentence's score
 
 
 def _combined(parties: list[Responsible | None]) -> Responsible | None:

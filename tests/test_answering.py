@@ -385,6 +385,21 @@ def test_a_question_about_one_partys_role_prefers_that_party(question: str, part
     assert result.responsible == party, result.text
 
 
+def test_a_choice_the_text_gives_to_both_is_answered_with_both() -> None:
+    sip = chunk(
+        "vastmanland",
+        "Socialtjänsten har ett ansvar att kalla till SIP när behov finns. Hälso- och "
+        "sjukvården har ett ansvar att kalla till SIP när behov finns.",
+        ("SIP",),
+    )
+    both = answer("Vem kallar till SIP, soc eller vården?", hits_of(sip), region="Västmanland")
+    assert both.responsible == "gemensamt"
+    assert "Socialtjänsten har" in both.text and "Hälso- och sjukvården har" in both.text
+    assert_citations_are_sound(both)
+    one = answer("Vem kallar till SIP?", hits_of(sip), region="Västmanland")
+    assert one.responsible in ("kommun", "region")  # not asked as a choice: the best one
+
+
 def test_a_pointer_elsewhere_is_not_an_answer() -> None:
     hits = hits_of(
         chunk("varmland", "Läs mer om SIP-rutinen på vårdgivarwebben. SIP-rutinen finns på "
