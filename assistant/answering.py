@@ -305,9 +305,11 @@ def _party_in(text: str) -> Responsible | None:
     socialtjänsten") is the one addressed, not the doer.
     """
     found: list[tuple[int, int, Responsible]] = []
-    joint = JOINT.search(text)
-    if joint:
-        found.append((joint.start(), 0, "gemensamt"))
+    for joint in JOINT.finditer(text):
+        # "huvudmännen", "parterna" alone may be only the object ("RSS stödjer huvudmännen").
+        if joint.group(0).lower() not in ("huvudmännen", "parterna") or _is_doer(text, joint):
+            found.append((joint.start(), 0, "gemensamt"))
+            break
     for agent in AGENT.finditer(text):
         after = text[agent.end() :]
         party: Responsible | None = (
@@ -319,18 +321,23 @@ def _party_in(text: str) -> Responsible | None:
             break
     for pattern, named in ((REGION_ACTOR, "region"), (KOMMUN_ACTOR, "kommun")):
         for match in pattern.finditer(text):
-            if _OBJECT.search(text, max(0, match.start() - 40), match.start()):
-                continue
-            after = text[match.end() : match.end() + 60]
-            before = text[max(0, match.start() - 40) : match.start()]
-            # The subject of the sentence ("Kommunen påkallar …") or of a clause ("… kan
-            # vara att kommunen påkallar …").
-            opening = match.start() < 25 or _CLAUSE.search(text, 0, match.start()) is not None
-            subject = match.start() < 60 or DUTY.search(after[:40]) is not None
-            if opening or (subject and (DUTY.search(after) or DUTY.search(before))):
+            if _is_doer(text, match):
                 found.append((match.start(), 2, named))  # type: ignore[arg-type]
                 break
     return min(found)[2] if found else None
+
+
+def _is_doer(text: str, match: re.Match[str]) -> bool:
+    """Whether the actor matched is the one who does something, not the one addressed."""
+    if _OBJECT.search(text, max(0, match.start() - 40), match.start()):
+        return False
+    after = text[match.end() : match.end() + 60]
+    before = text[max(0, match.start() - 40) : match.start()]
+    # The subject of the sentence ("Kommunen påkallar …") or of a clause ("… kan vara att
+    # kommunen påkallar …").
+    opening = match.start() < 25 or _CLAUSE.search(text, 0, match.start()) is not None
+    subject = match.start() < 60 or DUTY.search(after[:40]) is not None
+    return opening or bool(subject and (DUTY.search(after) or DUTY.search(before)))
 
 
 _CLAUSE = re.compile(r"\b(?:att|där|som)\s+(?:den |det |de )?$", re.IGNORECASE)

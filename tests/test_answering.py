@@ -227,6 +227,8 @@ def test_a_sentence_naming_no_doer_has_no_party() -> None:
          "gemensamt"),
         ("Kostnaden är fördelad mellan regionen och länets 15 kommuner.", "gemensamt"),
         ("Vuxenpsykiatri Västmanland är en specialistresurs för vuxna.", "region"),
+        # "huvudmännen" as the object is not a joint duty
+        ("Regional stödstruktur stödjer huvudmännen i frågor om socialtjänst.", "None"),
     ],
 )
 def test_party_of_who_does_it(sentence: str, party: str) -> None:
