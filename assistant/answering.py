@@ -243,14 +243,21 @@ def _party_word(word: str) -> Responsible:
     return "kommun" if word.lower().startswith(("kommun", "soc")) else "region"
 
 
+# "En klient hos soc …", "Jag jobbar på socialtjänsten …": where the asker stands.
+_WHERE = re.compile(r"\b(?:hos|på|inom|vid)\s+(?:den |det )?$", re.IGNORECASE)
+
+
 def _party_asked_of(question: str) -> Responsible | None:
     """The one party a question asks about ("Vad är kommunens roll …?"), if it names one."""
-    named: set[Responsible] = {"region" for _ in REGION_ACTOR.finditer(question)}
-    for match in QUESTION_ACTOR.finditer(question):
-        word = match.group(0).lower()
-        if word.startswith("huvudm"):
-            return None  # "vilken huvudman": the question names no one
-        named.add("kommun" if word.startswith(("kommun", "soc")) else "region")
+    named: set[Responsible] = set()
+    for pattern in (REGION_ACTOR, QUESTION_ACTOR):
+        for match in pattern.finditer(question):
+            if _WHERE.search(question, 0, match.start()):
+                continue
+            word = match.group(0).lower()
+            if word.startswith("huvudm"):
+                return None  # "vilken huvudman": the question names no one
+            named.add("region" if pattern is REGION_ACTOR else _party_word(word))
     return named.pop() if len(named) == 1 else None
 
 

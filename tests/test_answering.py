@@ -387,6 +387,16 @@ def test_a_question_about_one_partys_role_prefers_that_party(question: str, part
     assert result.responsible == party, result.text
 
 
+def test_where_the_asker_stands_is_not_the_party_asked_about() -> None:
+    from assistant.answering import _party_asked_of
+
+    assert _party_asked_of("Har regionen någon roll för personligt ombud?") == "region"
+    assert _party_asked_of("Kan jag få stöd från kommunen?") == "kommun"
+    assert _party_asked_of("En klient hos soc har självmordstankar. Vem bedömer risken?") is None
+    assert _party_asked_of("Jag jobbar på socialtjänsten. Vem skriver intyget?") is None
+    assert _party_asked_of("Kommunen eller regionen?") is None
+
+
 def test_a_choice_the_text_gives_to_both_is_answered_with_both() -> None:
     sip = chunk(
         "vastmanland",
