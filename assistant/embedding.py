@@ -9,6 +9,7 @@ import os
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
@@ -284,6 +285,7 @@ class QueryBatcher:
         self._waiting: deque[_Job] = deque()
         self._busy = 0
         self.calls = 0  # model calls made
+        self.embedded = 0  # questions those calls embedded
         self.largest = 0  # most questions in one call
 
     @property
@@ -343,6 +345,7 @@ class QueryBatcher:
         rows = {text: i for i, text in enumerate(unique)}
         with self._changed:
             self.calls += 1
+            self.embedded += len(unique)
             self.largest = max(self.largest, len(unique))
             for job in batch:
                 job.vectors = matrix[[rows[text] for text in job.texts]]
@@ -410,6 +413,33 @@ class CachedEmbedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.stack([found[t] for t in texts]).astype(np.float32, copy=False)
+
+
+@dataclass(frozen=True)
+class QueryStats:
+    """How a process's question embeddings were served, since it started."""
+
+    cache_hits: int
+    cache_misses: int
+    model_calls: int  # calls of the model for questions (each a batch of one or more)
+    model_questions: int  # questions those calls embedded
+    largest_batch: int
+    waiting: int  # callers waiting for a model lane right now
+
+
+def query_stats(embedder: Embedder) -> QueryStats | None:
+    """The cache and batch counters of an embedder from `get_embedder` (None for others)."""
+    if not isinstance(embedder, CachedEmbedder):
+        return None
+    batcher = embedder.batcher
+    return QueryStats(
+        cache_hits=embedder.hits,
+        cache_misses=embedder.misses,
+        model_calls=batcher.calls,
+        model_questions=batcher.embedded,
+        largest_batch=batcher.largest,
+        waiting=batcher.waiting,
+    )
 
 
 def embed_query(embedder: Embedder, text: str) -> np.ndarray:

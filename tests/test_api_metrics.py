@@ -110,3 +110,25 @@ def test_without_an_index_the_index_is_not_ready(settings: Settings) -> None:  #
     assert value(samples, "assistant_index_ready") == 0
     assert value(samples, "assistant_index_reloads_total", outcome="failed") == 1
     assert not [n for (n, _) in samples if n == "assistant_index_info"]
+
+
+def test_query_cache_and_model_batches_are_reported(
+    built: tuple[Settings, Engine], settings: Settings  # noqa: F811
+) -> None:
+    from dataclasses import replace
+
+    from assistant.embedding import CachedEmbedder
+    from tests.fakes import FakeEmbedder
+
+    engine = replace(built[1], embedder=CachedEmbedder(FakeEmbedder(), size=8))
+    with TestClient(create_app(settings, engine=engine)) as client:
+        client.post("/v1/ask", json={"question": QUESTION})
+        client.post("/v1/ask", json={"question": QUESTION})  # the same: a cache hit
+        client.post("/v1/ask", json={"question": "Vem kallar till SIP?"})
+        samples = scrape(client)
+    assert value(samples, "assistant_query_cache_hits_total") == 1
+    assert value(samples, "assistant_query_cache_misses_total") == 2
+    assert value(samples, "assistant_model_calls_total") == 2
+    assert value(samples, "assistant_model_questions_total") == 2
+    assert value(samples, "assistant_model_batch_largest") == 1
+    assert ("assistant_model_waiting", frozenset()) in samples

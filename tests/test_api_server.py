@@ -229,6 +229,68 @@ def test_questions_run_off_the_event_loop(http: httpx.Client, server: tuple[str,
     assert probes and max(probes) < 1.0, probes
 
 
+def model_counters(http: httpx.Client) -> dict[str, float]:
+    """The query cache's and model batches' samples of /metrics, by name."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = http.get("/metrics").text
+    return {
+        sample.name: sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name.startswith(("assistant_model_", "assistant_query_"))
+    }
+
+
+def test_concurrent_questions_share_model_calls_and_feedback_follows_at_once(
+    http: httpx.Client, server: tuple[str, Path]
+) -> None:
+    topics = ["boendestöd", "LARO", "abstinensvård", "SIP", "HVB-placering", "läkarintyg"]
+    regions = ["Värmland", "Dalarna", "Västmanland"]
+    # Distinct questions never asked before in this server: none is in its query cache.
+    questions = [
+        f"Vem ansvarar för {topics[n % 6]} i {regions[n % 3]}? (samtidig fråga {n})"
+        for n in range(16)
+    ]
+    before = model_counters(http)
+    outcomes: dict[int, tuple[int, str | None, int]] = {}
+
+    def ask_then_rate(n: int) -> None:
+        with httpx.Client(base_url=server[0], timeout=120) as client:
+            answer = client.post("/v1/ask", json={"question": questions[n]})
+            body = answer.json()
+            rated = client.post(
+                f"/v1/answers/{body.get('answer_id')}/feedback", json={"rating": "up"}
+            )
+            outcomes[n] = (answer.status_code, body.get("region"), rated.status_code)
+
+    threads = [threading.Thread(target=ask_then_rate, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    probes = []
+    while any(t.is_alive() for t in threads):
+        started = time.perf_counter()
+        assert http.get("/healthz").status_code == 200
+        probes.append(time.perf_counter() - started)
+        time.sleep(0.02)
+    for thread in threads:
+        thread.join()
+
+    # Every question answered for its own region, and rated right after its answer.
+    assert outcomes == {n: (200, regions[n % 3], 201) for n in range(16)}
+    after = model_counters(http)
+    calls = after["assistant_model_calls_total"] - before["assistant_model_calls_total"]
+    embedded = (
+        after["assistant_model_questions_total"] - before["assistant_model_questions_total"]
+    )
+    assert embedded == 16
+    # Sixteen questions at once on two model lanes: they shared calls.
+    assert calls < 16 and after["assistant_model_batch_largest"] >= 2, (calls, after)
+    assert after["assistant_model_waiting"] == 0
+    # The event loop stayed free while the model worked.
+    assert probes and max(probes) < 1.0, probes
+
+
 def test_cli_ask_prints_answer_party_and_scores() -> None:
     env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index_dir())}
     command = [sys.executable, "-m", "assistant", "ask", QUESTION, "--top-k", "3"]

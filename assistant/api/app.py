@@ -32,9 +32,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from assistant.api import routes, views
 from assistant.api.error_handlers import HTTP_CODES, error_body, install_error_handlers
 from assistant.api.logs import configure_logging
+from assistant.api.metrics import watch_queries
 from assistant.api.security import AccessGuard, describe_security
 from assistant.api.service import Service, ask_blocking, create_service, load_into, reload_into
 from assistant.api.telemetry import REQUEST_ID_HEADER, RequestTelemetry
+from assistant.embedding import query_stats
 from assistant.errors import IndexUnavailableError
 from assistant.models import Answer
 from assistant.pipeline import Engine
@@ -89,6 +91,10 @@ def create_app(
     )
     app.state.service = service
     app.state.static_dir = static_dir or STATIC_DIR
+    watch_queries(
+        service.metrics,
+        lambda: query_stats(service.engine.embedder) if service.engine is not None else None,
+    )
     install_error_handlers(app)
     # add_middleware puts each one outside the ones before it: innermost first.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -7,6 +7,7 @@ in one process (tests) never share counters; `/metrics` renders that registry.
 from __future__ import annotations
 
 import platform
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
@@ -19,7 +20,9 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from assistant.embedding import QueryStats
 from assistant.index import Manifest
 
 PACKAGE = "agreement-assistant"
@@ -134,6 +137,47 @@ def record_reload(metrics: Metrics, ok: bool) -> None:
     metrics.reloads.labels(outcome="ok" if ok else "failed").inc()
     if not ok:
         metrics.index_ready.set(0)
+
+
+class _QueryCollector:
+    """Reads the query cache's and the model batches' counters when /metrics is scraped."""
+
+    def __init__(self, read: Callable[[], QueryStats | None]) -> None:
+        self.read = read
+
+    def describe(self) -> list[Metric]:
+        """Nothing up front: the figures exist once the index and the model are loaded."""
+        return []
+
+    def collect(self) -> Iterator[Metric]:
+        """The counters of the embedder now serving, if any."""
+        stats = self.read()
+        if stats is None:
+            return
+        for name, text, value in (
+            ("assistant_query_cache_hits", "Frågor vars inbäddning fanns i cachen.",
+             stats.cache_hits),
+            ("assistant_query_cache_misses", "Frågor som fick gå till modellen.",
+             stats.cache_misses),
+            ("assistant_model_calls", "Modellanrop för frågor (var och ett en sats).",
+             stats.model_calls),
+            ("assistant_model_questions", "Frågor som modellanropen bäddade in.",
+             stats.model_questions),
+        ):
+            yield CounterMetricFamily(name, text, value=value)
+        yield GaugeMetricFamily(
+            "assistant_model_batch_largest", "Flest frågor i ett modellanrop hittills.",
+            value=stats.largest_batch,
+        )
+        yield GaugeMetricFamily(
+            "assistant_model_waiting", "Anrop som väntar på att modellen ska bli ledig, just nu.",
+            value=stats.waiting,
+        )
+
+
+def watch_queries(metrics: Metrics, read: Callable[[], QueryStats | None]) -> None:
+    """Report the query cache and model batches (`read` gives the serving embedder's)."""
+    metrics.registry.register(_QueryCollector(read))
 
 
 def render(metrics: Metrics) -> bytes:
