@@ -1,10 +1,9 @@
 """Extractive answers: the sentences that answer, who is responsible, when to decline.
 
-No language model is needed: the answer is made of the agreements' own sentences, each
-followed by the `[n]` of the passage it comes from. A sentence is read together with its
-list lead-in and heading trail, so a bullet under "Regionen ansvarar för:" is the region's.
-Without a region in the question, sentences from different regions are never blended: the
-answer is given per region, with a warning.
+No language model is needed: the answer is made of the agreements' own sentences
+(`sentences`), each followed by the `[n]` of the passage it comes from, and names the party
+those sentences give the matter to (`parties`). Without a region in the question, sentences
+from different regions are never blended: the answer is given per region, with a warning.
 """
 
 from __future__ import annotations
@@ -18,86 +17,20 @@ from datetime import date
 from urllib.parse import quote as url_quote
 
 from assistant import lexical
-from assistant.chunking import LEAD_IN_GAP
 from assistant.models import Answer, Citation, DocumentMeta, Hit, Responsible
+from assistant.parties import (
+    QUESTION_ACTOR,
+    RESPONSIBILITY_QUESTION,
+    offers_choice,
+    party_asked_of,
+    party_of,
+)
 from assistant.retrieval import Retrieval, expand_query, strip_places
+from assistant.sentences import SENTENCE_END_MARK, Sentence, plain, split_sentences
 
 NATIONAL = "nationell vägledning"
-
-_ABBREVIATIONS = re.compile(
-    r"(?:\b(?:t\.ex|bl\.a|m\.m|m\.fl|d\.v\.s|dvs|kap|s|nr|ca|jfr|resp|inkl|exkl|st|p|osv|o\.s\.v|"
-    r"enl|ang|f\.d|t\.o\.m|fr\.o\.m|prop|SFS|SOU)\.)$",
-    re.IGNORECASE,
-)
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9”\"(])|(?<=\))\s+(?=[A-ZÅÄÖ][a-zåäö])")
-# "… hjälpmedel (HSL 2017:30) För att …": a reference to a law ends a sentence whose
-# full stop was lost in the PDF.
-_LAW_REFERENCE = re.compile(r"\([^()]*(?:\d|§)[^()]*\)$")
-_ITEM = re.compile(r"^(?:• |\d{1,2}[.)] |[a-h]\) )")
-_SUB_ITEM = re.compile(r"^\s+– ")
-SENTENCE_END_MARK = re.compile(r"[.!?:]['’”)]*\s*$")
+ACTOR_WEIGHT = 0.2  # what a party named in the question weighs (see score_sentences)
 _FOOTNOTE = re.compile(r"^\d{1,3}\)?\s+\S|^\d{1,3}https?:")
-
-_REGION_ACTOR = (
-    r"regionen|regionens|(?-i:Region [A-ZÅÄÖ]\w+)|landstinget|vårdgivaren|"
-    r"(?:den regionala |regionens )?hälso- och sjukvården?s?|sjukvården|"
-    r"(?:vuxen|special|specialist|rätts)?psykiatrin?|barn(?:-| och )ungdomspsykiatrin|BUP|"
-    r"primärvården|primärvård|"
-    r"beroendevården|habiliteringen|slutenvården|vårdcentral(?:en|erna)|sjukvårdshuvudmannen"
-)
-_KOMMUN_ACTOR = (
-    r"kommunen|kommunerna|kommunens|kommunernas|socialtjänsten|socialtjänstens|"
-    r"socialnämnden|socialnämnd|kommunal\w*|kommuner(?:na)?|länets (?:\d+ )?kommuner|"
-    r"\w+s kommuner|socialsekreterare"
-)
-REGION_ACTOR = re.compile(rf"\b(?:{_REGION_ACTOR})s?\b", re.IGNORECASE)
-KOMMUN_ACTOR = re.compile(rf"\b(?:{_KOMMUN_ACTOR})s?\b", re.IGNORECASE)
-JOINT = re.compile(
-    r"\b(?:gemensamt?|gemensamma) ansvar|\bansvar(?:et)? är gemensamt|båda huvudmännen|"
-    r"\b(?:respektive|varje|båda) (?:huvudman|part|parter)\b|\bhuvudmännen\b|\bparterna\b|"
-    rf"\b(?:både )?(?:{_KOMMUN_ACTOR})(?:,| och| samt| liksom) (?:\w+ )?(?:{_REGION_ACTOR})\b|"
-    rf"\b(?:både )?(?:{_REGION_ACTOR})(?:,| och| samt| liksom) (?:\w+ )?(?:{_KOMMUN_ACTOR})\b|"
-    r"(?<!Sveriges )\bkommun(?:er|erna)? (?:och|eller) region(?:en|er|erna)?\b",
-    re.IGNORECASE,
-)
-# "utfärdas av primärvård", "tillhör psykiatrin": the doer comes after the verb.
-AGENT = re.compile(
-    r"\b(?:tillhör|ligger (?:hos|på)|(?:utförs|utfärdas|görs|ges|erbjuds|sköts|bedrivs|"
-    r"ordnas|beslutas|bekostas|betalas|finansieras) (?:av|inom|hos)|sker (?:inom|hos|av)|"
-    r"är en uppgift för|åligger|(?:stöd|insatser|hjälp|bistånd|behandling) från)\s+"
-    r"(?:den |det |de )?",
-    re.IGNORECASE,
-)
-DUTY = re.compile(
-    r"\b(?:ansvar\w*|ska|skall|svarar för|skyldig\w*|erbjud\w*|tillhandahåll\w*|beslutar|"
-    r"kallar|betalar|bekostar|står för|utför\w*|har hand om|ordnar|bedriver|initierar|"
-    r"uppdrag\w*|åtagande\w*|vårdåtagande\w*|uppgift\w*|beslut\w*)\b",
-    re.IGNORECASE,
-)
-QUESTION_ACTOR = re.compile(
-    r"\b(?:region(?:en)?s?|regioner(?:na)?|landstinget|kommun(?:en|er|erna)?s?|soc|"
-    r"socialtjänst(?:en)?s?|socialnämnden|(?:hälso- och )?sjukvården|vården|huvudm[aä]n\w*)\b",
-    re.IGNORECASE,
-)
-ACTOR_WEIGHT = 0.2
-RESPONSIBILITY_QUESTION = re.compile(
-    r"\b(?:vem|vems|vilken huvudman|vilka huvudmän|vilka (?:ska|som)|ansvar\w*|betala\w*|"
-    r"bekosta\w*|kalla\w*|"
-    r"ska (?:soc|socialtjänsten|kommunen|regionen|psykiatrin)|eller (?:regionen|kommunen|"
-    r"psykiatrin|soc|socialtjänsten)|huvudman|står för|ordna\w*|skyldig\w*|roll|uppgift\w*|"
-    r"uppdrag\w*|sak|var sker|vilken verksamhet|vilka verksamheter|sköter|erbjud\w*|"
-    r"soc|psyk\w*|vården|kommun\w*|region\w*|habiliteringen|primärvården|vårdcentral\w*)\b",
-    re.IGNORECASE,
-)
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """A quotable unit of a passage: a sentence, or a list item with its sub-items."""
-
-    text: str  # exactly as in the passage (for highlighting)
-    lead_in: str | None  # the line that introduces the list it belongs to
-    previous: str | None = None  # the sentence before it in the same paragraph
 
 
 @dataclass(frozen=True)
@@ -109,68 +42,6 @@ class Scored:
     n: int
     score: float
     coverage: float
-
-
-def split_sentences(passage: str) -> list[Sentence]:
-    """Sentences and list items of a passage, each with the lead-in of its list."""
-    lead_in: str | None = None
-    body = passage
-    if LEAD_IN_GAP in passage:
-        lead_in, body = passage.split(LEAD_IN_GAP, 1)
-    units: list[Sentence] = []
-    current_lead = lead_in
-    for paragraph in body.split("\n\n"):
-        lines = paragraph.split("\n")
-        if not any(_ITEM.match(ln) for ln in lines):
-            previous: str | None = None
-            for sentence in _sentences(" ".join(ln.strip() for ln in lines)):
-                units.append(Sentence(sentence, None, previous))
-                previous = sentence
-            current_lead = paragraph.strip() if paragraph.rstrip().endswith(":") else None
-            continue
-        item: list[str] = []
-        for line in lines:
-            if _SUB_ITEM.match(line) and item:
-                item.append(line)
-                continue
-            if item:
-                units.append(Sentence("\n".join(item), current_lead))
-            item = [line]
-            if not _ITEM.match(line):  # a lead-in line inside the paragraph
-                units.append(Sentence(line, None))
-                current_lead = line.strip() if line.rstrip().endswith(":") else current_lead
-                item = []
-        if item:
-            units.append(Sentence("\n".join(item), current_lead))
-    return [u for u in units if u.text.strip()]
-
-
-def _sentences(text: str) -> list[str]:
-    """Split running text into sentences, not at abbreviations like "t.ex." or "kap."."""
-    out: list[str] = []
-    start = 0
-    for match in _SENTENCE_BREAK.finditer(text):
-        head = text[start : match.start()]
-        if _ABBREVIATIONS.search(head.split(" ")[-1] if head else ""):
-            continue
-        if head.endswith(")") and not _LAW_REFERENCE.search(head):
-            continue
-        out.append(head.strip())
-        start = match.end()
-    out.append(text[start:].strip())
-    return [s for s in out if s]
-
-
-def plain(sentence: Sentence) -> str:
-    """A quotable unit as running text: bullets dropped, sub-items joined with commas."""
-    lines = [re.sub(r"^\s*(?:• |– )", "", ln).strip() for ln in sentence.text.split("\n")]
-    text = lines[0] + (" " + ", ".join(lines[1:]) if len(lines) > 1 else "")
-    if sentence.lead_in:
-        lead = sentence.lead_in.rstrip()
-        first = text[:1] if text[1:2].isupper() else text[:1].lower()  # "LARO" stays
-        text = f"{lead} {first}{text[1:]}"
-    return text
-
 
 def idf_table(texts: Iterable[str]) -> dict[str, float]:
     """Inverse document frequency of BM25 terms over the passages."""
@@ -206,7 +77,7 @@ def score_sentences(
     }
     weight = sum(idf[t] for t in asked) or 1.0
     responsibility = bool(RESPONSIBILITY_QUESTION.search(question))
-    asked_of = _party_asked_of(about or question)
+    asked_of = party_asked_of(about or question)
     scored: list[Scored] = []
     for n, hit in enumerate(hits, start=1):
         context = set(lexical.analyse(hit.chunk.section))
@@ -231,34 +102,6 @@ def score_sentences(
             )
     scored.sort(key=lambda s: -s.score)
     return scored
-
-
-def _offers_choice(question: str) -> bool:
-    """Whether the question asks which of the two ("kommunen eller regionen?")."""
-    named = {_party_word(m.group(0)) for m in QUESTION_ACTOR.finditer(question)}
-    return {"kommun", "region"} <= named and " eller " in question
-
-
-def _party_word(word: str) -> Responsible:
-    return "kommun" if word.lower().startswith(("kommun", "soc")) else "region"
-
-
-# "En klient hos soc …", "Jag jobbar på socialtjänsten …": where the asker stands.
-_WHERE = re.compile(r"\b(?:hos|på|inom|vid)\s+(?:den |det )?$", re.IGNORECASE)
-
-
-def _party_asked_of(question: str) -> Responsible | None:
-    """The one party a question asks about ("Vad är kommunens roll …?"), if it names one."""
-    named: set[Responsible] = set()
-    for pattern in (REGION_ACTOR, QUESTION_ACTOR):
-        for match in pattern.finditer(question):
-            if _WHERE.search(question, 0, match.start()):
-                continue
-            word = match.group(0).lower()
-            if word.startswith("huvudm"):
-                return None  # "vilken huvudman": the question names no one
-            named.add("region" if pattern is REGION_ACTOR else _party_word(word))
-    return named.pop() if len(named) == 1 else None
 
 
 # "öppen- och slutenvård", "rörelse-, kognitions- och kommunikationsområdet"
@@ -301,96 +144,6 @@ def _noise(text: str) -> float:
     if re.fullmatch(r"\S*https?://\S+", text.strip()) or _POINTER.match(text):
         penalty += 0.6  # a pointer elsewhere ("Läs mer om SIP på …") answers nothing
     return penalty
-
-
-def _party_in(text: str) -> Responsible | None:
-    """The party a text makes responsible, when it names one as the doer.
-
-    The first doer named wins: a sentence's subject ("Kommunalt drivna skolor har ett
-    ansvar … på samma sätt som socialtjänsten och hälso- och sjukvården") outranks the
-    parties it compares itself with. An actor after a preposition ("anmäla till
-    socialtjänsten") is the one addressed, not the doer.
-    """
-    found: list[tuple[int, int, Responsible]] = []
-    for joint in JOINT.finditer(text):
-        # "huvudmännen", "parterna" alone may be only the object ("RSS stödjer huvudmännen").
-        if joint.group(0).lower() not in ("huvudmännen", "parterna") or _is_doer(text, joint):
-            found.append((joint.start(), 0, "gemensamt"))
-            break
-    for agent in AGENT.finditer(text):
-        after = text[agent.end() :]
-        party: Responsible | None = (
-            "region" if REGION_ACTOR.match(after) else "kommun" if KOMMUN_ACTOR.match(after)
-            else None
-        )
-        if party:
-            found.append((agent.start(), 1, party))
-            break
-    for pattern, named in ((REGION_ACTOR, "region"), (KOMMUN_ACTOR, "kommun")):
-        for match in pattern.finditer(text):
-            if _is_doer(text, match):
-                found.append((match.start(), 2, named))  # type: ignore[arg-type]
-                break
-    return min(found)[2] if found else None
-
-
-def _is_doer(text: str, match: re.Match[str]) -> bool:
-    """Whether the actor matched is the one who does something, not the one addressed."""
-    if _OBJECT.search(text, max(0, match.start() - 40), match.start()):
-        return False
-    after = text[match.end() : match.end() + 60]
-    before = text[max(0, match.start() - 40) : match.start()]
-    # The subject of the sentence ("Kommunen påkallar …") or of a clause ("… kan vara att
-    # kommunen påkallar …").
-    opening = match.start() < 25 or _CLAUSE.search(text, 0, match.start()) is not None
-    subject = match.start() < 60 or DUTY.search(after[:40]) is not None
-    return opening or bool(subject and (DUTY.search(after) or DUTY.search(before)))
-
-
-_CLAUSE = re.compile(r"\b(?:att|där|som)\s+(?:den |det |de )?$", re.IGNORECASE)
-# "anmäla till socialtjänsten", "kontakt tas med hälso- och sjukvården": the actor is the
-# one addressed, not the doer (a few words may come between: "med X eller kommunens Y").
-_OBJECT = re.compile(r"\b(?:till|med|mot|åt)\s+(?:\w+\s+){0,3}$", re.IGNORECASE)
-def party_of(sentence: Sentence, trail: tuple[str, ...]) -> Responsible | None:
-    """Who the sentence makes responsible: its list lead-in, else itself, else its headings.
-
-    The lead-in comes first: under "Insatser som regionen ansvarar för:" the item
-    "anmäla till socialtjänsten …" is the region's duty, whoever else it names.
-    """
-    party = _party_in(sentence.lead_in) if sentence.lead_in else None
-    if party is None:
-        party = _party_in(plain(Sentence(sentence.text, None)))
-    if party is None and (_ITEM.match(sentence.text) or sentence.lead_in):
-        # A heading like "3.2 Regionens ansvar" speaks for the list under it.
-        for heading in reversed(trail):
-            party = _heading_party(heading)
-            if party:
-                break
-    if party is None and sentence.previous and _CONTINUES.match(sentence.text):
-        party = _party_in(sentence.previous)
-    return party
-
-
-# "Exempelvis …", "Detta gäller …": a sentence that carries on from the one before it.
-_CONTINUES = re.compile(
-    r"(?:exempelvis|till exempel|t\.ex\.|detta|dessa|denna|där|här|även|också|"
-    r"dessutom|därför|då)\b",
-    re.IGNORECASE,
-)
-
-
-def _heading_party(heading: str) -> Responsible | None:
-    """'3.2 Regionens ansvar' → region; 'Gemensamt ansvar …' → gemensamt."""
-    if JOINT.search(heading) or re.search(r"\bgemensam", heading, re.IGNORECASE):
-        return "gemensamt" if re.search(r"ansvar", heading, re.IGNORECASE) else None
-    if not re.search(r"ansvar", heading, re.IGNORECASE):
-        return None
-    region = REGION_ACTOR.search(heading)
-    kommun = KOMMUN_ACTOR.search(heading)
-    if region and kommun:
-        return "gemensamt"
-    return "region" if region else "kommun" if kommun else None
-
 
 def validity_warnings(metas: Iterable[DocumentMeta], today: date) -> list[str]:
     """Swedish notes on cited agreements whose validity has ended or that are drafts."""
@@ -487,7 +240,7 @@ def compose(
         return Answer(answer_id, question, "no_support", text, None, place.region, citations)
 
     responsibility = bool(RESPONSIBILITY_QUESTION.search(question))
-    choice = _offers_choice(question)
+    choice = offers_choice(question)
     by_region: dict[str, list[Scored]] = {}
     for s in scored:
         if s.score >= 0.6 * top.score and s.coverage >= 0.5 * top.coverage:

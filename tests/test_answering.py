@@ -11,14 +11,10 @@ import pytest
 from assistant.answering import (
     compose,
     idf_table,
-    party_of,
-    plain,
     score_sentences,
-    split_sentences,
     support_score,
     validity_warnings,
 )
-from assistant.chunking import LEAD_IN_GAP
 from assistant.models import Answer, Chunk, DocumentMeta, Hit, RegionQuery
 from assistant.retrieval import Retrieval
 
@@ -121,139 +117,6 @@ def assert_citations_are_sound(result: Answer) -> None:
         assert 1 <= n <= len(result.citations), (n, result.text)
     for c in result.citations:
         assert c.quote in c.text, (c.quote, c.text)
-
-
-def only(text: str, trail: tuple[str, ...] = ()) -> tuple[str, ...]:
-    """The party of each quotable unit of a passage."""
-    return tuple(str(party_of(s, trail)) for s in split_sentences(text))
-
-
-# ── who is responsible ───────────────────────────────────────────────────────────────
-
-
-def test_a_bullet_under_regionen_ansvarar_for_is_the_regions() -> None:
-    text = "Regionen ansvarar för:\n\n• abstinensvård\n• läkemedelsassisterad behandling"
-    units = split_sentences(text)
-    assert [u.text for u in units[1:]] == ["• abstinensvård", "• läkemedelsassisterad behandling"]
-    assert all(party_of(u, ()) == "region" for u in units)
-
-
-def test_a_lead_in_carried_over_a_cut_list_still_counts() -> None:
-    text = f"Insatser som kommunerna ansvarar för:{LEAD_IN_GAP}• boendestöd\n• sysselsättning"
-    units = split_sentences(text)
-    assert [u.lead_in for u in units] == ["Insatser som kommunerna ansvarar för:"] * 2
-    assert [party_of(u, ()) for u in units] == ["kommun", "kommun"]
-
-
-@pytest.mark.parametrize(
-    ("sentence", "party"),
-    [
-        ("Kommunen ansvarar för boendestöd i den egna bostaden.", "kommun"),
-        ("Socialtjänsten ansvarar för att utreda behovet av stöd.", "kommun"),
-        ("Regionen ansvarar för abstinensvård och tillnyktring.", "region"),
-        ("Psykiatrin ska erbjuda behandling vid samsjuklighet.", "region"),
-        ("Läkarintyg utfärdas av primärvård.", "region"),
-        ("Läkemedelsassisterad behandling ges av beroendevården.", "region"),
-        ("Boendestöd utförs av socialtjänsten.", "kommun"),
-        ("Kommunerna och regionen har ett gemensamt ansvar för att ta fram rutiner.", "gemensamt"),
-        ("Båda huvudmännen ansvarar för att kalla till SIP.", "gemensamt"),
-    ],
-)
-def test_party_of_a_sentence(sentence: str, party: str) -> None:
-    assert only(sentence) == (party,)
-
-
-def test_kommunerna_och_regionen_gemensamt_ansvar_for_a_list() -> None:
-    text = (
-        "Kommunerna och regionen har ett gemensamt ansvar för:\n\n"
-        "• att ge psykosocial behandling\n• att sprida information om stöd"
-    )
-    assert only(text) == ("gemensamt", "gemensamt", "gemensamt")
-
-
-@pytest.mark.parametrize(
-    ("heading", "party"),
-    [
-        ("3.2 Regionens ansvar", "region"),
-        ("3.1 Kommunens ansvar", "kommun"),
-        ("3.3.1 Insatser som kommunerna ansvarar för:", "kommun"),
-        ("3.4 Gemensamt ansvar för kommunerna och regionen", "gemensamt"),
-    ],
-)
-def test_a_heading_trail_gives_a_bullet_without_lead_in_its_party(heading: str, party: str) -> None:
-    trail = ("3. Ansvarsfördelning", heading)
-    text = "• screening och diagnostik\n• abstinensbehandling i öppenvård"
-    assert only(text, trail) == (party, party)
-
-
-def test_a_bullets_own_party_wins_over_its_heading() -> None:
-    trail = ("3. Ansvarsfördelning", "3.2 Regionens ansvar")
-    assert only("• Kommunen ansvarar för boendestöd.", trail) == ("kommun",)
-
-
-def test_running_text_does_not_take_its_party_from_the_heading() -> None:
-    # A heading speaks for the list under it, not for every sentence of the section.
-    trail = ("3. Ansvarsfördelning", "3.2 Regionens ansvar")
-    assert only("Det är viktigt med god samverkan i länet.", trail) == ("None",)
-
-
-def test_a_sentence_naming_no_doer_has_no_party() -> None:
-    assert only("En samordnad individuell plan är ett verktyg för samordning.") == ("None",)
-
-
-@pytest.mark.parametrize(
-    ("sentence", "party"),
-    [
-        # the subject outranks the parties it is compared with
-        (
-            "Kommunalt drivna skolor har ett ansvar att kalla till SIP på samma sätt som "
-            "socialtjänsten och hälso- och sjukvården.",
-            "kommun",
-        ),
-        # an actor after till/med is the one addressed, not the doer
-        ("Vårdcentralen ska anmäla till socialtjänsten om ett barn far illa.", "region"),
-        ("Vid misstanke om missbruk ska kontakt tas med socialtjänsten.", "None"),
-        # the subject of a clause
-        (
-            "Ett exempel på samverkan och ansvarsfördelning kan vara att kommunen påkallar "
-            "behov av insatser från specialistsjukvården.",
-            "kommun",
-        ),
-        ("Enligt lagen har anhöriga rätt till stöd från socialtjänsten.", "kommun"),
-        # lists and alternatives name both
-        ("Alla i socialtjänsten, hälso- och sjukvården och i skolan är skyldiga att anmäla.",
-         "gemensamt"),
-        ("Den som arbetar inom kommun eller region har ett ansvar för att starta arbetet.",
-         "gemensamt"),
-        ("Kostnaden är fördelad mellan regionen och länets 15 kommuner.", "gemensamt"),
-        ("Vuxenpsykiatri Västmanland är en specialistresurs för vuxna.", "region"),
-        # "huvudmännen" as the object is not a joint duty
-        ("Regional stödstruktur stödjer huvudmännen i frågor om socialtjänst.", "None"),
-    ],
-)
-def test_party_of_who_does_it(sentence: str, party: str) -> None:
-    assert only(sentence) == (party,)
-
-
-def test_sveriges_kommuner_och_regioner_is_a_name_not_both_parties() -> None:
-    assert only("Materialet är framtaget av Sveriges Kommuner och Regioner.") == ("None",)
-
-
-def test_a_list_items_lead_in_speaks_before_the_actors_the_item_names() -> None:
-    text = (
-        "Insatser som regionen ansvarar för:\n\n"
-        "• anmäla till socialtjänsten om en patient behöver vård enligt LVM\n"
-        "• socialtjänsten informeras om utskrivning"
-    )
-    assert only(text) == ("region", "region", "region")
-
-
-def test_a_sentence_carrying_on_from_the_one_before_takes_its_party() -> None:
-    text = (
-        "Det finns verksamheter där båda huvudmännen är ansvariga för verksamheten. "
-        "Exempelvis Ungdomsmottagningen och Familjecentraler. Planen följs upp årligen."
-    )
-    assert only(text) == ("gemensamt", "gemensamt", "None")
 
 
 # ── compose: answered, responsible, citations ────────────────────────────────────────
@@ -385,16 +248,6 @@ def test_a_question_about_one_partys_role_prefers_that_party(question: str, part
     )
     result = answer(question, hits_of(ombud), region="Dalarna")
     assert result.responsible == party, result.text
-
-
-def test_where_the_asker_stands_is_not_the_party_asked_about() -> None:
-    from assistant.answering import _party_asked_of
-
-    assert _party_asked_of("Har regionen någon roll för personligt ombud?") == "region"
-    assert _party_asked_of("Kan jag få stöd från kommunen?") == "kommun"
-    assert _party_asked_of("En klient hos soc har självmordstankar. Vem bedömer risken?") is None
-    assert _party_asked_of("Jag jobbar på socialtjänsten. Vem skriver intyget?") is None
-    assert _party_asked_of("Kommunen eller regionen?") is None
 
 
 def test_a_choice_the_text_gives_to_both_is_answered_with_both() -> None:
@@ -622,69 +475,3 @@ def test_the_answer_warns_about_the_agreements_it_cites_only() -> None:
     assert markers(result.text) == [1]
     assert any("2024-06-30" in w and "automatiskt" in w for w in result.warnings)
     assert not any("förslag" in w for w in result.warnings)  # the draft is not cited
-
-
-# ── sentences ────────────────────────────────────────────────────────────────────────
-
-
-def test_a_law_reference_ends_a_sentence_that_lost_its_full_stop() -> None:
-    text = (
-        "Regionen ansvarar för hjälpmedel (HSL 2017:30) För att förbättra möjligheten till "
-        "arbete har kommuner och regionen ett gemensamt ansvar. Stöd ges enligt lagen (LSS) "
-        "Kommunen beslutar."
-    )
-    assert [u.text for u in split_sentences(text)] == [
-        "Regionen ansvarar för hjälpmedel (HSL 2017:30)",
-        "För att förbättra möjligheten till arbete har kommuner och regionen ett gemensamt "
-        "ansvar.",
-        "Stöd ges enligt lagen (LSS) Kommunen beslutar.",  # no law reference: no break
-    ]
-
-
-def test_split_sentences_does_not_split_at_abbreviations() -> None:
-    text = (
-        "Insatser ges t.ex. enligt 2 kap. 7 § SoL och bl.a. HSL. "
-        "Se även kap. 4 i avtalet. Ansvaret gäller m.fl. verksamheter, dvs. alla."
-    )
-    assert [s.text for s in split_sentences(text)] == [
-        "Insatser ges t.ex. enligt 2 kap. 7 § SoL och bl.a. HSL.",
-        "Se även kap. 4 i avtalet.",
-        "Ansvaret gäller m.fl. verksamheter, dvs. alla.",
-    ]
-
-
-def test_split_sentences_keeps_sub_items_with_their_item() -> None:
-    text = (
-        "Regionen ansvarar för:\n\n• Att erbjuda medicinsk behandling inklusive\n"
-        "  – läkemedelsbehandling\n  – abstinensvård\n• Att samarbeta med kommunerna."
-    )
-    units = split_sentences(text)
-    assert [u.text for u in units] == [
-        "Regionen ansvarar för:",
-        "• Att erbjuda medicinsk behandling inklusive\n  – läkemedelsbehandling\n  – abstinensvård",
-        "• Att samarbeta med kommunerna.",
-    ]
-    assert plain(units[1]) == (
-        "Regionen ansvarar för: att erbjuda medicinsk behandling inklusive "
-        "läkemedelsbehandling, abstinensvård"
-    )
-
-
-def test_plain_keeps_an_acronym_after_a_lead_in() -> None:
-    units = split_sentences("Regionen ansvarar för:\n\n• LARO vid opioidberoende\n• SIP-möten")
-    assert [plain(u) for u in units[1:]] == [
-        "Regionen ansvarar för: LARO vid opioidberoende",
-        "Regionen ansvarar för: SIP-möten",
-    ]
-
-
-def test_split_sentences_of_a_paragraph_then_a_list() -> None:
-    text = "Inledande text. Mer text.\n\nKommunen ansvarar för:\n\n• boendestöd\n\nSlutord här."
-    units = split_sentences(text)
-    assert [(u.text, u.lead_in) for u in units] == [
-        ("Inledande text.", None),
-        ("Mer text.", None),
-        ("Kommunen ansvarar för:", None),
-        ("• boendestöd", "Kommunen ansvarar för:"),
-        ("Slutord här.", None),
-    ]
