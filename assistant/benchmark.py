@@ -26,6 +26,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
+from itertools import islice
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -33,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from assistant import chunking, corpus, lexical, vectors
-from assistant.embedding import CachedEmbedder, Embedder
+from assistant.embedding import MAX_BATCH, CachedEmbedder, Embedder
 from assistant.index import (
     INDEX_FORMAT,
     LoadedIndex,
@@ -448,9 +449,44 @@ def _with_cpu(pid: int, measure: Callable[[], dict[str, Any]]) -> dict[str, Any]
     return level
 
 
-def _rotate(items: Sequence[str], n: int) -> list[str]:
-    shift = (n * LEVEL_FLOOR_QUESTIONS) % max(len(items), 1)
-    return [*items[shift:], *items[:shift]]
+def spread(items: Sequence[str], n: int) -> list[str]:
+    """`n` of `items`, evenly spread over them (repeating some when there are fewer)."""
+    return [items[(i * len(items)) // n] for i in range(n)] if items else []
+
+
+def measure_capacity(
+    embedder: Embedder, texts: Sequence[str], lanes: int, seconds: float = 4.0
+) -> dict[str, Any]:
+    """Questions a second the bare model embeds with `lanes` calls at once, each of
+    `MAX_BATCH` questions: the ceiling of the service's throughput on this machine, with
+    no HTTP, retrieval or answer around the model."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = bare_embedder(embedder)
+    batches = [list(texts[i : i + MAX_BATCH]) for i in range(0, len(texts), MAX_BATCH)]
+    batches = [b for b in batches if len(b) == MAX_BATCH] or [list(texts)]
+    model.embed_queries(batches[0][:1])
+    deadline = time.perf_counter() + seconds
+
+    def lane(first: int) -> int:
+        done = 0
+        n = first
+        while time.perf_counter() < deadline:
+            done += len(model.embed_queries(batches[n % len(batches)]))
+            n += 1
+        return done
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(lanes) as pool:
+        embedded = sum(pool.map(lane, range(lanes)))
+    wall = time.perf_counter() - started
+    return {
+        "lanes": lanes,
+        "batch": len(batches[0]),
+        "questions": embedded,
+        "seconds": round(wall, 3),
+        "questions_per_s": round(embedded / wall, 2) if wall > 0 else None,
+    }
 
 
 def measure_http(
@@ -462,30 +498,41 @@ def measure_http(
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Latency and throughput of POST /v1/ask at each client count, the server's RSS and CPU,
-    and (given the embedder) the floor measured just before, with the server idle."""
+    and (given the embedder) the floor measured just before, with the server idle, on the
+    questions of that level, and the bare model's capacity on the last level's questions."""
     pool = question_variants(questions)
     levels: list[dict[str, Any]] = []
     floor: list[float] = []
+    capacity: dict[str, Any] | None = None
     with tempfile.TemporaryDirectory(prefix="assistant-bench-") as tmp:
         started = time.perf_counter()
         with running_server(settings, Path(tmp)) as (url, process):
             ready = time.perf_counter() - started
             idle = memory_of(process.pid)
             load_test(url, pool, 1, 3, 60.0)  # the first requests set up connections, pages
-            for n, (clients, requests) in enumerate(sorted(plan.http_requests.items())):
+            texts: list[str] = []
+            for clients, requests in sorted(plan.http_requests.items()):
                 if progress:
                     progress(f"{clients} samtidiga klienter")
+                texts = list(islice(pool, requests))
                 # The floor again just before each level: on a shared machine the model's
                 # speed drifts by a fifth within minutes, and the targets are ratios to it.
+                # On the level's own questions: the later ones carry a greeting or a thanks
+                # (some 20 % more words), which the model takes longer over.
                 here: list[float] = []
                 if embedder is not None:
-                    here = measure_floor(embedder, _rotate(questions, n)[:LEVEL_FLOOR_QUESTIONS])
+                    here = measure_floor(embedder, spread(texts, LEVEL_FLOOR_QUESTIONS))
                     floor += here
                 level = _with_cpu(process.pid, partial(
-                    load_test, url, pool, clients, requests, plan.http_seconds, probe=PROBE_PATH
+                    load_test, url, iter(texts), clients, requests, plan.http_seconds,
+                    probe=PROBE_PATH,
                 ))
                 level["floor"] = summarise(here) if here else None
                 levels.append(level)
+            if embedder is not None and texts:
+                if progress:
+                    progress("modellens kapacitet")
+                capacity = measure_capacity(embedder, texts, settings.workers)
             repeated = iter(questions[: plan.cached])
             cached = load_test(url, repeated, 1, plan.cached, plan.http_seconds)
             loaded = memory_of(process.pid)
@@ -493,6 +540,7 @@ def measure_http(
         "server_ready_s": round(ready, 2),
         "workers": settings.workers,
         "floor": summarise(floor) if floor else None,
+        "model_capacity": capacity,
         "levels": levels,
         "cached": cached,
         "server_memory": {"idle": idle, "after_load": loaded},
@@ -1025,6 +1073,10 @@ def render_table(results: Mapping[str, Any]) -> str:
             floor_http = http["floor"]
             lines.append(f"Golv uppmätt före varje nivå, servern i vila: p50 "
                          f"{_ms(floor_http['p50_ms'])} ms, p95 {_ms(floor_http['p95_ms'])} ms")
+        capacity = http.get("model_capacity")
+        if capacity:
+            lines.append(f"Modellens kapacitet (ren modell, {capacity['lanes']} samtidiga anrop "
+                         f"à {capacity['batch']} frågor): {capacity['questions_per_s']} frågor/s")
         rows = []
         for level in [*http["levels"], {**http["cached"], "clients": "1, upprepad"}]:
             lat = level["latency"]

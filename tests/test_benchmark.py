@@ -174,6 +174,23 @@ def test_load_test_posts_real_requests_and_probes_the_loop(
     assert bad["ok"] == 0 and bad["failures"] == {"422": 3}
 
 
+def test_spread_picks_evenly_and_repeats_when_short() -> None:
+    items = [str(n) for n in range(100)]
+    assert benchmark.spread(items, 4) == ["0", "25", "50", "75"]
+    assert benchmark.spread(["a", "b"], 4) == ["a", "a", "b", "b"]
+    assert benchmark.spread([], 3) == []
+
+
+def test_model_capacity_counts_questions_embedded_by_the_bare_model() -> None:
+    fake = FakeEmbedder()
+    texts = [f"fråga {n}" for n in range(40)]
+    capacity = benchmark.measure_capacity(CachedEmbedder(fake, 8), texts, lanes=2, seconds=0.2)
+    assert (capacity["lanes"], capacity["batch"]) == (2, benchmark.MAX_BATCH)
+    assert capacity["questions"] == len(fake.queries_embedded) - 1  # less the warm-up
+    assert capacity["questions"] % benchmark.MAX_BATCH == 0
+    assert capacity["questions_per_s"] > 0
+
+
 def test_memory_of_reads_this_process() -> None:
     memory = benchmark.memory_of()
     assert memory["rss_mb"] and memory["peak_rss_mb"]
@@ -254,6 +271,7 @@ def test_bench_command_measures_http_and_scale_on_the_real_index(tmp_path: Path)
     assert data["http"]["floor"]["n"] == 3 * benchmark.LEVEL_FLOOR_QUESTIONS
     assert all(level["floor"]["n"] == benchmark.LEVEL_FLOOR_QUESTIONS for level in levels.values())
     assert data["http"]["cached"]["ok"] == benchmark.QUICK.cached
+    assert data["http"]["model_capacity"]["questions_per_s"] > 0
     assert data["http"]["server_memory"]["after_load"]["peak_rss_mb"] > 50
     assert data["scale"]["sizes"][0]["rows"] == benchmark.QUICK.scale_rows[0]
     assert "genomströmning, 16 klienter" in result.output
