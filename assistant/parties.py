@@ -43,17 +43,20 @@ AGENT = re.compile(
     r"(?:den |det |de )?",
     re.IGNORECASE,
 )
+# Words that give a duty: "ansvarar för", "ska", "erbjuder", "bekostar" …
 DUTY = re.compile(
     r"\b(?:ansvar\w*|ska|skall|svarar för|skyldig\w*|erbjud\w*|tillhandahåll\w*|beslutar|"
     r"kallar|betalar|bekostar|står för|utför\w*|har hand om|ordnar|bedriver|initierar|"
     r"uppdrag\w*|åtagande\w*|vårdåtagande\w*|uppgift\w*|beslut\w*)\b",
     re.IGNORECASE,
 )
+# The parties as questions name them: "soc", "vården", "kommun eller region".
 QUESTION_ACTOR = re.compile(
     r"\b(?:region(?:en)?s?|regioner(?:na)?|landstinget|kommun(?:en|er|erna)?s?|soc|"
     r"socialtjänst(?:en)?s?|socialnämnden|(?:hälso- och )?sjukvården|vården|huvudm[aä]n\w*)\b",
     re.IGNORECASE,
 )
+# A question about who does, pays, decides or calls: its answer names a party.
 RESPONSIBILITY_QUESTION = re.compile(
     r"\b(?:vem|vems|vilken huvudman|vilka huvudmän|vilka (?:ska|som)|ansvar\w*|betala\w*|"
     r"bekosta\w*|kalla\w*|"
