@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from assistant import chunking, corpus, lexical, vectors
-from assistant.embedding import MAX_BATCH, CachedEmbedder, Embedder
+from assistant.embedding import MAX_BATCH, CachedEmbedder, Embedder, one_core
 from assistant.index import (
     INDEX_FORMAT,
     LoadedIndex,
@@ -503,6 +503,7 @@ def measure_http(
     pool = question_variants(questions)
     levels: list[dict[str, Any]] = []
     floor: list[float] = []
+    one_core_floor: list[float] = []  # the model on one core: what "cores ÷ floor" assumes
     capacity: dict[str, Any] | None = None
     with tempfile.TemporaryDirectory(prefix="assistant-bench-") as tmp:
         started = time.perf_counter()
@@ -520,14 +521,21 @@ def measure_http(
                 # On the level's own questions: the later ones carry a greeting or a thanks
                 # (some 20 % more words), which the model takes longer over.
                 here: list[float] = []
+                alone_on_one: list[float] = []
                 if embedder is not None:
-                    here = measure_floor(embedder, spread(texts, LEVEL_FLOOR_QUESTIONS))
+                    sample = spread(texts, LEVEL_FLOOR_QUESTIONS)
+                    here = measure_floor(embedder, sample)
                     floor += here
+                    single = one_core(embedder)
+                    if single is not None:
+                        alone_on_one = measure_floor(single, sample)
+                        one_core_floor += alone_on_one
                 level = _with_cpu(process.pid, partial(
                     load_test, url, iter(texts), clients, requests, plan.http_seconds,
                     probe=PROBE_PATH,
                 ))
                 level["floor"] = summarise(here) if here else None
+                level["floor_one_core"] = summarise(alone_on_one) if alone_on_one else None
                 levels.append(level)
             if embedder is not None and texts:
                 if progress:
@@ -540,6 +548,7 @@ def measure_http(
         "server_ready_s": round(ready, 2),
         "workers": settings.workers,
         "floor": summarise(floor) if floor else None,
+        "floor_one_core": summarise(one_core_floor) if one_core_floor else None,
         "model_capacity": capacity,
         "levels": levels,
         "cached": cached,
@@ -1073,6 +1082,12 @@ def render_table(results: Mapping[str, Any]) -> str:
             floor_http = http["floor"]
             lines.append(f"Golv uppmätt före varje nivå, servern i vila: p50 "
                          f"{_ms(floor_http['p50_ms'])} ms, p95 {_ms(floor_http['p95_ms'])} ms")
+        alone = http.get("floor_one_core")
+        if alone:
+            share = THROUGHPUT_SHARE * (_get(results, "machine", "cores") or cores())
+            lines.append(f"Golv på en kärna: p50 {_ms(alone['p50_ms'])} ms "
+                         f"({THROUGHPUT_SHARE:.0%} av kärnor ÷ det: "
+                         f"{share / (alone['p50_ms'] / 1000):.1f} frågor/s)")
         capacity = http.get("model_capacity")
         if capacity:
             lines.append(f"Modellens kapacitet (ren modell, {capacity['lanes']} samtidiga anrop "

