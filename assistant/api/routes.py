@@ -49,8 +49,10 @@ from assistant.store import record_feedback
 router = APIRouter()
 
 
-def get_service(request: Request) -> Service:
+async def get_service(request: Request) -> Service:
     """The app's shared state."""
+    # Async on purpose: FastAPI runs a plain `def` dependency in a worker thread, a thread
+    # hop per request (and, under load, a wait for the interpreter) for one attribute read.
     service: Service = request.app.state.service
     return service
 
