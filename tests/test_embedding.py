@@ -331,7 +331,7 @@ def test_a_lone_question_goes_straight_to_the_model() -> None:
 
 def test_questions_arriving_while_the_model_is_busy_share_the_next_call() -> None:
     model = GatedModel()
-    batcher = QueryBatcher(model.embed_queries, lanes=1)
+    batcher = QueryBatcher(model.embed_queries, lanes=1, max_batch=16)
     model.hold()
     first = Caller(batcher.embed, ["a"])
     model.wait_inside()
