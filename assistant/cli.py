@@ -352,7 +352,12 @@ def serve(
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", min=1, help="Antal frågor som besvaras samtidigt (standard 1)."),
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Modellanrop som körs samtidigt; frågor som kommer under tiden delar nästa "
+            "anrop (standard 2, lika många som kärnorna).",
+        ),
     ] = None,
     corpus: CorpusOption = None,
     index: IndexOption = None,
@@ -456,7 +461,7 @@ def bench(
     ] = False,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", min=1, help="Serverns samtidiga frågor i HTTP-mätningen."),
+        typer.Option("--workers", min=1, help="ASSISTANT_WORKERS (modellanrop samtidigt)."),
     ] = None,
     corpus: CorpusOption = None,
     index: IndexOption = None,

@@ -51,7 +51,9 @@ class Settings:
     # HTTP service.
     host: str = "127.0.0.1"
     port: int = 8000
-    workers: int = 1
+    # Model calls at once (cores ÷ workers threads each; a call alone gets every core);
+    # questions arriving meanwhile share the next call. The cores: docs/performance.md.
+    workers: int = 2
     public_url: str = ""  # absolute base for citation links; empty = relative links
     api_keys: tuple[str, ...] = ()
     admin_key: str = ""

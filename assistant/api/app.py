@@ -191,7 +191,7 @@ def serve(settings: Settings) -> None:
 
     configure_logging(settings)
     logger.info(
-        "Startar på http://%s:%d (index %s, %d samtidiga frågor)",
+        "Startar på http://%s:%d (index %s, %d samtidiga modellanrop)",
         settings.host,
         settings.port,
         settings.index_dir,
