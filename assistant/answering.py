@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 from urllib.parse import quote as url_quote
 
 from assistant import lexical
@@ -78,16 +79,15 @@ def score_sentences(
     weight = sum(idf[t] for t in asked) or 1.0
     responsibility = bool(RESPONSIBILITY_QUESTION.search(question))
     asked_of = party_asked_of(about or question)
+    long_asked = {t for t in asked if len(t) >= 5}
     scored: list[Scored] = []
     for n, hit in enumerate(hits, start=1):
         context = set(lexical.analyse(hit.chunk.section))
         for sentence in split_sentences(hit.chunk.text):
             terms = _terms(plain(sentence), vocabulary)
             # "kostnad" is said by "kostnadsansvar", "diagnos" by "diagnostik": half weight.
-            heads = sum(
-                idf[t] for t in asked - terms
-                if len(t) >= 5 and any(x.startswith(t) for x in terms)
-            )
+            starts = " " + " ".join(terms)
+            heads = sum(idf[t] for t in long_asked - terms if " " + t in starts)
             own = (sum(idf[t] for t in asked & terms) + 0.5 * heads) / weight
             synonyms = 0.5 * sum(idf[t] for t in (wanted - asked) & terms) / weight
             around = 0.3 * sum(idf[t] for t in asked & (context - terms)) / weight
@@ -129,6 +129,7 @@ def _terms(text: str, vocabulary: Mapping[str, float]) -> set[str]:
 _POINTER = re.compile(r"(?:•\s*)?(?:läs mer|se även|mer information|se bilaga)\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=50_000)
 def _noise(text: str) -> float:
     """Penalty for units that are not prose: footnotes, table residue, run-on extracts."""
     penalty = 0.0

@@ -9,6 +9,7 @@ general; they name the actors of the agreements, not any one agreement's wording
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from assistant.models import Responsible
 from assistant.sentences import ITEM, Sentence, plain
@@ -68,6 +69,7 @@ RESPONSIBILITY_QUESTION = re.compile(
 )
 
 
+@lru_cache(maxsize=50_000)  # the same passages come back question after question
 def party_of(sentence: Sentence, trail: tuple[str, ...]) -> Responsible | None:
     """Who the sentence makes responsible: its list lead-in, else itself, else its headings.
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.chunking import LEAD_IN_GAP
 
@@ -38,6 +39,11 @@ class Sentence:
 
 def split_sentences(passage: str) -> list[Sentence]:
     """Sentences and list items of a passage, each with the lead-in of its list."""
+    return list(_split(passage))
+
+
+@lru_cache(maxsize=5_000)  # the same passages come back question after question
+def _split(passage: str) -> tuple[Sentence, ...]:
     lead_in: str | None = None
     body = passage
     if LEAD_IN_GAP in passage:
@@ -67,7 +73,7 @@ def split_sentences(passage: str) -> list[Sentence]:
                 item = []
         if item:
             units.append(Sentence("\n".join(item), current_lead))
-    return [u for u in units if u.text.strip()]
+    return tuple(u for u in units if u.text.strip())
 
 
 def _sentences(text: str) -> list[str]:
