@@ -80,6 +80,15 @@ def score_sentences(
     responsibility = bool(RESPONSIBILITY_QUESTION.search(question))
     asked_of = party_asked_of(about or question)
     long_asked = {t for t in asked if len(t) >= 5}
+    stand_ins: dict[str, set[str]] = {}
+    for word in lexical.tokenize(question):
+        term = lexical.analyse(word)
+        if len(term) == 1:
+            stand_ins.setdefault(term[0], set()).update(
+                set(lexical.analyse(expand_query(word))) - {term[0]}
+            )
+    # Synonyms of phrases ("skriva under") rather than of one word count as before.
+    phrase_terms = wanted - asked - set().union(*stand_ins.values())
     scored: list[Scored] = []
     for n, hit in enumerate(hits, start=1):
         context = set(lexical.analyse(hit.chunk.section))
@@ -89,7 +98,16 @@ def score_sentences(
             starts = " " + " ".join(terms)
             heads = sum(idf[t] for t in long_asked - terms if " " + t in starts)
             own = (sum(idf[t] for t in asked & terms) + 0.5 * heads) / weight
-            synonyms = 0.5 * sum(idf[t] for t in (wanted - asked) & terms) / weight
+            # A synonym stands in for a word of the question the sentence lacks, at half that
+            # word's weight, however many of its synonyms the sentence has ("sjukhus":
+            # "slutenvård", "inskrivning", "utskrivning" count once).
+            synonyms = 0.5 * (
+                sum(
+                    max(idf[x] for x in stand_ins[t] & terms)
+                    for t in asked - terms if stand_ins.get(t, set()) & terms
+                )
+                + sum(idf[t] for t in phrase_terms & terms)
+            ) / weight
             around = 0.3 * sum(idf[t] for t in asked & (context - terms)) / weight
             coverage = min(1.0, own + synonyms + around)
             duty = 0.0

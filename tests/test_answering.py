@@ -201,6 +201,21 @@ def test_the_parties_a_question_offers_as_a_choice_count_for_little() -> None:
     ]
 
 
+def test_several_synonyms_of_one_word_count_once() -> None:
+    # "sjukhus" has the synonyms "slutenvård", "utskrivning" and "inskrivning"; a sentence
+    # with all three says no more about the question than one with one of them.
+    hits = hits_of(
+        chunk("varmland", "Samverkan vid in- och utskrivning från slutenvården."),
+        chunk("varmland", "Samverkan sker i slutenvården.", n=1),
+    )
+    idf = idf_table([h.chunk.indexed_text for h in hits] + BACKGROUND)
+    question = "Hur många parkeringsplatser finns vid sjukhuset?"
+    coverage = {s.sentence.text: s.coverage for s in score_sentences(question, hits, idf)}
+    many = coverage["Samverkan vid in- och utskrivning från slutenvården."]
+    assert many == pytest.approx(coverage["Samverkan sker i slutenvården."], abs=0.05)
+    assert many < 0.3
+
+
 def test_an_elided_compound_is_read_whole() -> None:
     # "öppen- och slutenvård" says "öppenvård" too.
     sip = chunk(
