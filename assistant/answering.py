@@ -98,12 +98,12 @@ def score_sentences(
             starts = " " + " ".join(terms)
             heads = sum(idf[t] for t in long_asked - terms if " " + t in starts)
             own = (sum(idf[t] for t in asked & terms) + 0.5 * heads) / weight
-            # A synonym stands in for a word of the question the sentence lacks, at half that
-            # word's weight, however many of its synonyms the sentence has ("sjukhus":
-            # "slutenvård", "inskrivning", "utskrivning" count once).
+            # Synonyms stand in for a word of the question the sentence lacks, at half their
+            # weight but never more than half that word's ("sjukhus": "slutenvård",
+            # "inskrivning", "utskrivning" together say "sjukhus" once).
             synonyms = 0.5 * (
                 sum(
-                    max(idf[x] for x in stand_ins[t] & terms)
+                    min(idf[t], sum(idf[x] for x in stand_ins[t] & terms))
                     for t in asked - terms if stand_ins.get(t, set()) & terms
                 )
                 + sum(idf[t] for t in phrase_terms & terms)
