@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from assistant.answering import (
+    Scored,
     compose,
     idf_table,
     score_sentences,
@@ -106,6 +107,12 @@ def answer(
     return compose(found, CATALOG, idf, today=TODAY, min_support=min_support)
 
 
+def scored(question: str, hits: tuple[Hit, ...]) -> list[Scored]:
+    """The sentences of the hits as `compose` ranks them, term weights as in `answer`."""
+    idf = idf_table([h.chunk.indexed_text for h in hits] + BACKGROUND)
+    return score_sentences(question, hits, idf)
+
+
 def markers(text: str) -> list[int]:
     return [int(m) for m in re.findall(r"\[(\d+)\]", text)]
 
@@ -193,9 +200,8 @@ def test_the_parties_a_question_offers_as_a_choice_count_for_little() -> None:
         chunk("dalarna", "Socialtjänsten och regionen samverkar i länet."),
         chunk("dalarna", "Abstinensbehandling ges på en vårdavdelning.", n=1),
     )
-    idf = idf_table([h.chunk.indexed_text for h in hits] + BACKGROUND)
     question = "Abstinensbehandling, är det socialtjänsten eller regionen?"
-    coverage = {s.sentence.text: s.coverage for s in score_sentences(question, hits, idf)}
+    coverage = {s.sentence.text: s.coverage for s in scored(question, hits)}
     assert coverage["Abstinensbehandling ges på en vårdavdelning."] > 2 * coverage[
         "Socialtjänsten och regionen samverkar i länet."
     ]
@@ -208,9 +214,8 @@ def test_several_synonyms_of_one_word_count_once() -> None:
         chunk("varmland", "Samverkan vid in- och utskrivning från slutenvården."),
         chunk("varmland", "Samverkan sker i slutenvården.", n=1),
     )
-    idf = idf_table([h.chunk.indexed_text for h in hits] + BACKGROUND)
     question = "Hur många parkeringsplatser finns vid sjukhuset?"
-    coverage = {s.sentence.text: s.coverage for s in score_sentences(question, hits, idf)}
+    coverage = {s.sentence.text: s.coverage for s in scored(question, hits)}
     many = coverage["Samverkan vid in- och utskrivning från slutenvården."]
     assert many == pytest.approx(coverage["Samverkan sker i slutenvården."], abs=0.05)
     assert many < 0.3
@@ -285,8 +290,7 @@ def test_a_pointer_elsewhere_is_not_an_answer() -> None:
         chunk("varmland", "Läs mer om SIP-rutinen på vårdgivarwebben. SIP-rutinen finns på "
               "vårdgivarwebben.")
     )
-    idf = idf_table([h.chunk.indexed_text for h in hits] + BACKGROUND)
-    ranked = [s.sentence.text for s in score_sentences("SIP-rutinen vårdgivarwebben?", hits, idf)]
+    ranked = [s.sentence.text for s in scored("SIP-rutinen vårdgivarwebben?", hits)]
     assert ranked[0] == "SIP-rutinen finns på vårdgivarwebben."
 
 
