@@ -200,6 +200,21 @@ def test_other_bad_requests_over_http(http: httpx.Client) -> None:
     assert http.get("/healthz").json() == {"status": "ok"}
 
 
+def probe_while(http: httpx.Client, threads: list[threading.Thread], pause: float) -> list[float]:
+    """Start the threads; time `/healthz` every `pause` seconds until they are done."""
+    for thread in threads:
+        thread.start()
+    probes = []
+    while any(t.is_alive() for t in threads):
+        started = time.perf_counter()
+        assert http.get("/healthz").status_code == 200
+        probes.append(time.perf_counter() - started)
+        time.sleep(pause)
+    for thread in threads:
+        thread.join()
+    return probes
+
+
 def test_questions_run_off_the_event_loop(http: httpx.Client, server: tuple[str, Path]) -> None:
     questions = [
         "Vem ansvarar för boendestöd i Dalarna?",
@@ -214,16 +229,7 @@ def test_questions_run_off_the_event_loop(http: httpx.Client, server: tuple[str,
             results.append(client.post("/v1/ask", json={"question": question}).status_code)
 
     threads = [threading.Thread(target=ask, args=(q,)) for q in questions]
-    for thread in threads:
-        thread.start()
-    probes = []
-    while any(t.is_alive() for t in threads):
-        started = time.perf_counter()
-        assert http.get("/healthz").status_code == 200
-        probes.append(time.perf_counter() - started)
-        time.sleep(0.05)
-    for thread in threads:
-        thread.join()
+    probes = probe_while(http, threads, pause=0.05)
     assert results == [200] * len(questions)
     # The probes answer while the questions are being worked on: the loop is free.
     assert probes and max(probes) < 1.0, probes
@@ -265,16 +271,7 @@ def test_concurrent_questions_share_model_calls_and_feedback_follows_at_once(
             outcomes[n] = (answer.status_code, body.get("region"), rated.status_code)
 
     threads = [threading.Thread(target=ask_then_rate, args=(n,)) for n in range(16)]
-    for thread in threads:
-        thread.start()
-    probes = []
-    while any(t.is_alive() for t in threads):
-        started = time.perf_counter()
-        assert http.get("/healthz").status_code == 200
-        probes.append(time.perf_counter() - started)
-        time.sleep(0.02)
-    for thread in threads:
-        thread.join()
+    probes = probe_while(http, threads, pause=0.02)
 
     # Every question answered for its own region, and rated right after its answer.
     assert outcomes == {n: (200, regions[n % 3], 201) for n in range(16)}
