@@ -10,7 +10,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -22,7 +21,8 @@ from typing import Any
 import httpx
 import pytest
 
-from assistant.settings import PROJECT_ROOT
+from assistant.benchmark import running_server
+from assistant.settings import PROJECT_ROOT, load_settings
 from assistant.store import list_feedback, open_store
 from tests.test_api import ANSWER_KEYS, BAD_ASK, CITATION_KEYS, assert_error, parse_sse
 
@@ -41,54 +41,13 @@ def index_dir() -> Path:
     return folder
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """(base URL, data dir) of a running `assistant serve`; stopped after the module."""
     data = tmp_path_factory.mktemp("server-data")
-    port = free_port()
-    env = {
-        **os.environ,
-        "ASSISTANT_INDEX_DIR": str(index_dir()),
-        "ASSISTANT_DATA_DIR": str(data),
-        "ASSISTANT_WORKERS": "2",
-    }
-    log = (data / "server.log").open("w+", encoding="utf-8")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "assistant", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"assistant serve avslutades ({process.returncode}):\n{log.read()}")
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "servern blev inte redo"
-            time.sleep(0.25)
+    settings = load_settings(index_dir=index_dir(), workers=2)
+    with running_server(settings, data, timeout=START_TIMEOUT) as (base, _):
         yield base, data
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -35,6 +34,7 @@ from playwright.sync_api import (
 )
 
 from assistant.api import create_app
+from assistant.benchmark import free_port
 from assistant.settings import PROJECT_ROOT, Settings, load_settings
 from assistant.store import get_answer, list_feedback, open_store
 
@@ -110,13 +110,6 @@ class Servers:
     api: str
     host: str
     settings: Settings
-
-
-def free_port() -> int:
-    """A TCP port that is free on loopback right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def index_dir() -> Path:
