@@ -25,9 +25,14 @@ class Engine:
     idf: Mapping[str, float]
 
 
-def load_engine(settings: Settings, index: LoadedIndex | None = None) -> Engine:
-    """Load the index and prepare the embedder (the model itself loads on first use)."""
-    embedder = get_embedder(settings)
+def load_engine(
+    settings: Settings, index: LoadedIndex | None = None, embedder: Embedder | None = None
+) -> Engine:
+    """Load the index and prepare the embedder (the model itself loads on first use).
+
+    `index` and `embedder` default to the ones the settings name (tests pass their own).
+    """
+    embedder = embedder or get_embedder(settings)
     index = index or load_index(settings, embedder)
     idf = idf_table(chunk.indexed_text for chunk in index.chunks)
     return Engine(settings=settings, index=index, embedder=embedder, idf=idf)

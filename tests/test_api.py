@@ -19,16 +19,15 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.answering import idf_table
 from assistant.api import create_app
 from assistant.api import service as api_service
 from assistant.api.error_handlers import field_name, validation_message
 from assistant.api.pages import find_quote, render_text, stitch
 from assistant.api.streaming import word_groups
 from assistant.api.validity import validity_of
-from assistant.index import build_index, load_index
+from assistant.index import build_index
 from assistant.models import Chunk, DocumentMeta
-from assistant.pipeline import Engine
+from assistant.pipeline import Engine, load_engine
 from assistant.settings import Settings, load_settings
 from assistant.store import get_answer, list_feedback, open_store
 from tests.fakes import FakeEmbedder
@@ -130,9 +129,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Engine]:
     )
     fake = FakeEmbedder()
     build_index(settings, fake, progress=False)
-    index = load_index(settings, fake)
-    idf = idf_table(c.indexed_text for c in index.chunks)
-    return settings, Engine(settings=settings, index=index, embedder=fake, idf=idf)
+    return settings, load_engine(settings, embedder=fake)
 
 
 @pytest.fixture

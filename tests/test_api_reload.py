@@ -21,13 +21,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.answering import idf_table
 from assistant.api import create_app
 from assistant.api import service as api_service
 from assistant.api.app import reload_on_hangup
 from assistant.api.service import Service
-from assistant.index import MANIFEST_NAME, build_index, load_index
-from assistant.pipeline import Engine
+from assistant.index import MANIFEST_NAME, build_index
+from assistant.pipeline import Engine, load_engine
 from assistant.settings import Settings, load_settings
 from tests.fakes import FakeEmbedder
 from tests.test_api import QUESTION, assert_error, write_corpus
@@ -81,9 +80,7 @@ def add_agreement(corpus: Path) -> None:
 
 
 def engine_for(settings: Settings, embedder: FakeEmbedder) -> Engine:
-    index = load_index(settings, embedder)
-    idf = idf_table(c.indexed_text for c in index.chunks)
-    return Engine(settings=settings, index=index, embedder=embedder, idf=idf)
+    return load_engine(settings, embedder=embedder)
 
 
 @pytest.fixture

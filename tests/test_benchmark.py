@@ -16,12 +16,11 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant import benchmark, vectors
-from assistant.answering import idf_table
 from assistant.benchmark import Plan
 from assistant.cli import app
 from assistant.embedding import CachedEmbedder
-from assistant.index import build_index, load_index
-from assistant.pipeline import Engine
+from assistant.index import build_index
+from assistant.pipeline import Engine, load_engine
 from assistant.settings import PROJECT_ROOT, Settings, load_settings
 from tests.fakes import FakeEmbedder
 
@@ -52,9 +51,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def engine(settings: Settings) -> Engine:
     fake = FakeEmbedder()
     build_index(settings, fake, progress=False)
-    index = load_index(settings, fake)
-    idf = idf_table(chunk.indexed_text for chunk in index.chunks)
-    return Engine(settings=settings, index=index, embedder=CachedEmbedder(fake, 1024), idf=idf)
+    return load_engine(settings, embedder=CachedEmbedder(fake, 1024))
 
 
 def test_summarise_gives_percentiles_in_milliseconds() -> None:

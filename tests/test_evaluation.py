@@ -15,11 +15,10 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant import evaluation, index, reporting
-from assistant.answering import idf_table
 from assistant.cli import app
 from assistant.errors import CasesError, IndexUnavailableError, InputError, SettingsError
 from assistant.evaluation import Case, CaseResult, Evidence, Passage, Reply
-from assistant.pipeline import Engine
+from assistant.pipeline import Engine, load_engine
 from assistant.settings import Settings, load_settings
 from tests.fakes import FakeEmbedder
 
@@ -355,9 +354,7 @@ def tiny(tmp_path: Path) -> tuple[Settings, Engine]:
     )
     fake = FakeEmbedder(dimension=256)
     index.build_index(settings, fake, progress=False)
-    loaded = index.load_index(settings, fake)
-    idf = idf_table(c.indexed_text for c in loaded.chunks)
-    return settings, Engine(settings=settings, index=loaded, embedder=fake, idf=idf)
+    return settings, load_engine(settings, embedder=fake)
 
 
 TINY_CASES = [

@@ -18,11 +18,10 @@ from typing import Any
 
 import pytest
 
-from assistant.answering import idf_table
 from assistant.generation import GENERATED_WARNING, check_reply, claims, generate
-from assistant.index import build_index, load_index
+from assistant.index import build_index
 from assistant.models import Answer, Chunk, Citation, Hit, RegionQuery
-from assistant.pipeline import Engine, ask
+from assistant.pipeline import Engine, ask, load_engine
 from assistant.retrieval import Retrieval
 from assistant.settings import Settings, load_settings
 from tests.fakes import FakeEmbedder
@@ -508,9 +507,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     )
     fake = FakeEmbedder()
     build_index(settings, fake, progress=False)
-    index = load_index(settings, fake)
-    idf = idf_table(c.indexed_text for c in index.chunks)
-    return Engine(settings=settings, index=index, embedder=fake, idf=idf)
+    return load_engine(settings, embedder=fake)
 
 
 def test_ask_uses_the_generated_answer_when_configured(engine: Engine, chat: FakeChat) -> None:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answering import idf_table
 from assistant.errors import IndexUnavailableError, InputError
 from assistant.models import Answer
 from assistant.pipeline import Engine, ask, load_engine, search
@@ -25,8 +24,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     settings, index, embedder = build_test_index(
         tmp_path_factory.mktemp("pipeline"), min_support=0.3
     )
-    idf = idf_table(chunk.indexed_text for chunk in index.chunks)
-    return Engine(settings=settings, index=index, embedder=embedder, idf=idf)
+    return load_engine(settings, index, embedder)
 
 
 def markers(text: str) -> list[int]:
