@@ -37,10 +37,11 @@ from typing import Any
 import httpx
 import pytest
 
+from assistant.benchmark import free_port
 from assistant.index import CACHE_NAME, cache_key, load_index, read_manifest
 from assistant.settings import PROJECT_ROOT, load_settings
 from assistant.vectors import matrix
-from tests.test_api_server import free_port, index_dir
+from tests.test_api_server import index_dir
 
 pytestmark = pytest.mark.slow
 
