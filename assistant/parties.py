@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from importlib import resources
 
 from assistant.models import Responsible
 from assistant.sentences import ITEM, Sentence, plain
@@ -26,8 +27,23 @@ _KOMMUN_ACTOR = (
     r"socialnämnden|socialnämnd|kommunal\w*|kommuner(?:na)?|länets (?:\d+ )?kommuner|"
     r"\w+s kommuner|socialsekreterare"
 )
-REGION_ACTOR = re.compile(rf"\b(?:{_REGION_ACTOR})s?\b", re.IGNORECASE)
-KOMMUN_ACTOR = re.compile(rf"\b(?:{_KOMMUN_ACTOR})s?\b", re.IGNORECASE)
+
+
+def _units() -> dict[str, str]:
+    """The agreements' own units by party, as patterns ("Välfärd" → region), from units.txt."""
+    names: dict[str, list[str]] = {"region": [], "kommun": []}
+    text = resources.files("assistant").joinpath("data/units.txt").read_text("utf-8")
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            party, name = (part.strip() for part in line.split(":", 1))
+            names[party].append(f"(?-i:{re.escape(name)})")
+    return {party: "".join(f"|{n}" for n in found) for party, found in names.items()}
+
+
+_UNITS = _units()
+REGION_ACTOR = re.compile(rf"\b(?:{_REGION_ACTOR}{_UNITS['region']})s?\b", re.IGNORECASE)
+KOMMUN_ACTOR = re.compile(rf"\b(?:{_KOMMUN_ACTOR}{_UNITS['kommun']})s?\b", re.IGNORECASE)
 JOINT = re.compile(
     r"\b(?:gemensamt?|gemensamma) ansvar|\bansvar(?:et)? är gemensamt|båda huvudmännen|"
     r"\b(?:respektive|varje|båda) (?:huvudman|part|parter)\b|\bhuvudmännen\b|\bparterna\b|"
@@ -48,7 +64,7 @@ AGENT = re.compile(
 DUTY = re.compile(
     r"\b(?:ansvar\w*|ska|skall|svarar för|skyldig\w*|erbjud\w*|tillhandahåll\w*|beslutar|"
     r"kallar|betalar|bekostar|står för|utför\w*|har hand om|ordnar|bedriver|initierar|"
-    r"uppdrag\w*|åtagande\w*|vårdåtagande\w*|uppgift\w*|beslut\w*)\b",
+    r"uppdrag\w*|åtagande\w*|vårdåtagande\w*|uppgift\w*|beslut\w*|samordna\w*)\b",
     re.IGNORECASE,
 )
 # The parties as questions name them: "soc", "vården", "kommun eller region".
@@ -144,6 +160,9 @@ def _party_in(text: str) -> Responsible | None:
 
 def _is_doer(text: str, match: re.Match[str]) -> bool:
     """Whether the actor matched is the one who does something, not the one addressed."""
+    condition = _CONDITION.match(text)
+    if condition and match.start() < condition.end():
+        return False
     if _OBJECT.search(text, max(0, match.start() - 40), match.start()):
         return False
     after = text[match.end() : match.end() + 60]
@@ -155,6 +174,9 @@ def _is_doer(text: str, match: re.Match[str]) -> bool:
     return opening or bool(subject and (DUTY.search(after) or DUTY.search(before)))
 
 
+# "Får socialtjänsten kännedom om …, ska kontakt tas med …": the actor of an opening
+# condition is not the one the sentence gives the duty to.
+_CONDITION = re.compile(r"(?:om|när|får|ifall|då|vid)\b[^,]{0,200},", re.IGNORECASE)
 _CLAUSE = re.compile(r"\b(?:att|där|som)\s+(?:den |det |de )?$", re.IGNORECASE)
 # "anmäla till socialtjänsten", "kontakt tas med hälso- och sjukvården": the actor is the
 # one addressed, not the doer (a few words may come between: "med X eller kommunens Y").

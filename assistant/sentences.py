@@ -24,6 +24,8 @@ _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9”\"(])|(?<=\))\s+(
 _LAW_REFERENCE = re.compile(r"\([^()]*(?:\d|§)[^()]*\)$")
 ITEM = re.compile(r"^(?:• |\d{1,2}[.)] |[a-h]\) )")
 _SUB_ITEM = re.compile(r"^\s+– ")
+# "Regionen ansvarar för:", "1 § Socialnämnden ska…": a line that opens a list.
+_LEADS = (":", "…")
 SENTENCE_END_MARK = re.compile(r"[.!?:]['’”)]*\s*$")
 
 
@@ -57,7 +59,7 @@ def _split(passage: str) -> tuple[Sentence, ...]:
             for sentence in _sentences(" ".join(ln.strip() for ln in lines)):
                 units.append(Sentence(sentence, None, previous))
                 previous = sentence
-            current_lead = paragraph.strip() if paragraph.rstrip().endswith(":") else None
+            current_lead = paragraph.strip() if paragraph.rstrip().endswith(_LEADS) else None
             continue
         item: list[str] = []
         for line in lines:
@@ -69,7 +71,7 @@ def _split(passage: str) -> tuple[Sentence, ...]:
             item = [line]
             if not ITEM.match(line):  # a lead-in line inside the paragraph
                 units.append(Sentence(line, None))
-                current_lead = line.strip() if line.rstrip().endswith(":") else current_lead
+                current_lead = line.strip() if line.rstrip().endswith(_LEADS) else current_lead
                 item = []
         if item:
             units.append(Sentence("\n".join(item), current_lead))

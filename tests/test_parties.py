@@ -111,6 +111,14 @@ def test_a_sentence_naming_no_doer_has_no_party() -> None:
          "gemensamt"),
         ("Kostnaden är fördelad mellan regionen och länets 15 kommuner.", "gemensamt"),
         ("Vuxenpsykiatri Västmanland är en specialistresurs för vuxna.", "region"),
+        # a doer whose verb is to coordinate
+        ("Öppenvårdsmottagningar inom specialistpsykiatrin samordnar vårdplaneringen.",
+         "region"),
+        # the actor of an opening condition is not the one given the duty
+        ("Får socialtjänsten kännedom om att en person är suicidal, ska kontakt tas med "
+         "hälso- och sjukvården.", "None"),
+        ("Om socialtjänsten misstänker psykisk sjukdom, ska regionen erbjuda en bedömning.",
+         "region"),
         # "huvudmännen" as the object is not a joint duty
         ("Regional stödstruktur stödjer huvudmännen i frågor om socialtjänst.", "None"),
     ],
@@ -146,3 +154,24 @@ def test_where_the_asker_stands_is_not_the_party_asked_about() -> None:
     assert party_asked_of("En klient hos soc har självmordstankar. Vem bedömer risken?") is None
     assert party_asked_of("Jag jobbar på socialtjänsten. Vem skriver intyget?") is None
     assert party_asked_of("Kommunen eller regionen?") is None
+
+
+def test_a_list_opened_by_an_elided_law_quote_has_that_lead_in() -> None:
+    # SoL 5 kap. 1 § quoted as "Socialnämnden ska…" followed by its numbered points.
+    text = (
+        "1 § Socialnämnden ska…\n\n"
+        "1. verka för att barn och unga växer upp under trygga förhållanden,\n"
+        "4. aktivt arbeta för att förebygga och motverka missbruk bland barn och unga,"
+    )
+    units = split_sentences(text)
+    assert [u.lead_in for u in units[1:]] == ["1 § Socialnämnden ska…"] * 2
+    assert only(text)[1:] == ("kommun", "kommun")
+
+
+def test_a_unit_the_agreements_place_under_a_party_is_that_party() -> None:
+    # units.txt: Västmanland's agreement says Välfärd is part of Region Västmanland.
+    assert only("Verksamheten Välfärd ansvarar för att sammanställa uppföljningarna.") == (
+        "region",
+    )
+    # Only the name as written: Dalarna's Välfärdsrådet is a joint political body.
+    assert only("Välfärdsrådet ansvarar för att lösa tvisten.") == ("None",)
