@@ -41,8 +41,9 @@ class Scored:
     sentence: Sentence
     hit: Hit
     n: int
-    score: float
-    coverage: float
+    score: float  # `merit`, lifted by the rank of the passage in the retrieval
+    coverage: float  # the share of the question's weight the sentence holds
+    merit: float  # how well the sentence itself answers: coverage, duty, noise
 
 def idf_table(texts: Iterable[str]) -> dict[str, float]:
     """Inverse document frequency of BM25 terms over the passages."""
@@ -115,9 +116,8 @@ def score_sentences(
                 party = party_of(sentence, hit.chunk.trail)
                 duty = (0.3 if party else 0.0) + (0.15 if party and party == asked_of else 0.0)
             rank = 0.25 * hit.fused / (1 + 0.3 * (n - 1))
-            scored.append(
-                Scored(sentence, hit, n, coverage + duty + rank - _noise(sentence.text), coverage)
-            )
+            merit = coverage + duty - _noise(sentence.text)
+            scored.append(Scored(sentence, hit, n, merit + rank, coverage, merit))
     scored.sort(key=lambda s: -s.score)
     return scored
 
@@ -264,7 +264,7 @@ def compose(
     for s in scored:
         if s.score >= 0.6 * top.score and s.coverage >= 0.5 * top.coverage:
             by_region.setdefault(_region_label(catalog[s.hit.chunk.document_id]), []).append(s)
-    regions = [r for r in by_region if r != NATIONAL]
+    regions = answering_regions(by_region, [r for r in by_region if r != NATIONAL])
     warnings: list[str] = []
     parts: list[str] = []
     quotes: dict[int, str] = {}  # passage number → the sentence the answer uses from it
@@ -342,13 +342,24 @@ def _pick(candidates: list[Scored], responsibility: bool, choice: bool = False) 
 
     When the best-matching sentence does not say who is responsible, a nearly as good
     sentence that does is added, so the answer states the party with its own citation.
-    When the question offers a choice ("soc eller vården?") and an equally good sentence
-    gives the matter to the other party, both are shown: the text gives it to both.
+    When that sentence spells out a duty the sentence before it states ("Hälso- och
+    sjukvården ansvarar för …"), the two are read together. When the question offers a
+    choice ("soc eller vården?") and an equally good sentence gives the matter to the other
+    party, both are shown: the text gives it to both.
     """
     best = candidates[0]
     party = party_of(best.sentence, best.hit.chunk.trail) if responsibility else None
     if not responsibility or (party and not choice):
         return [best]
+    if party is None and best.sentence.previous:
+        # "Hälso- och sjukvården ansvarar för medicinska insatser. Individer … kan behöva
+        # LARO, sprututbyte …": the sentence before states the duty this one spells out.
+        before = next(
+            (u for u in split_sentences(best.hit.chunk.text) if u.text == best.sentence.previous),
+            None,
+        )
+        if before and _STATES_DUTY.search(before.text) and party_of(before, best.hit.chunk.trail):
+            return [replace(best, sentence=before), best]
     for other in candidates[1:6]:
         if other.score < (TIE if party else 0.7) * best.score:
             break
@@ -358,6 +369,38 @@ def _pick(candidates: list[Scored], responsibility: bool, choice: bool = False) 
     return [best]
 
 
+# Another region is answered only when its own text answers nearly as well as the best
+# region's: these shares of the best region's merit and coverage (see answering_regions).
+OTHER_REGION_MERIT = 0.6
+OTHER_REGION_COVERAGE = 0.5
+
+
+def answering_regions(by_region: Mapping[str, list[Scored]], regions: list[str]) -> list[str]:
+    """The regions whose own text answers the question, not just comes near it.
+
+    A region whose best sentence answers far less well than the best region's is a near
+    miss ("Ansvarar för att ansöka om tvångsvård …" for a question on suicide risk);
+    showing it as that region's answer would mislead. Merit leaves out the passage's
+    retrieval rank, which says how well the passage matched, not whether the sentence
+    answers. The answer's warning says that other regions may divide the matter otherwise.
+    """
+    if not regions:
+        return regions
+    merit = {r: max(s.merit for s in by_region[r]) for r in regions}
+    cover = {r: max(s.coverage for s in by_region[r]) for r in regions}
+    top_merit, top_cover = max(merit.values()), max(cover.values())
+    return [
+        r for r in regions
+        if merit[r] == top_merit
+        or (
+            merit[r] >= OTHER_REGION_MERIT * top_merit
+            and cover[r] >= OTHER_REGION_COVERAGE * top_cover
+        )
+    ]
+
+
+# "Hälso- och sjukvården ansvarar för …": a sentence that states whose a duty is.
+_STATES_DUTY = re.compile(r"\bansvar(?:ar|et)? för\b", re.IGNORECASE)
 TIE = 0.9  # "equally good": within a tenth of the best sentence's score
 
 

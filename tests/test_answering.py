@@ -10,6 +10,7 @@ import pytest
 
 from assistant.answering import (
     Scored,
+    answering_regions,
     compose,
     idf_table,
     score_sentences,
@@ -18,6 +19,7 @@ from assistant.answering import (
 )
 from assistant.models import Answer, Chunk, DocumentMeta, Hit, RegionQuery
 from assistant.retrieval import Retrieval
+from assistant.sentences import split_sentences
 
 TODAY = date(2026, 1, 15)
 EXTENSION = (
@@ -425,6 +427,38 @@ def test_one_regions_party_is_not_claimed_for_all_regions() -> None:
     parts = _parts(result.text)
     assert set(parts) == {"Dalarna", "Västmanland"}
     assert result.responsible is None
+
+
+def test_a_region_whose_best_sentence_answers_far_less_well_is_left_out() -> None:
+    def best(doc_id: str, merit: float, coverage: float, rank: float = 0.2) -> Scored:
+        passage = chunk(doc_id, "En mening.")
+        sentence = split_sentences(passage.text)[0]
+        (hit,) = hits_of(passage)
+        return Scored(sentence, hit, 1, merit + rank, coverage, merit)
+
+    by_region = {
+        "Dalarna": [best("dalarna", 1.0, 0.7)],
+        "Värmland": [best("varmland", 0.65, 0.4)],  # nearly as good: answered too
+        # a near miss that only its passage's high retrieval rank lifted into the pool
+        "Västmanland": [best("vastmanland", 0.5, 0.5, rank=0.6)],
+        "Uppsala": [best("uppsala", 0.9, 0.3)],  # names a party but covers little of it
+    }
+    assert answering_regions(by_region, list(by_region)) == ["Dalarna", "Värmland"]
+    # The best region is always answered, however weak every region is.
+    weak = {"Dalarna": [best("dalarna", -0.1, 0.2)], "Värmland": [best("varmland", -0.3, 0.2)]}
+    assert answering_regions(weak, list(weak)) == ["Dalarna"]
+
+
+def test_a_sentence_spelling_out_the_duty_before_it_is_answered_with_it() -> None:
+    text = (
+        "Hälso- och sjukvården ansvarar för medicinska insatser. Individer med ett "
+        "substansbruk kan behöva abstinensvård, LARO eller sprututbyte."
+    )
+    result = answer("Vem står för LARO och sprututbyte?", hits_of(chunk("vastmanland", text)),
+                    region="Västmanland")
+    assert result.text.startswith("Hälso- och sjukvården ansvarar för medicinska insatser [1].")
+    assert result.responsible == "region"
+    assert_citations_are_sound(result)
 
 
 def test_regions_that_agree_on_the_party_give_it() -> None:
