@@ -122,6 +122,32 @@ def score_sentences(
     return scored
 
 
+RERANK_WEIGHT = 0.5  # what the best sentence's coverage adds to a passage's fused score
+
+
+def rerank(retrieval: Retrieval, idf: Mapping[str, float], top_k: int) -> Retrieval:
+    """The best `top_k` passages, each lifted by how much of the question its best sentence
+    covers.
+
+    A passage that lists many duties ("Kommunerna och regionen har ett gemensamt ansvar
+    för: • psykosocial behandling • kompetensutveckling • …") is diluted for both the
+    embedding and BM25, though one of its items may answer the question exactly; read
+    sentence by sentence, it is found.
+    """
+    question = strip_places(retrieval.question, retrieval.place)
+    best: dict[int, float] = {}
+    for s in score_sentences(question, retrieval.hits, idf, about=retrieval.question):
+        best[s.n] = max(best.get(s.n, 0.0), s.coverage)
+    # The new score stays on the fused score's 0–1 scale.
+    lifted = [
+        replace(h, fused=(h.fused + RERANK_WEIGHT * best.get(n, 0.0)) / (1 + RERANK_WEIGHT))
+        for n, h in enumerate(retrieval.hits, start=1)
+    ]
+    order = sorted(range(len(lifted)), key=lambda i: (-lifted[i].fused, i))[:top_k]
+    hits = tuple(replace(lifted[i], rank=rank) for rank, i in enumerate(order, start=1))
+    return replace(retrieval, hits=hits)
+
+
 # "öppen- och slutenvård", "rörelse-, kognitions- och kommunikationsområdet"
 _ELIDED = re.compile(r"((?:\b\w+-,? )+)(?:och|eller|samt|till) (\w+)")
 

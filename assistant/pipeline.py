@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
-from assistant.answering import compose, idf_table
+from assistant.answering import compose, idf_table, rerank
 from assistant.embedding import Embedder, get_embedder
 from assistant.index import LoadedIndex, load_index
 from assistant.models import Answer
@@ -48,16 +48,33 @@ def search(
     valid_on: date | None = None,
     top_k: int | None = None,
 ) -> Retrieval:
-    """Retrieval only: the passages for a question with the given filters."""
+    """The passages for a question with the given filters, best first.
+
+    Retrieval brings a wider pool (RERANK_POOL), which is reranked by the sentences in it.
+    """
     filters = Filters(
         region=region,
         document_ids=tuple(document_ids or ()),
         target_group=target_group,
         valid_on=valid_on,
     )
-    return retrieve(
-        engine.index, engine.embedder, question, engine.settings, filters=filters, top_k=top_k
+    top_k = top_k or engine.settings.top_k
+    found = retrieve(
+        engine.index,
+        engine.embedder,
+        question,
+        engine.settings,
+        filters=filters,
+        top_k=max(top_k, RERANK_POOL),
     )
+    clock = time.perf_counter()
+    reranked = rerank(found, engine.idf, top_k)
+    timings = dict(found.timings)
+    timings["rerank"] = time.perf_counter() - clock
+    return replace(reranked, timings=timings)
+
+
+RERANK_POOL = 20  # passages retrieved for reranking, whatever fewer the answer shows
 
 
 def ask(

@@ -13,6 +13,7 @@ from assistant.answering import (
     answering_regions,
     compose,
     idf_table,
+    rerank,
     score_sentences,
     support_score,
     validity_warnings,
@@ -285,6 +286,37 @@ def test_a_choice_the_text_gives_to_both_is_answered_with_both() -> None:
     assert_citations_are_sound(both)
     one = answer("Vem kallar till SIP?", hits_of(sip), region="Västmanland")
     assert one.responsible in ("kommun", "region")  # not asked as a choice: the best one
+
+
+def test_a_list_item_answering_exactly_lifts_its_passage_in_the_reranking() -> None:
+    general = chunk(
+        "dalarna",
+        "Missbruk och beroende kräver samverkan mellan socialtjänst och hälso- och sjukvård. "
+        "Behandling ges utifrån den enskildes behov.",
+        n=1,
+    )
+    listing = chunk(
+        "dalarna",
+        "Kommunerna och regionen har ett gemensamt ansvar för:\n\n"
+        "• Att ge psykosocial behandling, var för sig eller gemensamt.\n"
+        "• Att sprida information om smittspridning.\n"
+        "• Att arbeta med våld i nära relationer.",
+        ("3.2 Gemensamt ansvar",),
+        n=2,
+    )
+    found = Retrieval(
+        "Vem ger psykosocial behandling?",
+        hits_of(general, listing),  # the list ranks second on fused score
+        RegionQuery(region=None, uncovered=None, mentioned=()),
+        tuple(CATALOG),
+    )
+    idf = idf_table([h.chunk.indexed_text for h in found.hits] + BACKGROUND)
+    reranked = rerank(found, idf, top_k=2)
+    assert [h.chunk.id for h in reranked.hits] == [listing.id, general.id]
+    assert [h.rank for h in reranked.hits] == [1, 2]
+    assert all(0.0 <= h.fused <= 1.0 for h in reranked.hits)
+    assert reranked.hits[0].fused >= reranked.hits[1].fused
+    assert [h.chunk.id for h in rerank(found, idf, top_k=1).hits] == [listing.id]
 
 
 def test_a_pointer_elsewhere_is_not_an_answer() -> None:
