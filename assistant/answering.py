@@ -158,16 +158,24 @@ def _terms(text: str, vocabulary: Mapping[str, float]) -> set[str]:
     "öppen- och slutenvård" also says "öppenvård": each elided part is completed with the
     tail of the last word, where the agreements use the word so formed.
     """
-    terms = set(lexical.analyse(text))
+    words, elisions = _analysed_with_elisions(text)
+    terms = set(words)
+    for formed in elisions:
+        terms.update(next(([t] for t in formed if t in vocabulary), []))
+    return terms
+
+
+@lru_cache(maxsize=50_000)  # the same sentences come back question after question
+def _analysed_with_elisions(text: str) -> tuple[frozenset[str], tuple[tuple[str, ...], ...]]:
+    """A text's terms, and per elided part the compounds it may form with ever shorter
+    tails of the last word ("öppen-" … "slutenvård": "öppenutenvård", …, "öppenvård")."""
+    elisions = []
     for match in _ELIDED.finditer(text):
         last = match.group(2)
         for head in re.findall(r"(\w+)-", match.group(1)):
-            for cut in range(2, len(last) - 2):
-                formed = lexical.analyse(head + last[cut:])
-                if len(formed) == 1 and formed[0] in vocabulary:
-                    terms.add(formed[0])
-                    break
-    return terms
+            formed = (lexical.analyse(head + last[cut:]) for cut in range(2, len(last) - 2))
+            elisions.append(tuple(f[0] for f in formed if len(f) == 1))
+    return frozenset(lexical.analyse(text)), tuple(elisions)
 
 
 _POINTER = re.compile(r"(?:•\s*)?(?:läs mer|se även|mer information|se bilaga)\b", re.IGNORECASE)

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from assistant import lexical, vectors
@@ -84,6 +84,7 @@ def _analysed_groups() -> tuple[tuple[str, ...], ...]:
     )
 
 
+@lru_cache(maxsize=10_000)  # answering expands each word of a question on its own too
 def expand_query(question: str) -> str:
     """The question plus the synonyms of the words and phrases in it, for BM25."""
     asked = f" {' '.join(lexical.analyse(question))} "

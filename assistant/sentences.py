@@ -94,6 +94,7 @@ def _sentences(text: str) -> list[str]:
     return [s for s in out if s]
 
 
+@lru_cache(maxsize=50_000)  # the same units are read question after question
 def plain(sentence: Sentence) -> str:
     """A quotable unit as running text: bullets dropped, sub-items joined with commas."""
     lines = [re.sub(r"^\s*(?:• |– )", "", ln).strip() for ln in sentence.text.split("\n")]
