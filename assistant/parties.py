@@ -33,11 +33,14 @@ def _units() -> dict[str, str]:
     """The agreements' own units by party, as patterns ("Välfärd" → region), from units.txt."""
     names: dict[str, list[str]] = {"region": [], "kommun": []}
     text = resources.files("assistant").joinpath("data/units.txt").read_text("utf-8")
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), start=1):
         line = line.split("#", 1)[0].strip()
-        if line:
-            party, name = (part.strip() for part in line.split(":", 1))
-            names[party].append(f"(?-i:{re.escape(name)})")
+        if not line:
+            continue
+        party, _, name = (part.strip() for part in line.partition(":"))
+        if party not in names or not name:
+            raise ValueError(f"units.txt rad {number}: skriv 'region: Namn' eller 'kommun: Namn'")
+        names[party].append(f"(?-i:{re.escape(name)})")
     return {party: "".join(f"|{n}" for n in found) for party, found in names.items()}
 
 
@@ -174,9 +177,12 @@ def _is_doer(text: str, match: re.Match[str]) -> bool:
     return opening or bool(subject and (DUTY.search(after) or DUTY.search(before)))
 
 
-# "Får socialtjänsten kännedom om …, ska kontakt tas med …": the actor of an opening
-# condition is not the one the sentence gives the duty to.
-_CONDITION = re.compile(r"(?:om|när|får|ifall|då|vid)\b[^,]{0,200},", re.IGNORECASE)
+# "Får socialtjänsten kännedom om … skall kontakt tas med …", "Om kommunen misstänker …,
+# ska …": the actor of an opening condition is not the one the sentence gives the duty to.
+# The condition ends at its comma or where the main clause's "ska" begins.
+_CONDITION = re.compile(
+    r"(?:om|när|får|ifall)\b.{0,200}?(?:,|(?=\s(?:ska|skall|bör|måste)\b))", re.IGNORECASE
+)
 _CLAUSE = re.compile(r"\b(?:att|där|som)\s+(?:den |det |de )?$", re.IGNORECASE)
 # "anmäla till socialtjänsten", "kontakt tas med hälso- och sjukvården": the actor is the
 # one addressed, not the doer (a few words may come between: "med X eller kommunens Y").

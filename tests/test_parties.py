@@ -119,6 +119,8 @@ def test_a_sentence_naming_no_doer_has_no_party() -> None:
          "hälso- och sjukvården.", "None"),
         ("Om socialtjänsten misstänker psykisk sjukdom, ska regionen erbjuda en bedömning.",
          "region"),
+        ("Om patienten samtycker ska regionen kalla till SIP, och kommunen delta.", "region"),
+        ("Vid behov ska kommunen kalla till SIP, även utan begäran.", "kommun"),
         # "huvudmännen" as the object is not a joint duty
         ("Regional stödstruktur stödjer huvudmännen i frågor om socialtjänst.", "None"),
     ],
