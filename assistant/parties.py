@@ -29,7 +29,7 @@ _KOMMUN_ACTOR = (
 )
 
 
-def _units() -> dict[str, str]:
+def _units() -> dict[str, list[str]]:
     """The agreements' own units by party, as patterns ("Välfärd" → region), from units.txt."""
     names: dict[str, list[str]] = {"region": [], "kommun": []}
     text = resources.files("assistant").joinpath("data/units.txt").read_text("utf-8")
@@ -40,13 +40,17 @@ def _units() -> dict[str, str]:
         party, _, name = (part.strip() for part in line.partition(":"))
         if party not in names or not name:
             raise ValueError(f"units.txt rad {number}: skriv 'region: Namn' eller 'kommun: Namn'")
-        names[party].append(f"(?-i:{re.escape(name)})")
-    return {party: "".join(f"|{n}" for n in found) for party, found in names.items()}
+        names[party].append(f"(?-i:{re.escape(name)})")  # capitals as written
+    return names
 
 
 _UNITS = _units()
-REGION_ACTOR = re.compile(rf"\b(?:{_REGION_ACTOR}{_UNITS['region']})s?\b", re.IGNORECASE)
-KOMMUN_ACTOR = re.compile(rf"\b(?:{_KOMMUN_ACTOR}{_UNITS['kommun']})s?\b", re.IGNORECASE)
+REGION_ACTOR = re.compile(
+    rf"\b(?:{'|'.join([_REGION_ACTOR, *_UNITS['region']])})s?\b", re.IGNORECASE
+)
+KOMMUN_ACTOR = re.compile(
+    rf"\b(?:{'|'.join([_KOMMUN_ACTOR, *_UNITS['kommun']])})s?\b", re.IGNORECASE
+)
 JOINT = re.compile(
     r"\b(?:gemensamt?|gemensamma) ansvar|\bansvar(?:et)? är gemensamt|båda huvudmännen|"
     r"\b(?:respektive|varje|båda) (?:huvudman|part|parter)\b|\bhuvudmännen\b|\bparterna\b|"
