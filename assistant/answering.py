@@ -22,6 +22,7 @@ from assistant.models import Answer, Citation, DocumentMeta, Hit, Responsible
 from assistant.parties import (
     QUESTION_ACTOR,
     RESPONSIBILITY_QUESTION,
+    asks_who,
     offers_choice,
     party_asked_of,
     party_of,
@@ -300,9 +301,6 @@ def compose(
             by_region.setdefault(_region_label(catalog[s.hit.chunk.document_id]), []).append(s)
     regions = answering_regions(by_region, [r for r in by_region if r != NATIONAL])
     warnings: list[str] = []
-    parts: list[str] = []
-    quotes: dict[int, str] = {}  # passage number → the sentence the answer uses from it
-    parties: list[Responsible | None] = []  # one per region answered
     if place.region or len(regions) <= 1:
         pool = by_region.get(regions[0] if regions else NATIONAL, [top]) or [top]
         answered = [(regions[0] if regions and not place.region else None, pool)]
@@ -319,15 +317,37 @@ def compose(
         )
         ordered = sorted(regions, key=lambda r: -by_region[r][0].score)
         answered = [(region, by_region[region]) for region in ordered]
-    for label, pool in answered:
-        picked = _pick(pool, responsibility, choice)
-        for i, chosen in enumerate(picked):
+    picks = {label: _pick(pool, responsibility, choice) for label, pool in answered}
+    party = {
+        label: _combined([party_of(c.sentence, c.hit.chunk.trail) for c in picked])
+        for label, picked in picks.items()
+    }
+    # Asked who does it, a region whose text names nobody does not gainsay the regions that
+    # name a party; the answer says so for it and shows its nearest sentence, but the
+    # party it gives is only that of the regions that name one.
+    silent = (
+        [label for label in picks if party[label] is None]
+        if asks_who(question) and len(picks) > 1 and any(party.values())
+        else []
+    )
+    named = [label for label in picks if label not in silent]
+    parts: list[str] = []
+    quotes: dict[int, str] = {}  # passage number → the sentence the answer uses from it
+    for label in picks:
+        for i, chosen in enumerate(picks[label]):
             quotes.setdefault(chosen.n, chosen.sentence.text)
-            parts.append(_sentence_with_marker(chosen, label if i == 0 else None))
-        parties.append(_combined([party_of(c.sentence, c.hit.chunk.trail) for c in picked]))
-    # One region's party is never claimed for a region whose text does not say.
+            if i == 0 and label in silent:
+                parts.append(
+                    f"I {label}: De avsnitt jag hittar säger inte vem som ansvarar; närmast är: "
+                    + _sentence_with_marker(chosen, None)
+                )
+            else:
+                parts.append(_sentence_with_marker(chosen, label if i == 0 else None))
+    # The party is one the regions that name one agree on; it is never claimed for a region
+    # whose text names another.
+    stated = {party[label] for label in named}
     responsible: Responsible | None = (
-        parties[0] if responsibility and len(set(parties)) == 1 else None
+        stated.pop() if responsibility and len(stated) == 1 else None
     )
     text, citations = _cited_first(" ".join(parts), citations, quotes)
     cited_docs = {c.document_id for c in citations if c.n <= len(quotes)}
@@ -338,7 +358,7 @@ def compose(
         status="answered",
         text=text,
         responsible=responsible,
-        region=place.region or (regions[0] if len(regions) == 1 else None),
+        region=place.region or (named[0] if len(named) == 1 and named[0] in regions else None),
         citations=citations,
         warnings=tuple(warnings),
     )

@@ -193,6 +193,18 @@ _CLAUSE = re.compile(r"\b(?:att|där|som)\s+(?:den |det |de )?$", re.IGNORECASE)
 _OBJECT = re.compile(r"\b(?:till|med|mot|åt)\s+(?:\w+\s+){0,3}$", re.IGNORECASE)
 
 
+# "Vem …?", "Vilken huvudman …?": the question asks who, not whether or how.
+_ASKS_WHO = re.compile(
+    r"\b(?:vem|vems|vilken huvudman|vilka huvudmän|vilken verksamhet|vilka verksamheter)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_who(question: str) -> bool:
+    """Whether the question asks who does it ("Vem …?", "kommunen eller regionen?")."""
+    return bool(_ASKS_WHO.search(question)) or offers_choice(question)
+
+
 def offers_choice(question: str) -> bool:
     """Whether the question asks which of the two ("kommunen eller regionen?")."""
     named = {_party_word(m.group(0)) for m in QUESTION_ACTOR.finditer(question)}

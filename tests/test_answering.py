@@ -451,13 +451,41 @@ def test_with_a_region_there_is_no_per_region_split() -> None:
     assert not any("skiljer sig" in w for w in result.warnings)
 
 
-def test_one_regions_party_is_not_claimed_for_all_regions() -> None:
-    # Dalarna names the region; Västmanland's passage names nobody. One "responsible" for
-    # the whole answer would claim Dalarna's arrangement for Västmanland too.
+def test_a_region_whose_text_names_no_party_is_said_to_be_silent_not_given_a_party() -> None:
+    # Dalarna names the region; Västmanland's passage names nobody. The answer's party is
+    # Dalarna's and says so (region "Dalarna"); Västmanland's part says its text is silent.
     hits = hits_of(DALARNA_REGION, VASTMANLAND_NONE)
     result = answer("Vem ansvarar för boendestöd?", hits)
     parts = _parts(result.text)
     assert set(parts) == {"Dalarna", "Västmanland"}
+    assert parts["Västmanland"].startswith(
+        "De avsnitt jag hittar säger inte vem som ansvarar; närmast är: Ansvaret för boendestöd"
+    )
+    assert result.responsible == "region"
+    assert result.region == "Dalarna"
+    assert any(w.startswith("Svaret skiljer sig mellan regioner") for w in result.warnings)
+    assert {c.document_id for c in result.citations[:2]} == {"dalarna", "vastmanland"}
+    assert_citations_are_sound(result)
+
+
+def test_regions_that_name_different_parties_leave_the_party_open() -> None:
+    hits = hits_of(VARMLAND_KOMMUN, DALARNA_REGION, VASTMANLAND_NONE)
+    result = answer("Vem ansvarar för boendestöd?", hits)
+    parts = _parts(result.text)
+    assert set(parts) == {"Värmland", "Dalarna", "Västmanland"}
+    assert parts["Västmanland"].startswith("De avsnitt jag hittar säger inte vem")
+    assert result.responsible is None
+    assert result.region is None
+    assert any(w.startswith("Svaret skiljer sig mellan regioner") for w in result.warnings)
+
+
+def test_a_question_not_asking_who_shows_every_region_as_it_is() -> None:
+    # "Har kommunen ansvaret …?" asks whether, not who: Västmanland's
+    # sentence is shown as its answer, and no one party is claimed for both.
+    hits = hits_of(DALARNA_REGION, VASTMANLAND_NONE)
+    result = answer("Har kommunen ansvaret för boendestöd?", hits)
+    assert set(_parts(result.text)) == {"Dalarna", "Västmanland"}
+    assert "De avsnitt jag hittar säger inte" not in result.text
     assert result.responsible is None
 
 

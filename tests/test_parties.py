@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.chunking import LEAD_IN_GAP
-from assistant.parties import party_asked_of, party_of
+from assistant.parties import asks_who, party_asked_of, party_of
 from assistant.sentences import split_sentences
 
 
@@ -177,3 +177,19 @@ def test_a_unit_the_agreements_place_under_a_party_is_that_party() -> None:
     )
     # Only the name as written: Dalarna's Välfärdsrådet is a joint political body.
     assert only("Välfärdsrådet ansvarar för att lösa tvisten.") == ("None",)
+
+
+@pytest.mark.parametrize(
+    ("question", "who"),
+    [
+        ("Vem ansvarar för boendestöd?", True),
+        ("Vilken huvudman betalar LVM-hemmet?", True),
+        ("Våld i nära relationer – kommun eller region?", True),
+        ("Kan en närstående söka stöd hos kommunen utan samtycke?", False),
+        ("Har kommunen ansvar för sysselsättning?", False),
+    ],
+)
+def test_a_question_asks_who_when_it_says_vem_or_offers_the_two_parties(
+    question: str, who: bool
+) -> None:
+    assert asks_who(question) is who
