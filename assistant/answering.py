@@ -335,7 +335,7 @@ def compose(
     quotes: dict[int, str] = {}  # passage number → the sentence the answer uses from it
     for label in picks:
         for i, chosen in enumerate(picks[label]):
-            quotes.setdefault(chosen.n, chosen.sentence.text)
+            quotes[chosen.n] = _quote(chosen, quotes.get(chosen.n))
             if i == 0 and label in silent:
                 parts.append(
                     f"I {label}: De avsnitt jag hittar säger inte vem som ansvarar; närmast är: "
@@ -362,6 +362,19 @@ def compose(
         citations=citations,
         warnings=tuple(warnings),
     )
+
+
+def _quote(chosen: Scored, quoted: str | None) -> str:
+    """A passage's quote: the sentence used, or the span up to it when it follows the one
+    already quoted ("Regionen ansvarar för … Kommunerna ansvarar för resterande …")."""
+    if quoted is None:
+        return chosen.sentence.text
+    if chosen.sentence.previous is None or not quoted.endswith(chosen.sentence.previous):
+        return quoted
+    passage = chosen.hit.chunk.text
+    start = passage.find(quoted)
+    end = passage.find(chosen.sentence.text, start + len(quoted))
+    return passage[start : end + len(chosen.sentence.text)] if start >= 0 and end >= 0 else quoted
 
 
 def _cited_first(
@@ -399,11 +412,33 @@ def _pick(candidates: list[Scored], responsibility: bool, choice: bool = False) 
     When that sentence spells out a duty the sentence before it states ("Hälso- och
     sjukvården ansvarar för …"), the two are read together. When the question offers a
     choice ("soc eller vården?") and an equally good sentence gives the matter to the other
-    party, both are shown: the text gives it to both.
+    party, both are shown: the text gives it to both. Asked without a choice, the same holds
+    for the sentence right before or after the best one in the same passage: two adjacent,
+    equally good sentences naming different parties divide the matter between them.
     """
     best = candidates[0]
     party = party_of(best.sentence, best.hit.chunk.trail) if responsibility else None
-    if not responsibility or (party and not choice):
+    if not responsibility:
+        return [best]
+    if party and not choice:
+        # "Regionen ansvarar för hjälpmedel till barn och unga … Kommunerna ansvarar för
+        # resterande hjälpmedel till vuxna.": the sentence next to the best one gives the
+        # same matter, as well matched, to the other party. The text divides the matter
+        # between the two; both sentences are shown, in the text's order.
+        for other in candidates[1:6]:
+            if other.score < TIE * best.score:
+                break
+            if other.n != best.n:
+                continue
+            if other.sentence.previous == best.sentence.text:
+                pair = [best, other]
+            elif best.sentence.previous == other.sentence.text:
+                pair = [other, best]
+            else:
+                continue
+            found = party_of(other.sentence, other.hit.chunk.trail)
+            if found and found != party:
+                return pair
         return [best]
     if party is None and best.sentence.previous:
         # "Hälso- och sjukvården ansvarar för medicinska insatser. Individer … kan behöva

@@ -284,8 +284,27 @@ def test_a_choice_the_text_gives_to_both_is_answered_with_both() -> None:
     assert both.responsible == "gemensamt"
     assert "Socialtjänsten har" in both.text and "Hälso- och sjukvården har" in both.text
     assert_citations_are_sound(both)
-    one = answer("Vem kallar till SIP?", hits_of(sip), region="Västmanland")
-    assert one.responsible in ("kommun", "region")  # not asked as a choice: the best one
+    # Not asked as a choice, but the two sentences side by side give it to both all the same.
+    plain_who = answer("Vem kallar till SIP?", hits_of(sip), region="Västmanland")
+    assert plain_who.responsible == "gemensamt"
+    assert "Socialtjänsten har" in plain_who.text and "Hälso- och sjukvården har" in plain_who.text
+
+
+def test_a_matter_the_next_sentence_gives_to_the_other_party_is_answered_with_both() -> None:
+    aids = chunk(
+        "varmland",
+        "Regionen ansvarar för hjälpmedel till barn och unga. "
+        "Kommunerna ansvarar för resterande hjälpmedel till vuxna.",
+        ("Hjälpmedel",),
+    )
+    both = answer("Vem ansvarar för hjälpmedel?", hits_of(aids), region="Värmland")
+    assert both.responsible == "gemensamt"
+    assert both.text.index("Regionen ansvarar") < both.text.index("Kommunerna ansvarar")
+    assert both.citations[0].quote == aids.text  # both sentences, as the passage has them
+    assert_citations_are_sound(both)
+    # Asked about the half one sentence names, that sentence answers alone.
+    child = answer("Vem ansvarar för hjälpmedel till barn?", hits_of(aids), region="Värmland")
+    assert child.responsible == "region", child.text
 
 
 def test_a_list_item_answering_exactly_lifts_its_passage_in_the_reranking() -> None:
