@@ -27,7 +27,7 @@ from assistant.parties import (
     party_asked_of,
     party_of,
 )
-from assistant.retrieval import Retrieval, expand_query, strip_places
+from assistant.retrieval import Retrieval, expand_query, strip_places, without_ages
 from assistant.sentences import SENTENCE_END_MARK, Sentence, plain, split_sentences
 
 NATIONAL = "nationell vägledning"
@@ -65,6 +65,7 @@ def score_sentences(
     `about`: the question as asked, place names and all ("Har Region Dalarna någon roll
     …?"); when it names one party, sentences about that party's duties come first.
     """
+    question = without_ages(question)
     expanded = expand_query(question)
     wanted = set(lexical.analyse(expanded))
     asked = set(lexical.analyse(question))

@@ -106,6 +106,16 @@ def strip_places(question: str, place: RegionQuery) -> str:
     return cleaned if _LETTERS.search(cleaned) else question
 
 
+# "en 30-åring", "en man på 52 år": the age and its number.
+_AGE = re.compile(r"\b\d{1,3}[- ]?((?:år(?:ing\w*)?|års)\b)", re.IGNORECASE)
+
+
+def without_ages(question: str) -> str:
+    """The question with the numbers of ages left out: "30" in "en 30-åring" is no word to
+    look for, and would match a law reference ("HSL 2017:30") or a page number."""
+    return _AGE.sub(r"\1", question)
+
+
 def _valid(meta: DocumentMeta, day: date) -> bool:
     return (meta.valid_from is None or meta.valid_from <= day) and (
         meta.valid_to is None or day <= meta.valid_to
@@ -246,7 +256,9 @@ def retrieve(
     timings["dense"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    lexical_hits = lexical.search(index.lexical, expand_query(query), candidates, allowed)
+    lexical_hits = lexical.search(
+        index.lexical, expand_query(without_ages(query)), candidates, allowed
+    )
     timings["lexical"] = time.perf_counter() - clock
 
     clock = time.perf_counter()

@@ -290,6 +290,25 @@ def test_a_choice_the_text_gives_to_both_is_answered_with_both() -> None:
     assert "Socialtjänsten har" in plain_who.text and "Hälso- och sjukvården har" in plain_who.text
 
 
+def test_the_number_of_an_age_does_not_match_a_law_reference() -> None:
+    law = chunk(
+        "dalarna",
+        "Regionen ansvarar för att erbjuda habilitering och hjälpmedel (HSL 2017:30).",
+        ("Regionens ansvar",),
+    )
+    kin = chunk(
+        "dalarna",
+        "Kommunerna är skyldiga att erbjuda stöd till personer som stödjer en närstående.",
+        ("Anhörigstöd",),
+    )
+    result = answer(
+        "Jag är mamma till en 30-åring med schizofreni. Vem ska erbjuda mig stöd?",
+        hits_of(law, kin),
+        region="Dalarna",
+    )
+    assert result.responsible == "kommun", result.text
+
+
 def test_a_matter_the_next_sentence_gives_to_the_other_party_is_answered_with_both() -> None:
     aids = chunk(
         "varmland",

@@ -27,6 +27,7 @@ from assistant.retrieval import (
     fuse,
     retrieve,
     strip_places,
+    without_ages,
 )
 from assistant.settings import Settings, load_settings
 from tests.fakes import FakeEmbedder
@@ -570,3 +571,18 @@ def test_a_question_in_another_language_does_not_crash(
     settings, index, embedder = built
     found = retrieve(index, embedder, question, settings)
     assert all(h.chunk.document_id in DOCUMENTS for h in found.hits)
+
+
+@pytest.mark.parametrize(
+    ("question", "searched"),
+    [
+        ("Jag är mamma till en 30-åring i Falun.", "Jag är mamma till en åring i Falun."),
+        ("en man på 52 år som inte har", "en man på år som inte har"),
+        ("Gäller den 16-åringar?", "Gäller den åringar?"),
+        # Years, law references and other numbers stay.
+        ("Vem fick 2018 ett utökat ansvar?", "Vem fick 2018 ett utökat ansvar?"),
+        ("Vad säger 5 kap. 7 § SoL?", "Vad säger 5 kap. 7 § SoL?"),
+    ],
+)
+def test_the_number_of_an_age_is_not_searched_for(question: str, searched: str) -> None:
+    assert without_ages(question) == searched
