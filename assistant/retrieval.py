@@ -106,14 +106,15 @@ def strip_places(question: str, place: RegionQuery) -> str:
     return cleaned if _LETTERS.search(cleaned) else question
 
 
-# "en 30-åring", "en man på 52 år": the age and its number.
-_AGE = re.compile(r"\b\d{1,3}[- ]?((?:år(?:ing\w*)?|års)\b)", re.IGNORECASE)
+# "en 30-åring", "en man på 52 år": one person's age. An age limit ("under 18 år") is left:
+# the agreements state theirs in the same words.
+_AGE = re.compile(r"\b\d{1,3}[- ]?(åring\w*)\b|(?<=\bpå )\d{1,3} (år)\b", re.IGNORECASE)
 
 
 def without_ages(question: str) -> str:
-    """The question with the numbers of ages left out: "30" in "en 30-åring" is no word to
-    look for, and would match a law reference ("HSL 2017:30") or a page number."""
-    return _AGE.sub(r"\1", question)
+    """The question without the numbers of a person's age: "30" in "en 30-åring" is no word
+    to look for, and would match a law reference ("HSL 2017:30") or a page number."""
+    return _AGE.sub(lambda m: m.group(1) or m.group(2), question)
 
 
 def _valid(meta: DocumentMeta, day: date) -> bool:

@@ -579,7 +579,8 @@ def test_a_question_in_another_language_does_not_crash(
         ("Jag är mamma till en 30-åring i Falun.", "Jag är mamma till en åring i Falun."),
         ("en man på 52 år som inte har", "en man på år som inte har"),
         ("Gäller den 16-åringar?", "Gäller den åringar?"),
-        # Years, law references and other numbers stay.
+        # Age limits, years, law references and other numbers stay.
+        ("Gäller den personer under 18 år?", "Gäller den personer under 18 år?"),
         ("Vem fick 2018 ett utökat ansvar?", "Vem fick 2018 ett utökat ansvar?"),
         ("Vad säger 5 kap. 7 § SoL?", "Vad säger 5 kap. 7 § SoL?"),
     ],
