@@ -337,7 +337,7 @@ def compose(
     for label in picks:
         for i, chosen in enumerate(picks[label]):
             quotes[chosen.n] = _quote(chosen, quotes.get(chosen.n))
-            if i == 0 and label in silent:
+            if label in silent:  # one sentence, which names nobody
                 parts.append(
                     f"I {label}: De avsnitt jag hittar säger inte vem som ansvarar; närmast är: "
                     + _sentence_with_marker(chosen, None)
