@@ -51,6 +51,13 @@ class EmbedderError(AssistantError):
     code = "embedder_unavailable"
 
 
+class MorphologyError(AssistantError):
+    """The Swedish dictionary (hunspell-sv) is not installed."""
+
+    status = 503
+    code = "morphology_unavailable"
+
+
 class InputError(AssistantError):
     """A request or command has an invalid value."""
 
