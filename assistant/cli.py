@@ -235,7 +235,9 @@ def index_command(
 @friendly_errors
 def eval_command(
     cases: Annotated[
-        Path | None, typer.Option("--cases", help="Fallfil (JSONL); standard: evals/cases.jsonl.")
+        Path | None,
+        typer.Option("--cases", help="Fallfil (JSONL); standard: båda mängderna, "
+                     "evals/cases.jsonl och evals/holdout.jsonl."),
     ] = None,
     server: Annotated[
         str | None,
@@ -257,10 +259,16 @@ def eval_command(
         typer.Option("--compare", help="Jämför inställningar, t.ex. --compare chunk_size=800 "
                      "--compare chunk_size=1200 (en gång: mot nuvarande)."),
     ] = None,
+    compare_runs: Annotated[
+        tuple[Path, Path] | None,
+        typer.Option("--compare-runs", help="Jämför två sparade körningar (deras .json), "
+                     "före och efter en ändring, med 95 %-intervall för varje skillnad."),
+    ] = None,
     record_thresholds: Annotated[
         bool,
         typer.Option("--record-thresholds",
-                     help="Spara måtten (avrundade nedåt) som golv i evals/thresholds.json."),
+                     help="Spara måtten som golv i evals/thresholds.json (den undanhållna "
+                     "mängdens golv höjs bara)."),
     ] = False,
     api_key: Annotated[
         str | None, typer.Option("--api-key", help="API-nyckel för --server.")
@@ -268,25 +276,46 @@ def eval_command(
     corpus: CorpusOption = None,
     index: IndexOption = None,
 ) -> None:
-    """Kör utvärderingen: träffsäkerhet, svar, avböjanden och svarstid, med rapport."""
+    """Kör utvärderingen: träffsäkerhet, svar, citat, avböjanden och svarstid, med rapport.
+
+    Utan --cases körs båda mängderna och rapporten evals/report.md visar dem sida vid sida.
+    Frågorna ställs i processen (eller till --server) och hamnar aldrig i tjänstens lagring.
+    """
     import tempfile
 
     from assistant import evaluation, reporting
     from assistant.errors import InputError
 
     settings = settings_from(corpus, index)
-    cases_file = cases or evaluation.default_cases(settings)
     out_dir = out or settings.evals_dir / "reports"
+    say = sys.stderr if as_json else sys.stdout
+    if compare_runs:
+        _compare_saved_runs(*compare_runs, out_dir, say, as_json)
+        return
     k = top_k or settings.top_k
-    own_suite = cases_file.resolve() == evaluation.default_cases(settings).resolve()
-    if record_thresholds and (server or compare or not own_suite):
-        raise InputError("--record-thresholds gäller bara projektets egen svit, i processen.")
+    own_suites = cases is None
+    if record_thresholds and (server or compare or not own_suites):
+        raise InputError("--record-thresholds gäller bara projektets egna mängder, i processen.")
     if compare and server:
         raise InputError("--compare kör i processen och går inte att kombinera med --server.")
-    loaded = evaluation.read_cases(cases_file)
+    files_to_run = [cases] if cases else [evaluation.default_cases(settings)]
+    held_out = evaluation.held_out_cases(settings)
+    if own_suites and held_out.exists():
+        files_to_run.append(held_out)
+    loaded = {path: evaluation.read_cases(path) for path in files_to_run}
     thresholds = settings.evals_dir / evaluation.THRESHOLDS_NAME
-    floors = evaluation.read_thresholds(thresholds) if own_suite and thresholds.exists() else None
-    say = sys.stderr if as_json else sys.stdout
+
+    def floors_for(path: Path) -> dict[str, float] | None:
+        own = path.resolve().parent == settings.evals_dir.resolve()
+        if not own or not thresholds.exists():
+            return None
+        try:
+            return evaluation.read_thresholds(thresholds, path.name)
+        except evaluation.CasesError:
+            return None
+
+    def steps(path: Path) -> int:
+        return len(loaded[path]) + evaluation.region_path_count(loaded[path])
 
     if compare:
         sides = [evaluation.parse_overrides(spec) for spec in compare]
@@ -294,14 +323,15 @@ def eval_command(
             sides.insert(0, {})
         if len(sides) != 2:
             raise InputError("Ange --compare en eller två gånger.")
+        path = files_to_run[0]
         runs = []
         with tempfile.TemporaryDirectory(prefix="assistant-eval-") as scratch:
             for overrides in sides:
                 name = evaluation.overrides_label(overrides)
                 side = evaluation.prepare_side(settings, overrides, Path(scratch))
-                with _progress(len(loaded), name) as tick:
+                with _progress(steps(path), name) as tick:
                     runs.append(evaluation.evaluate_locally(
-                        side, loaded, cases_file, top_k=k, label=name, overrides=overrides,
+                        side, loaded[path], path, top_k=k, label=name, overrides=overrides,
                         on_result=tick))
         changes = evaluation.differences(runs[0].results, runs[1].results, k)
         files = reporting.write_comparison(runs[0], runs[1], changes, out_dir)
@@ -311,24 +341,62 @@ def eval_command(
         worse = sum(d.change == "sämre" for d in changes)
         typer.echo(f"\n{len(changes)} fall skiljer sig; {worse} av dem sämre med "
                    f"{runs[1].label}.", file=say)
-    else:
+        if as_json:
+            sys.stdout.write(files.json.read_text("utf-8"))
+        typer.echo(f"Rapport: {files.markdown} (och .json, .svg)", file=say)
+        return
+
+    results = []
+    for path in files_to_run:
         name = label or ("server" if server else "i-processen")
-        with _progress(len(loaded), name) as tick:
+        if len(files_to_run) > 1:
+            name = f"{name}-{path.stem}"
+        with _progress(steps(path), name) as tick:
             if server:
                 result = evaluation.evaluate_remotely(
-                    server, settings, loaded, cases_file, top_k=k, label=name,
+                    server, settings, loaded[path], path, top_k=k, label=name,
                     api_key=api_key, on_result=tick)
             else:
                 result = evaluation.evaluate_locally(
-                    settings, loaded, cases_file, top_k=k, label=name, on_result=tick)
+                    settings, loaded[path], path, top_k=k, label=name, on_result=tick)
+        floors = floors_for(path)
         files = reporting.write_report(result, out_dir, floors)
         typer.echo(reporting.render_console(result), file=say)
-        for line in evaluation.below_floors(result.summary.overall, floors or {}):
-            typer.secho(f"Under golvet: {line}", err=True, fg=typer.colors.YELLOW)
+        for line in evaluation.below_floors(result, floors or {}):
+            typer.secho(f"Under golvet ({path.name}): {line}", err=True,
+                        fg=typer.colors.YELLOW)
+        typer.echo(f"Rapport: {files.markdown} (och .json, .svg)", file=say)
+        results.append((result, files))
+    if own_suites and not server:
+        dev = results[0][0]
+        held = results[1][0] if len(results) > 1 else None
         if record_thresholds:
-            body = evaluation.record_thresholds(thresholds, result)
-            typer.echo(f"Sparade golv i {thresholds}: " + ", ".join(
-                f"{n} {v:.2f}" for n, v in body["floors"].items()), file=say)
+            evaluation.record_thresholds(thresholds, [r for r, _ in results])
+            typer.echo(f"Sparade golv i {thresholds}.", file=say)
+        all_floors = {
+            p.name: f for p in files_to_run if (f := floors_for(p)) is not None
+        }
+        combined = reporting.write_sets(dev, held, settings.evals_dir / "report.md", all_floors)
+        typer.echo(f"Båda mängderna sida vid sida: {combined.markdown}", file=say)
+    if as_json:
+        sys.stdout.write(results[-1][1].json.read_text("utf-8"))
+
+
+def _compare_saved_runs(a: Path, b: Path, out_dir: Path, say: Any, as_json: bool) -> None:
+    """`assistant eval --compare-runs A.json B.json`."""
+    from assistant import reporting, run_comparison
+
+    comparison = run_comparison.compare_saved(
+        run_comparison.load_saved(a), run_comparison.load_saved(b)
+    )
+    stem = f"jamforelse-{reporting.slug(a.stem)}-mot-{reporting.slug(b.stem)}"[:120]
+    files = reporting.write_run_comparison(comparison, out_dir, stem)
+    for change in comparison.metrics:
+        diff = "–" if change.diff is None else f"{change.diff:+.3f}"
+        typer.echo(f"{reporting.metric_title(change.name)[:50]:52}{diff:>8}  "
+                   f"{reporting.interval_text(change):>20}  {change.verdict}", file=say)
+    typer.echo(f"{len(comparison.cases)} av {comparison.paired} parade fall ändrades.",
+               file=say)
     if as_json:
         sys.stdout.write(files.json.read_text("utf-8"))
     typer.echo(f"Rapport: {files.markdown} (och .json, .svg)", file=say)

@@ -31,6 +31,7 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
@@ -43,20 +44,26 @@ if TYPE_CHECKING:
     from assistant.pipeline import Engine
 
 KINDS = ("responsibility", "procedure", "fact", "definition", "comparison", "unanswerable")
-PARTIES = ("kommun", "region", "gemensamt")
+PARTIES = ("kommun", "region", "gemensamt", "annan")
 REQUIRED_FIELDS = ("id", "question", "kind", "answerable", "evidence")
 CUTOFFS = (1, 3, 5, 10)
 DEPTH = 10  # passages asked for, so that hit@10, MRR@10 and nDCG@10 can be computed
 HIT_SHARE = 0.8
+QUOTE_SHARE = 0.6  # share of an evidence quote's tokens the answer's own quotes must hold
 MAX_QUESTION = 1000  # the API's limit, checked up front so no case fails half-way
 NO_REGION = "ingen region"
 NO_DOCUMENT = "inget (obesvarbar)"
 SWEEP = tuple(round(i / 100, 2) for i in range(101))  # min_support values tried
 MIN_ANSWERED = 0.95  # the share of answerable cases a decline threshold must keep answering
-GATED = (
+# The headline metrics (DESIGN.md): every report, the JSON and the comparison show them.
+HEADLINE = (
     "hit@1", "hit@3", "hit@5", "hit@10", "mrr@10", "ndcg@10", "answered", "declined",
-    "responsible",
+    "responsible", "answer_quotes_evidence", "answer_quotes_evidence_responsibility",
+    "clean_answers", "party_invented", "false_declines", "false_answers",
 )
+# Metrics where a lower value is better; their floors in the gate are ceilings.
+LOWER_IS_BETTER = frozenset({"party_invented", "false_declines", "false_answers"})
+GATED = HEADLINE
 THRESHOLDS_NAME = "thresholds.json"
 _WORD = re.compile(r"\w+")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -86,6 +93,7 @@ class Case:
     answer: str
     evidence: tuple[Evidence, ...]
     line: int  # line number in the cases file (1-based)
+    tags: tuple[str, ...] = ()
 
     @property
     def region_label(self) -> str:
@@ -139,6 +147,15 @@ def _evidence(value: Any, problems: list[str]) -> tuple[Evidence, ...]:
     return tuple(found)
 
 
+def _tags(value: Any, problems: list[str]) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(t, str) and t.strip() for t in value):
+        problems.append("fältet 'tags' måste vara en lista med icke-tomma texter")
+        return ()
+    return tuple(dict.fromkeys(t.strip() for t in value))
+
+
 def parse_case(text: str, line: int) -> tuple[Case | None, list[str]]:
     """One line of a cases file as a Case, or the problems that keep it from being one."""
     try:
@@ -171,6 +188,7 @@ def parse_case(text: str, line: int) -> tuple[Case | None, list[str]]:
     region = _optional_text(row, "region", problems)
     answer = _optional_text(row, "answer", problems) or ""
     evidence = _evidence(row["evidence"], problems)
+    tags = _tags(row.get("tags"), problems)
     if answerable is True and row["evidence"] == []:
         problems.append("en besvarbar fråga (answerable: true) måste ha minst en evidence")
     if answerable is False and row["evidence"]:
@@ -192,6 +210,7 @@ def parse_case(text: str, line: int) -> tuple[Case | None, list[str]]:
             answer=answer,
             evidence=evidence,
             line=line,
+            tags=tags,
         ),
         [],
     )
@@ -311,6 +330,19 @@ def is_hit(case: Case, passage: Passage) -> bool:
     )
 
 
+def quotes_hold_evidence(case: Case, quoted: Sequence[Passage]) -> bool:
+    """Whether the answer's own quotes, together, hold ≥60% of some evidence quote's tokens.
+
+    Only quotes from the evidence's document count; `quoted` are the quotes of the
+    citations the answer's `[n]` markers point to.
+    """
+    for e in case.evidence:
+        joined = " ".join(q.text for q in quoted if q.document_id == e.document)
+        if joined and quote_share(e.quote, joined) >= QUOTE_SHARE:
+            return True
+    return False
+
+
 def first_hit(case: Case, passages: Sequence[Passage], depth: int = DEPTH) -> int | None:
     """The rank (1-based) of the first hit among the first `depth` passages, or None."""
     for rank, passage in enumerate(passages[:depth], start=1):
@@ -335,6 +367,8 @@ class Reply:
     # every swept value. Only known in-process, where the answer can be composed again.
     decline_at: float | None = None
     sweep_known: bool = False
+    # The quotes of the citations the answer's [n] markers point to (document id, quote).
+    quoted: tuple[Passage, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -351,18 +385,26 @@ class CaseResult:
         return self.reply.status == "answered"
 
 
-Asker = Callable[[str], Reply]
+# Asks one question, with the region a widget or Teams user would send (None: no region).
+Asker = Callable[[str, str | None], Reply]
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def cited(answer_text: str, citations: Iterable[tuple[int, str, str]]) -> tuple[Passage, ...]:
+    """The (document id, quote) of each citation (n, document id, quote) the text marks."""
+    marked = {int(n) for n in _MARKER.findall(answer_text)}
+    return tuple(Passage(doc, quote) for n, doc, quote in citations if n in marked and quote)
 
 
 def local_asker(engine: Engine, depth: int = DEPTH, *, sweep: bool = True) -> Asker:
     """Ask in-process through `pipeline.ask`; also find where each answer would be declined."""
     from assistant import pipeline
 
-    def ask(question: str) -> Reply:
-        answer = pipeline.ask(engine, question, top_k=depth)
+    def ask(question: str, region: str | None) -> Reply:
+        answer = pipeline.ask(engine, question, region=region, top_k=depth)
         decline_at = None
         if sweep:
-            found = pipeline.search(engine, question, top_k=depth)
+            found = pipeline.search(engine, question, region=region, top_k=depth)
             decline_at = decline_threshold(engine, found)
         return Reply(
             status=answer.status,
@@ -372,6 +414,7 @@ def local_asker(engine: Engine, depth: int = DEPTH, *, sweep: bool = True) -> As
             seconds=float(answer.timings.get("total", 0.0)),
             decline_at=decline_at,
             sweep_known=sweep,
+            quoted=cited(answer.text, ((c.n, c.document_id, c.quote) for c in answer.citations)),
         )
 
     return ask
@@ -451,9 +494,12 @@ def http_asker(
     """Ask a running server over HTTP (`POST /v1/ask`), timing the whole round trip."""
     url = base_url.rstrip("/") + "/v1/ask"
 
-    def ask(question: str) -> Reply:
+    def ask(question: str, region: str | None) -> Reply:
         started = time.perf_counter()
-        status, payload = _request(url, {"question": question, "top_k": depth}, api_key, timeout)
+        body: dict[str, Any] = {"question": question, "top_k": depth}
+        if region:
+            body["region"] = region
+        status, payload = _request(url, body, api_key, timeout)
         seconds = time.perf_counter() - started
         if status != 200:
             message = _error_message(payload) or "inget felmeddelande"
@@ -474,14 +520,18 @@ def reply_from_json(payload: Any, seconds: float, where: str = "servern") -> Rep
         )
         status = payload["status"]
         responsible = payload.get("responsible")
-        answer = payload.get("answer") or ""
-    except (KeyError, TypeError) as exc:
+        answer = str(payload.get("answer") or "")
+        quoted = cited(answer, (
+            (int(c.get("n", 0)), str(c["document_id"]), str(c.get("quote") or ""))
+            for c in citations
+        ))
+    except (KeyError, TypeError, ValueError) as exc:
         raise InputError(
             f"Svaret från {where} följer inte API-kontraktet (saknar {exc})."
         ) from exc
     if status not in ("answered", "no_support"):
         raise InputError(f"Svaret från {where} har okänd status {status!r}.")
-    return Reply(status, responsible, str(answer), passages, seconds)
+    return Reply(status, responsible, answer, passages, seconds, quoted=quoted)
 
 
 def server_documents(
@@ -507,13 +557,22 @@ def run_cases(
     cases: Sequence[Case],
     asker: Asker,
     *,
+    with_region: bool = False,
     on_result: Callable[[CaseResult], None] | None = None,
 ) -> list[CaseResult]:
-    """Ask every case's question (nothing but the question) and find its first hit."""
+    """Ask every case's question and find its first hit.
+
+    Without `with_region` only the question is sent. With it, the cases that have a region
+    are asked with that region in the request, as a widget with `data-region` or a Teams
+    user with a remembered region asks (the region path); the others are skipped.
+    """
     results: list[CaseResult] = []
     for case in cases:
+        region = case.region if with_region else None
+        if with_region and region is None:
+            continue
         try:
-            reply = asker(case.question)
+            reply = asker(case.question, region)
         except AssistantError as exc:
             raise type(exc)(f"Fallet {case.id} (rad {case.line}): {exc.message}") from exc
         result = CaseResult(case, reply, first_hit(case, reply.passages))
@@ -521,6 +580,11 @@ def run_cases(
         if on_result:
             on_result(result)
     return results
+
+
+def region_path_count(cases: Sequence[Case]) -> int:
+    """How many cases the region path asks a second time (those with a region)."""
+    return sum(1 for c in cases if c.region)
 
 
 # ── metrics ────────────────────────────────────────────────────────────────────────────
@@ -534,30 +598,44 @@ class Metrics:
     answerable: int
     unanswerable: int
     responsible_cases: int
-    hits: Mapping[int, float | None]  # k -> hit@k
-    mrr: float | None
-    ndcg: float | None
-    answered: float | None
-    declined: float | None
-    responsible: float | None
+    values: Mapping[str, float | None]  # by HEADLINE name (and hit@k for every cut-off)
     latency_p50: float | None
     latency_p95: float | None
+    cutoffs: tuple[int, ...] = CUTOFFS
+
+    @property
+    def hits(self) -> dict[int, float | None]:
+        """hit@k by k."""
+        return {k: self.values.get(f"hit@{k}") for k in self.cutoffs}
+
+    @property
+    def mrr(self) -> float | None:
+        """MRR@10."""
+        return self.values.get("mrr@10")
+
+    @property
+    def ndcg(self) -> float | None:
+        """nDCG@10."""
+        return self.values.get("ndcg@10")
+
+    @property
+    def answered(self) -> float | None:
+        """The share of answerable cases answered."""
+        return self.values.get("answered")
+
+    @property
+    def declined(self) -> float | None:
+        """The share of unanswerable cases declined."""
+        return self.values.get("declined")
+
+    @property
+    def responsible(self) -> float | None:
+        """Responsible-party accuracy."""
+        return self.values.get("responsible")
 
     def named(self) -> dict[str, float | None]:
-        """The metrics by their report names (hit@1 …, mrr@10, ndcg@10, answered, …)."""
-        out: dict[str, float | None] = {f"hit@{k}": v for k, v in self.hits.items()}
-        out.update(
-            {
-                "mrr@10": self.mrr,
-                "ndcg@10": self.ndcg,
-                "answered": self.answered,
-                "declined": self.declined,
-                "responsible": self.responsible,
-                "latency_p50": self.latency_p50,
-                "latency_p95": self.latency_p95,
-            }
-        )
-        return out
+        """The metrics by their report names (hit@1 …, mrr@10, …, latency_p50, latency_p95)."""
+        return {**self.values, "latency_p50": self.latency_p50, "latency_p95": self.latency_p95}
 
 
 def _mean(values: Sequence[float]) -> float | None:
@@ -577,33 +655,74 @@ def ndcg(rank: int | None) -> float:
     return 1.0 / math.log2(rank + 1) if rank is not None and rank <= DEPTH else 0.0
 
 
+def _flag(value: bool) -> float:
+    return 1.0 if value else 0.0
+
+
+def case_outcomes(result: CaseResult, cutoffs: Sequence[int] = CUTOFFS) -> dict[str, float]:
+    """What one case contributes to each metric (a metric it does not count for is absent).
+
+    Every metric is the mean of these over the cases that have it, so the report, the
+    breakdowns and the bootstrap of a comparison all compute from the same numbers.
+    """
+    case, reply = result.case, result.reply
+    out: dict[str, float] = {}
+    rank = result.rank
+    if case.answerable:
+        for k in cutoffs:
+            out[f"hit@{k}"] = _flag(rank is not None and rank <= k)
+        out["mrr@10"] = 1.0 / rank if rank is not None and rank <= DEPTH else 0.0
+        out["ndcg@10"] = ndcg(rank)
+    if reply.status is None:
+        return out  # nothing was composed: no answer metric applies
+    answered = reply.status == "answered"
+    if case.answerable:
+        out["answered"] = _flag(answered)
+        out["false_declines"] = _flag(not answered)
+        quotes = _flag(answered and quotes_hold_evidence(case, reply.quoted))
+        out["answer_quotes_evidence"] = quotes
+        if case.kind == "responsibility":
+            out["answer_quotes_evidence_responsibility"] = quotes
+        if case.responsible is not None:
+            out["responsible"] = _flag(reply.responsible == case.responsible)
+    else:
+        out["declined"] = _flag(not answered)
+        out["false_answers"] = _flag(answered)
+    if case.responsible is None:
+        out["party_invented"] = _flag(reply.responsible is not None)
+    if answered:
+        from assistant.answer_checks import is_clean
+
+        out["clean_answers"] = _flag(is_clean(reply.answer))
+    return out
+
+
+def mean_outcomes(
+    outcomes: Sequence[Mapping[str, float]], names: Sequence[str]
+) -> dict[str, float | None]:
+    """Each named metric: the mean over the outcomes that have it, None where none do."""
+    return {n: _mean([o[n] for o in outcomes if n in o]) for n in names}
+
+
+def metric_names(cutoffs: Sequence[int] = CUTOFFS) -> list[str]:
+    """The headline names with hit@k for the given cut-offs, in report order."""
+    hits = [f"hit@{k}" for k in cutoffs]
+    return [*hits, *(n for n in HEADLINE if not n.startswith("hit@"))]
+
+
 def compute_metrics(results: Sequence[CaseResult], cutoffs: Sequence[int] = CUTOFFS) -> Metrics:
-    """hit@k, MRR@10, nDCG@10, answered, declined, responsible accuracy and latency."""
-    answerable = [r for r in results if r.case.answerable]
-    unanswerable = [r for r in results if not r.case.answerable]
-    ranks = [r.rank for r in answerable]
-    with_status = [r for r in answerable if r.reply.status is not None]
-    declinable = [r for r in unanswerable if r.reply.status is not None]
-    parties = [r for r in with_status if r.case.responsible is not None]
+    """Every headline metric and latency over a set of results."""
+    outcomes = [case_outcomes(r, cutoffs) for r in results]
     latencies = [r.reply.seconds for r in results]
     return Metrics(
         cases=len(results),
-        answerable=len(answerable),
-        unanswerable=len(unanswerable),
-        responsible_cases=len(parties),
-        hits={
-            k: _mean([1.0 if rank is not None and rank <= k else 0.0 for rank in ranks])
-            for k in cutoffs
-        },
-        mrr=_mean([1.0 / rank if rank is not None and rank <= DEPTH else 0.0 for rank in ranks]),
-        ndcg=_mean([ndcg(rank) for rank in ranks]),
-        answered=_mean([1.0 if r.answered else 0.0 for r in with_status]),
-        declined=_mean([0.0 if r.answered else 1.0 for r in declinable]),
-        responsible=_mean(
-            [1.0 if r.reply.responsible == r.case.responsible else 0.0 for r in parties]
-        ),
+        answerable=sum(r.case.answerable for r in results),
+        unanswerable=sum(not r.case.answerable for r in results),
+        responsible_cases=sum("responsible" in o for o in outcomes),
+        values=mean_outcomes(outcomes, metric_names(cutoffs)),
         latency_p50=percentile(latencies, 0.50),
         latency_p95=percentile(latencies, 0.95),
+        cutoffs=tuple(cutoffs),
     )
 
 
@@ -628,6 +747,15 @@ def breakdown(
         groups.setdefault(key(result.case), []).append(result)
     names = [g for g in order if g in groups] + sorted(g for g in groups if g not in order)
     return {g: compute_metrics(groups[g], cutoffs) for g in names}
+
+
+def by_tag(results: Sequence[CaseResult], cutoffs: Sequence[int] = CUTOFFS) -> dict[str, Metrics]:
+    """Metrics per tag; a case with several tags counts in each of them."""
+    groups: dict[str, list[CaseResult]] = {}
+    for result in results:
+        for tag in result.case.tags:
+            groups.setdefault(tag, []).append(result)
+    return {t: compute_metrics(groups[t], cutoffs) for t in sorted(groups)}
 
 
 @dataclass(frozen=True)
@@ -674,28 +802,42 @@ def suggest_threshold(
 
 @dataclass(frozen=True)
 class Summary:
-    """All figures of one run: overall, per kind/region/document, curve and sweep."""
+    """All figures of one run: overall, per kind/tag/region/document, curve, sweep, region path.
+
+    `region_path` is the same metrics over the cases asked a second time with their region
+    in the request (None when no case has a region or the path was not run).
+    """
 
     overall: Metrics
     by_kind: dict[str, Metrics]
+    by_tag: dict[str, Metrics]
     by_region: dict[str, Metrics]
     by_document: dict[str, Metrics]
     curve: list[float]
     sweep: list[SweepRow]
     suggestion: SweepRow | None
+    region_path: Metrics | None = None
+    region_path_by_kind: dict[str, Metrics] = field(default_factory=dict)
 
 
-def summarise(results: Sequence[CaseResult], cutoffs: Sequence[int] = CUTOFFS) -> Summary:
+def summarise(
+    results: Sequence[CaseResult],
+    cutoffs: Sequence[int] = CUTOFFS,
+    region_results: Sequence[CaseResult] = (),
+) -> Summary:
     """Every figure the report shows, from the per-case results."""
     sweep = sweep_declines(results)
     return Summary(
         overall=compute_metrics(results, cutoffs),
         by_kind=breakdown(results, lambda c: c.kind, cutoffs, KINDS),
+        by_tag=by_tag(results, cutoffs),
         by_region=breakdown(results, lambda c: c.region_label, cutoffs),
         by_document=breakdown(results, lambda c: c.document_label, cutoffs),
         curve=hit_curve(results),
         sweep=sweep,
         suggestion=suggest_threshold(sweep),
+        region_path=compute_metrics(region_results, cutoffs) if region_results else None,
+        region_path_by_kind=breakdown(region_results, lambda c: c.kind, cutoffs, KINDS),
     )
 
 
@@ -723,6 +865,13 @@ class Run:
     summary: Summary
     notes: tuple[str, ...] = ()
     overrides: dict[str, str] = field(default_factory=dict)
+    region_results: tuple[CaseResult, ...] = ()  # the region path: asked with the case's region
+    blind: bool = False  # a held-out set: reports give counts by kind and tag, never a case
+
+    @property
+    def set_name(self) -> str:
+        """"utvecklingsmängden" or "den undanhållna mängden", as the report names the set."""
+        return "den undanhållna mängden" if self.blind else "utvecklingsmängden"
 
     def failures(self) -> list[tuple[CaseResult, list[str]]]:
         """Cases that failed, each with why: no hit in the top k, wrong status or party."""
@@ -751,8 +900,16 @@ def failure_reasons(result: CaseResult, top_k: int) -> list[str]:
             reasons.append(
                 f"ansvarig: väntat {case.responsible}, fick {reply.responsible or 'inget'}"
             )
+        if reply.status == "answered" and not quotes_hold_evidence(case, reply.quoted):
+            reasons.append("svarets citat innehåller inte evidensen")
     elif reply.status == "answered":
         reasons.append("svarade på en fråga som texterna inte besvarar")
+    if case.responsible is None and reply.responsible is not None:
+        reasons.append(f"angav en part ({reply.responsible}) där fallet inte har någon")
+    if reply.status == "answered":
+        from assistant.answer_checks import unclean_parts
+
+        reasons += [f"ostädat svar: {why}" for why in unclean_parts(reply.answer)]
     return reasons
 
 
@@ -804,12 +961,14 @@ def evaluate(
     overrides: Mapping[str, str] | None = None,
     on_result: Callable[[CaseResult], None] | None = None,
 ) -> Run:
-    """Run the cases and summarise them as one Run."""
+    """Run the cases, then the region path, and summarise them as one Run."""
     from datetime import UTC, datetime
 
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     clock = time.perf_counter()
     results = run_cases(cases, asker, on_result=on_result)
+    region_results = run_cases(cases, asker, with_region=True, on_result=on_result)
+    cutoffs = cutoffs_for(top_k)
     return Run(
         label=label,
         source=source,
@@ -820,9 +979,11 @@ def evaluate(
         started_at=started_at,
         seconds=time.perf_counter() - clock,
         results=tuple(results),
-        summary=summarise(results, cutoffs_for(top_k)),
+        summary=summarise(results, cutoffs, region_results),
         notes=tuple(notes),
         overrides=dict(overrides or {}),
+        region_results=tuple(region_results),
+        blind=is_held_out(cases_file),
     )
 
 
@@ -928,64 +1089,136 @@ def floor2(value: float) -> float:
     return math.floor(round(value * 100, 6)) / 100
 
 
-def floors_from(metrics: Metrics) -> dict[str, float]:
-    """Floors at the level reached, rounded down to two decimals."""
+def ceil2(value: float) -> float:
+    """Round up to two decimals (a ceiling for a metric where lower is better)."""
+    return math.ceil(round(value * 100, 6)) / 100
+
+
+def floors_from(metrics: Metrics, prefix: str = "") -> dict[str, float]:
+    """Floors at the level reached (rounded down; ceilings rounded up where lower is better)."""
     floors: dict[str, float] = {}
     for name, value in metrics.named().items():
         if name in GATED and value is not None:
-            floors[name] = floor2(value)
+            bound = ceil2(value) if name in LOWER_IS_BETTER else floor2(value)
+            floors[prefix + name] = bound
     return floors
 
 
-def record_thresholds(path: Path, run: Run) -> dict[str, Any]:
-    """Write the run's overall metrics (rounded down) as the gate's floors."""
+def run_floors(run: Run) -> dict[str, float]:
+    """A run's floors: its overall metrics and, as `region_path.<name>`, its region path."""
+    floors = floors_from(run.summary.overall)
+    if run.summary.region_path is not None:
+        floors.update(floors_from(run.summary.region_path, "region_path."))
+    return floors
+
+
+def _stricter(name: str, old: float, new: float) -> float:
+    metric = name.removeprefix("region_path.")
+    return min(old, new) if metric in LOWER_IS_BETTER else max(old, new)
+
+
+def record_thresholds(path: Path, runs: Sequence[Run]) -> dict[str, Any]:
+    """Write the runs' floors to the gate's file, one entry per cases file.
+
+    A held-out set's floors are only ever raised: a floor already recorded for it is kept
+    where the new run is below it (the gate then fails, as it should).
+    """
+    sets: dict[str, Any] = {}
+    if path.exists():
+        with suppress(ValueError, OSError):
+            old = json.loads(path.read_text("utf-8")).get("sets")
+            if isinstance(old, dict):
+                sets.update(old)
+    for run in runs:
+        name = Path(run.cases_file).name
+        floors = run_floors(run)
+        previous = sets.get(name, {}).get("floors", {}) if run.blind else {}
+        for metric, old_floor in previous.items():
+            if metric in floors:
+                floors[metric] = _stricter(metric, float(old_floor), floors[metric])
+        sets[name] = {
+            "recorded_at": run.started_at,
+            "cases_sha256": run.cases_sha256,
+            "held_out": run.blind,
+            "floors": floors,
+        }
     body = {
-        "recorded_at": run.started_at,
-        "cases_file": Path(run.cases_file).name,
-        "cases_sha256": run.cases_sha256,
-        "settings": run.settings,
-        "note": "Golv för regressionstestet (tests/test_eval_gate.py); "
-        "spela in igen med `assistant eval --record-thresholds`.",
-        "floors": floors_from(run.summary.overall),
+        "settings": runs[0].settings if runs else {},
+        "note": "Golv för regressionstestet (tests/test_eval_gate.py), per fallfil; tak för "
+        f"{', '.join(sorted(LOWER_IS_BETTER))}. Spela in igen med "
+        "`assistant eval --record-thresholds`; den undanhållna mängdens golv höjs bara.",
+        "sets": sets,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(body, ensure_ascii=False, indent=2, default=str) + "\n", "utf-8")
+    _write_atomically(path, json.dumps(body, ensure_ascii=False, indent=2, default=str) + "\n")
     return body
 
 
-def read_thresholds(path: Path) -> dict[str, float]:
-    """The recorded floors; raises CasesError if the file is missing or malformed."""
+def _write_atomically(path: Path, text: str) -> None:
+    scratch = path.with_name(path.name + ".tmp")
+    scratch.write_text(text, "utf-8")
+    scratch.replace(path)
+
+
+def read_thresholds(path: Path, cases_name: str = "cases.jsonl") -> dict[str, float]:
+    """The floors recorded for one cases file; raises CasesError if missing or malformed."""
     try:
         body = json.loads(path.read_text("utf-8"))
-        floors = body["floors"]
+        floors = body["sets"][cases_name]["floors"]
         return {str(k): float(v) for k, v in floors.items()}
     except FileNotFoundError as exc:
         raise CasesError(
             f"Inga golv finns i {path}. Spela in dem med `assistant eval --record-thresholds`."
         ) from exc
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except KeyError as exc:
+        raise CasesError(
+            f"Golvfilen {path} har inga golv för {cases_name}. Spela in dem med "
+            "`assistant eval --record-thresholds`."
+        ) from exc
+    except (ValueError, TypeError, AttributeError) as exc:
         raise CasesError(f"Golvfilen {path} är felaktig ({exc}).") from exc
 
 
-def below_floors(metrics: Metrics, floors: Mapping[str, float]) -> list[str]:
-    """Every metric under its recorded floor, as a readable line."""
-    named = metrics.named()
+def below_floors(run: Run, floors: Mapping[str, float]) -> list[str]:
+    """Every metric of the run under its floor (over its ceiling), as a readable line."""
+    named = {f"{k}": v for k, v in run.summary.overall.named().items()}
+    if run.summary.region_path is not None:
+        named.update(
+            {f"region_path.{k}": v for k, v in run.summary.region_path.named().items()}
+        )
     out = []
-    for name, floor in floors.items():
+    for name, bound in floors.items():
         value = named.get(name)
+        lower_better = name.removeprefix("region_path.") in LOWER_IS_BETTER
         if value is None:
-            out.append(f"{name}: saknas (golv {floor:.2f})")
-        elif value < floor:
-            out.append(f"{name}: {value:.4f} < golv {floor:.2f}")
+            out.append(f"{name}: saknas ({'tak' if lower_better else 'golv'} {bound:.2f})")
+        elif lower_better and value > bound:
+            out.append(f"{name}: {value:.4f} > tak {bound:.2f}")
+        elif not lower_better and value < bound:
+            out.append(f"{name}: {value:.4f} < golv {bound:.2f}")
     return out
 
 
 # ── whole runs, as the CLI and the gate start them ─────────────────────────────────────
 
 
+DEVELOPMENT = "cases.jsonl"
+HELD_OUT = "holdout.jsonl"
+
+
 def default_cases(settings: Settings) -> Path:
-    """The project's own suite."""
-    return settings.evals_dir / "cases.jsonl"
+    """The project's development set (the one the team tunes on)."""
+    return settings.evals_dir / DEVELOPMENT
+
+
+def held_out_cases(settings: Settings) -> Path:
+    """The held-out set, written blind: only measured, never tuned on."""
+    return settings.evals_dir / HELD_OUT
+
+
+def is_held_out(cases_file: Path) -> bool:
+    """Whether a cases file is a held-out set, whose reports never show a case."""
+    return cases_file.name.startswith("holdout")
 
 
 def evaluate_locally(

@@ -88,3 +88,19 @@ def is_infinitive(word: str) -> bool:
     if len(w) < 3 or not w.endswith("a") or w not in _analyses(w)[0]:
         return False
     return any(w in _analyses(present)[0] for present in (w + "r", w[:-1] + "er"))
+
+
+# Finite auxiliaries the dictionary lists as their own lemma (a closed class, not a suffix list).
+AUXILIARIES = frozenset({"är", "var", "har", "hade", "ska", "skall", "skulle", "får", "fick",
+                         "måste", "kan", "kunde", "bör", "borde", "vill", "ville", "blir"})
+
+
+def is_finite_verb(word: str) -> bool:
+    """Whether the word is a tensed verb form ("ansvarar", "erbjuder", "ansvarade", "ska")."""
+    w = word.lower()
+    if w in AUXILIARIES:
+        return True
+    # Present in -r, past in -de/-te; an imperative ("stöd") is no tensed form.
+    if not w.endswith(("r", "de", "te")):
+        return False
+    return any(lemma != w and is_infinitive(lemma) for lemma in _analyses(w)[0])

@@ -7,6 +7,7 @@ linked from the Markdown; keep it next to the report when copying it).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import unicodedata
@@ -20,6 +21,7 @@ from typing import Any
 from assistant.evaluation import (
     DEPTH,
     KINDS,
+    LOWER_IS_BETTER,
     MIN_ANSWERED,
     Case,
     CaseResult,
@@ -29,8 +31,10 @@ from assistant.evaluation import (
     Run,
     SweepRow,
     below_floors,
+    case_outcomes,
     failure_reasons,
     is_hit,
+    metric_names,
     word_tokens,
 )
 
@@ -40,8 +44,9 @@ SNIPPET = 260
 
 RATE_COLUMNS = (
     ("hit@1", "hit@1"), ("hit@3", "hit@3"), ("hit@5", "hit@5"), ("hit@10", "hit@10"),
-    ("mrr@10", "MRR@10"), ("ndcg@10", "nDCG@10"), ("answered", "besvarade"),
-    ("declined", "avböjda obesv."), ("responsible", "rätt ansvarig"),
+    ("mrr@10", "MRR@10"), ("answered", "besvarade"), ("declined", "avböjda obesv."),
+    ("responsible", "rätt part"), ("answer_quotes_evidence", "citat = evidens"),
+    ("clean_answers", "rena svar"), ("party_invented", "påhittad part"),
 )
 HEADLINE_NAMES = {
     "mrr@10": "MRR@10",
@@ -49,9 +54,49 @@ HEADLINE_NAMES = {
     "answered": "besvarade (av besvarbara)",
     "declined": "avböjda (av obesvarbara)",
     "responsible": "rätt ansvarig part",
+    "answer_quotes_evidence": "svarets citat håller evidensen",
+    "answer_quotes_evidence_responsibility": "svarets citat håller evidensen (ansvarsfrågor)",
+    "clean_answers": "rena svar (inga fragment)",
+    "party_invented": "påhittad part (lägre är bättre)",
+    "false_declines": "felaktigt avböjda besvarbara (lägre är bättre)",
+    "false_answers": "felaktigt besvarade obesvarbara (lägre är bättre)",
     "latency_p50": "svarstid p50",
     "latency_p95": "svarstid p95",
 }
+# Kinds and tags as the reports name them.
+KIND_NAMES = {
+    "responsibility": "ansvar",
+    "procedure": "tillvägagångssätt",
+    "fact": "fakta",
+    "definition": "definition",
+    "comparison": "jämförelse",
+    "unanswerable": "obesvarbar",
+}
+TAG_NAMES = {
+    "near_miss": "nära miss", "no_agreement": "plats utan överenskommelse",
+    "off_topic": "utanför ämnet", "injection": "promptinjektion", "english": "engelska",
+    "divided": "delat ansvar", "negation": "negation", "annan": "annan aktör",
+    "no_place": "ingen plats", "municipality": "kommun i frågan", "region_named": "region i frågan",
+    "typo": "stavfel", "no_diacritics": "utan å/ä/ö", "abbreviation": "förkortning",
+    "either_or": "kommunen eller regionen?", "long_case": "lång fallbeskrivning",
+    "everyday": "vardagsord", "prose": "löptext", "list": "lista", "table": "tabell",
+    "guidance": "nationell vägledning",
+}
+
+
+def kind_name(kind: str) -> str:
+    """A kind's Swedish name for reports and charts."""
+    return KIND_NAMES.get(kind, kind)
+
+
+def tag_name(tag: str) -> str:
+    """A tag's Swedish label, with the tag itself for those who write cases."""
+    return f"{TAG_NAMES[tag]} (`{tag}`)" if tag in TAG_NAMES else f"`{tag}`"
+
+
+def metric_title(name: str) -> str:
+    """A metric's Swedish name."""
+    return HEADLINE_NAMES.get(name, name)
 
 
 @dataclass(frozen=True)
@@ -117,17 +162,24 @@ def report_stem(run: Run) -> str:
 
 
 def _metric_names(metrics: Metrics) -> list[str]:
-    return [*(f"hit@{k}" for k in metrics.hits), "mrr@10", "ndcg@10", "answered", "declined",
-            "responsible", "latency_p50", "latency_p95"]
+    return [*metric_names(metrics.cutoffs), "latency_p50", "latency_p95"]
 
 
 def _counts(metrics: Metrics, name: str) -> str:
-    if name.startswith("hit@") or name in ("mrr@10", "ndcg@10", "answered"):
+    if name.startswith("hit@") or name in (
+        "mrr@10", "ndcg@10", "answered", "false_declines", "answer_quotes_evidence"
+    ):
         return f"{metrics.answerable} besvarbara"
-    if name == "declined":
+    if name in ("declined", "false_answers"):
         return f"{metrics.unanswerable} obesvarbara"
     if name == "responsible":
         return f"{metrics.responsible_cases} med angiven part"
+    if name == "answer_quotes_evidence_responsibility":
+        return "besvarbara ansvarsfrågor"
+    if name == "clean_answers":
+        return "besvarade fall"
+    if name == "party_invented":
+        return "fall utan part"
     return f"{metrics.cases} fall"
 
 
@@ -220,8 +272,86 @@ def _bar_panel(
     return out
 
 
+def _headline_panel(
+    series: Sequence[tuple[str, Mapping[str, float | None]]], x0: float, y0: float
+) -> tuple[list[str], float]:
+    """Every headline metric as horizontal bars, one bar per series; returns (body, height)."""
+    names = [n for n in metric_names() if any(v.get(n) is not None for _, v in series)]
+    label_width, width, bar = 300.0, 440.0, 11.0
+    row = bar * len(series) + 6
+    out = [f'<text x="{x0}" y="{y0 - 14}" class="h">Huvudtal (0–1; markerade: lägre är '
+           "bättre)</text>"]
+    for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
+        x = x0 + label_width + tick * width
+        out.append(f'<line x1="{x:.1f}" y1="{y0 - 4}" x2="{x:.1f}" '
+                   f'y2="{y0 + row * len(names):.1f}" class="g"/>')
+        out.append(f'<text x="{x:.1f}" y="{y0 + row * len(names) + 14:.1f}" class="t" '
+                   f'text-anchor="middle">{tick:.2f}</text>')
+    for i, name in enumerate(names):
+        y = y0 + i * row
+        mark = " ▼" if name in LOWER_IS_BETTER else ""
+        out.append(f'<text x="{x0 + label_width - 8}" y="{y + bar * len(series) / 2 + 4:.1f}" '
+                   f'class="t" text-anchor="end">{escape(_short_metric(name))}{mark}</text>')
+        for j, (label, values) in enumerate(series):
+            value = values.get(name)
+            if value is None:
+                continue
+            colour = COLOURS[j % len(COLOURS)]
+            out.append(
+                f'<rect x="{x0 + label_width}" y="{y + j * bar:.1f}" width="{value * width:.1f}" '
+                f'height="{bar - 1:.1f}" fill="{colour}"><title>{escape(label)}: '
+                f"{escape(metric_title(name))} = {value:.3f}</title></rect>"
+            )
+            out.append(f'<text x="{x0 + label_width + value * width + 4:.1f}" '
+                       f'y="{y + j * bar + bar - 2:.1f}" class="t">{value:.2f}</text>')
+    return out, row * len(names) + 30
+
+
+def _short_metric(name: str) -> str:
+    return metric_title(name).replace(" (lägre är bättre)", "")
+
+
+def _svg(width: int, height: float, title: str, desc: str, body: Sequence[str]) -> str:
+    return "\n".join(
+        [
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height:.0f}" '
+            f'viewBox="0 0 {width} {height:.0f}" role="img" font-family="sans-serif">',
+            f"<title>{escape(title)}</title>",
+            f"<desc>{escape(desc)}</desc>",
+            "<style>.h{font-size:13px;font-weight:bold}.t{font-size:11px}"
+            ".g{stroke:#ddd;stroke-width:1}</style>",
+            f'<rect width="{width}" height="{height:.0f}" fill="#fff"/>',
+            *body,
+            "</svg>",
+            "",
+        ]
+    )
+
+
+def _legend(labels: Sequence[str], y: float) -> list[str]:
+    out = []
+    x = 50.0
+    for i, label in enumerate(labels):
+        colour = COLOURS[i % len(COLOURS)]
+        out.append(f'<rect x="{x}" y="{y - 9}" width="14" height="10" fill="{colour}"/>')
+        out.append(f'<text x="{x + 18}" y="{y}" class="t">{escape(label)}</text>')
+        x += 40 + 7 * len(label)
+    return out
+
+
+def headline_chart(series: Sequence[tuple[str, Mapping[str, float | None]]], title: str) -> str:
+    """An SVG of every headline metric for one or more labelled sets of values."""
+    body, height = _headline_panel(series, 50, 40)
+    legend = _legend([label for label, _ in series], 40 + height) if len(series) > 1 else []
+    desc = "; ".join(
+        f"{label}: " + ", ".join(f"{n} {v:.2f}" for n, v in values.items() if v is not None)
+        for label, values in series
+    )
+    return _svg(840, 60 + height, title, desc, [*body, *legend])
+
+
 def render_chart(runs: Sequence[Run]) -> str:
-    """An SVG with the hit@k curve (left) and per-kind hit rates (right) of one or two runs."""
+    """An SVG: the hit@k curve, per-kind hit rates and every headline metric of one or two runs."""
     kinds = [
         k for k in KINDS
         if any(k in r.summary.by_kind and r.summary.by_kind[k].answerable for r in runs)
@@ -246,40 +376,22 @@ def render_chart(runs: Sequence[Run]) -> str:
             for i, r in enumerate(runs)
         ]
         title = f"Per typ av fråga: hit@{k}"
+    headline, height = _headline_panel(
+        [(r.label, r.summary.overall.named()) for r in runs], 50, 380
+    )
     body = [
         *_curve_panel([(r.label, r.summary.curve) for r in runs], 50, 50),
-        *_bar_panel(kinds, bars, 450, 50, title),
+        *_bar_panel([kind_name(k) for k in kinds], bars, 450, 50, title),
+        *headline,
     ]
-    legend_y = 318
-    legend = []
-    if len(runs) > 1:
-        x = 50
-        for i, r in enumerate(runs):
-            colour = COLOURS[i % len(COLOURS)]
-            legend.append(f'<line x1="{x}" y1="{legend_y - 4}" x2="{x + 18}" y2="{legend_y - 4}" '
-                          f'stroke="{colour}" stroke-width="2.5"/>')
-            legend.append(f'<text x="{x + 22}" y="{legend_y}" class="t">{escape(r.label)}</text>')
-            x += 40 + 7 * len(r.label)
+    legend = _legend([r.label for r in runs], 330) if len(runs) > 1 else []
     desc = "; ".join(
         f"{r.label}: " + ", ".join(f"hit@{k} {v:.2f}" for k, v in enumerate(r.summary.curve, 1)
                                    if k in (1, 3, 5, 10))
         for r in runs
     )
-    return "\n".join(
-        [
-            '<svg xmlns="http://www.w3.org/2000/svg" width="840" height="330" '
-            'viewBox="0 0 840 330" role="img" font-family="sans-serif">',
-            "<title>Träffsäkerhet: hit@k och per typ av fråga</title>",
-            f"<desc>{escape(desc)}</desc>",
-            "<style>.h{font-size:13px;font-weight:bold}.t{font-size:11px}"
-            ".g{stroke:#ddd;stroke-width:1}</style>",
-            '<rect width="840" height="330" fill="#fff"/>',
-            *body,
-            *legend,
-            "</svg>",
-            "",
-        ]
-    )
+    return _svg(840, 390 + height, "Utvärdering: hit@k, per typ av fråga och huvudtal", desc,
+                [*body, *legend])
 
 
 # ── Markdown ───────────────────────────────────────────────────────────────────────────
@@ -316,21 +428,37 @@ def _header(run: Run) -> list[str]:
         f"- Varje fråga ställs utan region och med top_k = {max(DEPTH, run.top_k)}: "
         f"hit@k, MRR@10 och nDCG@10 räknas på de första passagerna, svaret byggs av alla. "
         f"Ett fall räknas som misslyckat utan träff bland de {run.top_k} första.",
+        f"- Regionvägen: de {len(run.region_results)} fall som har en region ställs en gång "
+        "till med regionen i anropet (som widgeten med `data-region` eller en Teams-användare "
+        "med sparad region frågar); kolumnen *med region*.",
+        *(
+            ["- **Undanhållen mängd**: rapporten visar bara antal per typ och etikett, aldrig "
+             "ett enskilt fall. Ändra aldrig kod efter ett enskilt fall härifrån."]
+            if run.blind else []
+        ),
         *(f"- Obs: {note}" for note in run.notes),
     ]
 
 
 def _headline(run: Run) -> list[str]:
-    o = run.summary.overall
-    rows = ["| mått | värde | underlag |", "|---|---:|---|"]
+    o, r = run.summary.overall, run.summary.region_path
+    rows = ["| mått | värde | med region | underlag |", "|---|---:|---:|---|"]
     for name in _metric_names(o):
         value = o.named()[name]
-        title = HEADLINE_NAMES.get(name, name)
-        rows.append(f"| {title} | {_value(name, value)} | {_counts(o, name)} |")
+        with_region = r.named().get(name) if r else None
+        rows.append(
+            f"| {metric_title(name)} | {_value(name, value)} | {_value(name, with_region)} "
+            f"| {_counts(o, name)} |"
+        )
     return rows
 
 
-def _group_table(title: str, groups: Mapping[str, Metrics], cutoffs: Sequence[int]) -> list[str]:
+def _group_table(
+    title: str,
+    groups: Mapping[str, Metrics],
+    cutoffs: Sequence[int],
+    names: Mapping[str, str] | None = None,
+) -> list[str]:
     columns = [(n, label) for n, label in RATE_COLUMNS if not n.startswith("hit@") or
                int(n[4:]) in cutoffs]
     columns[0:0] = [(f"hit@{k}", f"hit@{k}") for k in cutoffs if k not in (1, 3, 5, 10)]
@@ -339,8 +467,9 @@ def _group_table(title: str, groups: Mapping[str, Metrics], cutoffs: Sequence[in
     rows = [head, rule]
     for name, m in groups.items():
         values = m.named()
+        shown = (names or {}).get(name, name)
         rows.append(
-            f"| {_cell(name)} | {m.cases} | {m.answerable}/{m.unanswerable} | "
+            f"| {_cell(shown)} | {m.cases} | {m.answerable}/{m.unanswerable} | "
             + " | ".join(_share(values.get(n)) for n, _ in columns)
             + " |"
         )
@@ -390,21 +519,28 @@ def _sweep_section(run: Run) -> list[str]:
 
 
 def _floor_section(run: Run, floors: Mapping[str, float]) -> list[str]:
-    named = run.summary.overall.named()
-    failing = below_floors(run.summary.overall, floors)
+    named = dict(run.summary.overall.named())
+    if run.summary.region_path is not None:
+        named.update({f"region_path.{k}": v for k, v in run.summary.region_path.named().items()})
+    failing = below_floors(run, floors)
     lines = [
         "## Regressionsgrind",
         "",
-        "Golven i `evals/thresholds.json` (testet `tests/test_eval_gate.py`): "
-        + ("**alla nås**." if not failing else f"**{len(failing)} under golvet**."),
+        "Golven (tak där lägre är bättre) i `evals/thresholds.json` (testet "
+        "`tests/test_eval_gate.py`): "
+        + ("**alla nås**." if not failing else f"**{len(failing)} missas**."),
         "",
-        "| mått | värde | golv | |",
+        "| mått | värde | golv/tak | |",
         "|---|---:|---:|---|",
     ]
-    for name, floor in floors.items():
+    for name, bound in floors.items():
         value = named.get(name)
-        ok = value is not None and value >= floor
-        lines.append(f"| {name} | {_share(value)} | {floor:.2f} | {'ok' if ok else '**under**'} |")
+        lower = name.removeprefix("region_path.") in LOWER_IS_BETTER
+        ok = value is not None and (value <= bound if lower else value >= bound)
+        kind = "tak" if lower else "golv"
+        lines.append(
+            f"| {name} | {_share(value)} | {kind} {bound:.2f} | {'ok' if ok else '**missas**'} |"
+        )
     return lines
 
 
@@ -462,10 +598,15 @@ def _failures_section(run: Run) -> list[str]:
 
 
 def render_markdown(run: Run, svg_name: str, floors: Mapping[str, float] | None = None) -> str:
-    """The report for people: headline, breakdowns, decline trade-off, failed cases."""
-    cutoffs = list(run.summary.overall.hits)
+    """The report for people: headline, breakdowns, decline trade-off, failed cases.
+
+    A held-out run (`run.blind`) shows counts by kind and tag only: no case, no region or
+    document breakdown, no threshold sweep to tune on.
+    """
+    s = run.summary
+    cutoffs = list(s.overall.hits)
     lines = [
-        f"# Utvärdering: {run.label}",
+        f"# Utvärdering: {run.label} ({run.set_name})",
         "",
         *_header(run),
         "",
@@ -473,26 +614,41 @@ def render_markdown(run: Run, svg_name: str, floors: Mapping[str, float] | None 
         "",
         *_headline(run),
         "",
-        f"![hit@k och träff per typ av fråga]({svg_name})",
+        f"![hit@k, per typ av fråga och huvudtal]({svg_name})",
         "",
         "## Per typ av fråga",
         "",
-        *_group_table("typ", run.summary.by_kind, cutoffs),
+        *_group_table("typ", s.by_kind, cutoffs, KIND_NAMES),
         "",
-        "## Per region (frågans region enligt fallet)",
+        "## Per etikett (ett fall med flera etiketter räknas i var och en)",
         "",
-        *_group_table("region", run.summary.by_region, cutoffs),
-        "",
-        "## Per dokument (första evidensdokumentet)",
-        "",
-        *_group_table("dokument", run.summary.by_document, cutoffs),
-        "",
-        *_sweep_section(run),
+        *_group_table("etikett", s.by_tag, cutoffs, {t: tag_name(t) for t in s.by_tag}),
         "",
     ]
+    if s.region_path is not None:
+        lines += [
+            "## Regionvägen per typ av fråga (frågan ställd med fallets region)",
+            "",
+            *_group_table("typ", s.region_path_by_kind, cutoffs, KIND_NAMES),
+            "",
+        ]
+    if not run.blind:
+        lines += [
+            "## Per region (frågans region enligt fallet)",
+            "",
+            *_group_table("region", s.by_region, cutoffs),
+            "",
+            "## Per dokument (första evidensdokumentet)",
+            "",
+            *_group_table("dokument", s.by_document, cutoffs),
+            "",
+            *_sweep_section(run),
+            "",
+        ]
     if floors:
         lines += [*_floor_section(run, floors), ""]
-    lines += _failures_section(run)
+    if not run.blind:
+        lines += _failures_section(run)
     lines += [
         "## Så räknas måtten",
         "",
@@ -501,7 +657,13 @@ def render_markdown(run: Run, svg_name: str, floors: Mapping[str, float] | None 
         "vilket alternativ som helst räcker. nDCG@10 har binär relevans och ideal = en "
         "relevant passage på plats 1, så bara den första träffen räknas: 1/log2(1 + plats). "
         "Svarstiden är hela frågan (i processen: sökning och svar; mot en server: hela "
-        "HTTP-anropet), percentiler enligt närmaste rang.",
+        "HTTP-anropet), percentiler enligt närmaste rang. *Svarets citat håller evidensen*: "
+        "citaten i de källor svarets [n] pekar på innehåller tillsammans minst 60 % av ett "
+        "evidenscitats ordtecken (samma dokument). *Rena svar*: ingen mening i svaret börjar "
+        "med ett avsnittsnummer, en fotnotssiffra, ett listfragment (\"att …\", \": att …\"), "
+        "ett infinitivt verb utan subjekt eller liten bokstav, och inget \"ansvarar för: att\" "
+        "(förkortningar som t.ex. och regionprefix som \"I Dalarna:\" maskas först). "
+        "*Påhittad part*: fallet har ingen part men svaret anger en.",
         "",
     ]
     return "\n".join(lines)
@@ -526,12 +688,27 @@ def _sweep_json(row: SweepRow | None) -> dict[str, float] | None:
     return {"min_support": row.threshold, "answered": row.answered, "declined": row.declined}
 
 
-def _case_json(result: CaseResult, top_k: int) -> dict[str, Any]:
+def case_key(case: Case) -> str:
+    """An opaque, stable key for a case: pairs two runs' cases without showing the case."""
+    return hashlib.sha256(case.id.encode("utf-8")).hexdigest()[:16]
+
+
+def _case_json(result: CaseResult, top_k: int, blind: bool = False) -> dict[str, Any]:
     case, reply = result.case, result.reply
+    cutoffs = sorted({1, 3, 5, 10, top_k})
+    scored = {
+        "key": case_key(case),
+        "kind": case.kind,
+        "tags": list(case.tags),
+        "outcomes": case_outcomes(result, cutoffs),
+    }
+    if blind:
+        return scored  # a held-out case's text, id and answer never leave the run
     return {
         "id": case.id,
         "line": case.line,
         "kind": case.kind,
+        "tags": list(case.tags),
         "region": case.region,
         "answerable": case.answerable,
         "question": case.question,
@@ -543,18 +720,34 @@ def _case_json(result: CaseResult, top_k: int) -> dict[str, Any]:
         "decline_at": reply.decline_at,
         "failed": failure_reasons(result, top_k),
         "answer": reply.answer,
+        "quotes": [{"document_id": q.document_id, "quote": q.text} for q in reply.quoted],
         "passages": [
             {"document_id": p.document_id, "text": p.text, "hit": is_hit(case, p)}
             for p in reply.passages[:DEPTH]
         ],
+        "key": scored["key"],
+        "outcomes": scored["outcomes"],
     }
 
 
+def _headline_json(m: Metrics | None) -> dict[str, float | None]:
+    if m is None:
+        return {}
+    return {name: m.values.get(name) for name in metric_names(m.cutoffs)}
+
+
 def render_json(run: Run, floors: Mapping[str, float] | None = None) -> dict[str, Any]:
-    """Every figure and every case of a run, as plain JSON data."""
+    """Every figure of a run as plain JSON data, and every case (opaque for a held-out set).
+
+    The headline metrics stand at the top level as bare numbers (0–1), with `region_path`
+    holding the same keys for the cases asked with their region.
+    """
     s = run.summary
-    return {
+    body: dict[str, Any] = {
+        **_headline_json(s.overall),
+        "region_path": _headline_json(s.region_path),
         "label": run.label,
+        "set": "holdout" if run.blind else "development",
         "source": run.source,
         "started_at": run.started_at,
         "seconds": round(run.seconds, 3),
@@ -567,15 +760,22 @@ def render_json(run: Run, floors: Mapping[str, float] | None = None) -> dict[str
         "notes": list(run.notes),
         "overall": _metrics_json(s.overall),
         "by_kind": {k: _metrics_json(m) for k, m in s.by_kind.items()},
-        "by_region": {k: _metrics_json(m) for k, m in s.by_region.items()},
-        "by_document": {k: _metrics_json(m) for k, m in s.by_document.items()},
-        "hit_curve": s.curve,
-        "decline_sweep": [_sweep_json(r) for r in s.sweep],
-        "suggested_min_support": _sweep_json(s.suggestion),
+        "by_tag": {k: _metrics_json(m) for k, m in s.by_tag.items()},
+        "region_path_by_kind": {k: _metrics_json(m) for k, m in s.region_path_by_kind.items()},
         "floors": dict(floors) if floors else None,
-        "below_floors": below_floors(s.overall, floors) if floors else None,
-        "cases": [_case_json(r, run.top_k) for r in run.results],
+        "below_floors": below_floors(run, floors) if floors else None,
     }
+    if not run.blind:
+        body.update({
+            "by_region": {k: _metrics_json(m) for k, m in s.by_region.items()},
+            "by_document": {k: _metrics_json(m) for k, m in s.by_document.items()},
+            "hit_curve": s.curve,
+            "decline_sweep": [_sweep_json(r) for r in s.sweep],
+            "suggested_min_support": _sweep_json(s.suggestion),
+        })
+    body["cases"] = [_case_json(r, run.top_k, run.blind) for r in run.results]
+    body["region_path_cases"] = [_case_json(r, run.top_k, run.blind) for r in run.region_results]
+    return body
 
 
 def _write(path: Path, text: str) -> None:
@@ -708,21 +908,204 @@ def write_comparison(
 
 def render_console(run: Run) -> str:
     """The headline and per-kind figures as a plain-text table for the terminal."""
-    cutoffs = list(run.summary.overall.hits)
-    names = [*(f"hit@{k}" for k in cutoffs), "mrr@10", "ndcg@10", "answered", "declined",
-             "responsible"]
-    head = f"{'':16}{'fall':>5}" + "".join(f"{n:>12}" for n in names)
-    rows = [head]
-    groups = {"alla": run.summary.overall, **run.summary.by_kind}
-    for name, m in groups.items():
-        values = m.named()
-        rows.append(f"{name:16}{m.cases:>5}" + "".join(f"{_share(values[n]):>12}" for n in names))
+    names = metric_names(run.summary.overall.cutoffs)
+    rows = [f"{run.label} ({run.set_name})"]
+    groups = {"alla": run.summary.overall, **{kind_name(k): m for k, m in
+                                              run.summary.by_kind.items()}}
+    if run.summary.region_path is not None:
+        groups["med region"] = run.summary.region_path
+    width = 14
+    rows.append(f"{'':40}" + "".join(f"{name[:width - 1]:>{width}}" for name in groups))
+    rows.append(f"{'fall':40}" + "".join(f"{m.cases:>{width}}" for m in groups.values()))
+    for name in names:
+        rows.append(f"{_short_metric(name)[:39]:40}" + "".join(
+            f"{_share(m.values.get(name)):>{width}}" for m in groups.values()
+        ))
     o = run.summary.overall
     rows.append(f"svarstid p50 {_seconds(o.latency_p50)}, p95 {_seconds(o.latency_p95)}")
-    if run.summary.suggestion:
+    if run.summary.suggestion and not run.blind:
         s = run.summary.suggestion
         rows.append(
             f"föreslagen min_support {s.threshold:.2f}: besvarar {s.answered:.3f}, "
             f"avböjer {s.declined:.3f}"
         )
     return "\n".join(rows)
+
+
+# ── comparing two saved runs ───────────────────────────────────────────────────────────
+
+
+def interval_text(change: Any) -> str:
+    if change.low is None or change.high is None:
+        return "–"
+    return f"[{change.low:+.3f}, {change.high:+.3f}]"
+
+
+def _change_rows(changes: Sequence[Any]) -> list[str]:
+    rows = ["| mått | A | B | B − A | 95 % intervall | |", "|---|---:|---:|---:|---|---|"]
+    for c in changes:
+        diff = "–" if c.diff is None else f"{c.diff:+.3f}"
+        rows.append(
+            f"| {metric_title(c.name)} | {_share(c.a)} | {_share(c.b)} | {diff} | "
+            f"{interval_text(c)} | {c.verdict} |"
+        )
+    return rows
+
+
+def render_run_comparison(comparison: Any, svg_name: str) -> str:
+    """The Markdown of `assistant eval --compare-runs`: metrics with intervals, changed cases."""
+    from assistant.run_comparison import change_counts
+
+    c = comparison
+    lines = [
+        f"# Jämförelse av två sparade körningar: {c.a_label} (A) mot {c.b_label} (B)",
+        "",
+        f"- Parade fall: {c.paired}" + (f"; {c.unpaired} fanns bara i den ena" if c.unpaired
+                                        else ""),
+        "- Intervallet är ett parat bootstrap-intervall (95 %, 2000 omdragningar av fallen). "
+        "*Osäker*: intervallet rymmer 0, skillnaden kan vara slump.",
+        "",
+        "## Huvudtal",
+        "",
+        *_change_rows(c.metrics),
+        "",
+        f"![huvudtal A och B]({svg_name})",
+        "",
+    ]
+    if any(m.a is not None for m in c.region_metrics):
+        lines += ["## Regionvägen (frågan ställd med fallets region)", "",
+                  *_change_rows(c.region_metrics), ""]
+    kinds, tags = change_counts(c)
+    lines += [f"## Ändrade fall ({len(c.cases)})", ""]
+    if kinds:
+        lines += ["| typ | ändrade fall |", "|---|---:|"]
+        lines += [f"| {kind_name(k)} | {n} |" for k, n in sorted(kinds.items())]
+        lines += ["", "| etikett | ändrade fall |", "|---|---:|"]
+        lines += [f"| {tag_name(t)} | {n} |" for t, n in sorted(tags.items())]
+        lines.append("")
+    if c.blind:
+        lines.append("Den undanhållna mängden: fallen visas bara som antal.")
+    else:
+        lines += ["| fall | typ | fråga | ändrat (A → B) |", "|---|---|---|---|"]
+        for case in c.cases:
+            what = ", ".join(
+                f"{n} {_share(x)} → {_share(y)}" for n, (x, y) in case.changed.items()
+            )
+            lines.append(f"| {case.id} | {kind_name(case.kind)} | "
+                         f"{_cell(_snippet(case.question or '', 100))} | {what} |")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def write_run_comparison(comparison: Any, out_dir: Path, stem: str) -> ReportFiles:
+    """Write the comparison of two saved runs as `.md`, `.json` and `.svg`."""
+    c = comparison
+    files = ReportFiles(out_dir / f"{stem}.md", out_dir / f"{stem}.json", out_dir / f"{stem}.svg")
+    series = [(f"A: {c.a_label}", {m.name: m.a for m in c.metrics}),
+              (f"B: {c.b_label}", {m.name: m.b for m in c.metrics})]
+    _write(files.svg, headline_chart(series, "Huvudtal, A och B"))
+    _write(files.markdown, render_run_comparison(c, files.svg.name))
+
+    def metric(m: Any) -> dict[str, Any]:
+        return {"name": m.name, "a": m.a, "b": m.b, "diff": m.diff, "low": m.low,
+                "high": m.high, "verdict": m.verdict}
+
+    body = {
+        "a": c.a_label, "b": c.b_label, "blind": c.blind, "paired": c.paired,
+        "metrics": [metric(m) for m in c.metrics],
+        "region_path": [metric(m) for m in c.region_metrics],
+        "cases": [
+            {"key": x.key, "kind": x.kind, "tags": list(x.tags),
+             **({} if c.blind else {"id": x.id}),
+             "changed": {n: list(v) for n, v in x.changed.items()}}
+            for x in c.cases
+        ],
+    }
+    _write(files.json, json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+    return files
+
+
+# ── both sets side by side ─────────────────────────────────────────────────────────────
+
+
+def _demoted(markdown: str) -> list[str]:
+    return [("#" + line) if line.startswith("#") else line for line in markdown.splitlines()]
+
+
+def render_sets(dev: Run, held: Run | None, svg_name: str,
+                floors: Mapping[str, Mapping[str, float]] | None = None) -> str:
+    """The committed report: development and held-out figures side by side, then each set."""
+    runs = [dev, *([held] if held else [])]
+    columns = [(dev.summary.overall, "utveckling"), (dev.summary.region_path, "utv. med region")]
+    if held:
+        columns += [(held.summary.overall, "undanhållen"),
+                    (held.summary.region_path, "undanh. med region")]
+    lines = [
+        "# Utvärdering: utvecklingsmängden och den undanhållna mängden",
+        "",
+        f"- Körd {dev.started_at} ({dev.source}).",
+        f"- Utvecklingsmängden `{dev.cases_file}`: {dev.summary.overall.cases} fall; teamet "
+        "trimmar på den.",
+        *(
+            [f"- Den undanhållna mängden `{held.cases_file}`: {held.summary.overall.cases} fall, "
+             "skrivna blint ur texterna; bara mätt, aldrig trimmad på (evals/README.md)."]
+            if held else ["- Ingen undanhållen mängd (evals/holdout.jsonl) finns."]
+        ),
+        *_settings_lines(dev),
+        "",
+        "## Huvudtal sida vid sida",
+        "",
+        "| mått | " + " | ".join(label for _, label in columns) + " |",
+        "|---|" + "---:|" * len(columns),
+    ]
+    for name in _metric_names(dev.summary.overall):
+        cells = [_value(name, m.named().get(name) if m else None) for m, _ in columns]
+        lines.append(f"| {metric_title(name)} | " + " | ".join(cells) + " |")
+    lines += ["", f"![huvudtal]({svg_name})", "", "## Per typ av fråga", ""]
+    key = ["hit@5", "answered", "declined", "responsible", "answer_quotes_evidence",
+           "clean_answers", "party_invented"]
+    head = "| typ | mängd | fall | " + " | ".join(RATE_LABELS[n] for n in key) + " |"
+    lines += [head, "|---|---|---:|" + "---:|" * len(key)]
+    for kind in KINDS:
+        for run in runs:
+            m = run.summary.by_kind.get(kind)
+            if m is None:
+                continue
+            lines.append(f"| {kind_name(kind)} | {run.set_name} | {m.cases} | "
+                         + " | ".join(_share(m.values.get(n)) for n in key) + " |")
+    tags = sorted({t for run in runs for t in run.summary.by_tag})
+    lines += ["", "## Per etikett", "", head.replace("| typ |", "| etikett |"),
+              "|---|---|---:|" + "---:|" * len(key)]
+    for tag in tags:
+        for run in runs:
+            m = run.summary.by_tag.get(tag)
+            if m is None:
+                continue
+            lines.append(f"| {tag_name(tag)} | {run.set_name} | {m.cases} | "
+                         + " | ".join(_share(m.values.get(n)) for n in key) + " |")
+    lines.append("")
+    for run in runs:
+        name = Path(run.cases_file).name
+        own = (floors or {}).get(name)
+        lines += _demoted(render_markdown(run, svg_name, own))
+        lines.append("")
+    return "\n".join(lines)
+
+
+RATE_LABELS = dict(RATE_COLUMNS)
+
+
+def write_sets(dev: Run, held: Run | None, markdown: Path,
+               floors: Mapping[str, Mapping[str, float]] | None = None) -> ReportFiles:
+    """Write the side-by-side report (`.md` and `.svg`) at `markdown`.
+
+    The runs' JSON (every case) is written by `write_report` beside each run's own report;
+    it is not repeated here, so the committed report stays small.
+    """
+    files = ReportFiles(markdown, markdown.with_suffix(".json"), markdown.with_suffix(".svg"))
+    series = [("utveckling", dev.summary.overall.named())]
+    if held:
+        series.append(("undanhållen", held.summary.overall.named()))
+    _write(files.svg, headline_chart(series, "Huvudtal: utvecklingsmängden och den undanhållna"))
+    _write(files.markdown, render_sets(dev, held, files.svg.name, floors))
+    return files

@@ -290,7 +290,7 @@ def test_an_outside_evaluators_file_in_the_same_format(tmp_path: Path) -> None:
     assert [c.line for c in cases] == [1, 3]
     assert cases[0].region is None and cases[0].responsible is None and cases[0].answer == ""
 
-    def asker(question: str) -> Reply:
+    def asker(question: str, region: str | None) -> Reply:
         if "boendestöd" in question:
             passages = (Passage("alfa", "Boende. Kommunen ansvarar för boendestöd."),)
             return Reply("answered", "kommun", "Kommunen.", passages, 0.2)
@@ -379,7 +379,9 @@ def test_in_process_run_through_the_ask_path(tiny: tuple[Settings, Engine], tmp_
         cases_file=path, top_k=5, settings=evaluation.settings_summary(settings, engine),
         on_result=lambda r: seen.append(r.case.id),
     )
-    assert seen == ["t-1", "t-2", "t-3"]
+    assert seen == ["t-1", "t-2", "t-3", "t-3"]  # t-3 again on the region path (Skåne)
+    assert [r.case.id for r in run.region_results] == ["t-3"]
+    assert run.summary.region_path is not None and run.summary.region_path.declined == 1.0
     by_id = {r.case.id: r for r in run.results}
     assert by_id["t-1"].rank is not None and by_id["t-1"].rank <= 3
     assert by_id["t-2"].rank is not None
@@ -483,7 +485,10 @@ def test_http_run_against_a_stand_in_server(stand_in: str, tmp_path: Path) -> No
         stand_in + "/", settings, cases, path, top_k=5, label="stand-in"
     )
     assert StandIn.asked[0] == {"question": cases[0].question, "top_k": 10}
-    assert len(StandIn.asked) == 4  # three cases plus the one retry
+    # Three cases, the one retry, and the region path: t-3 again with its region sent.
+    assert len(StandIn.asked) == 5
+    assert StandIn.asked[-1] == {"question": cases[2].question, "top_k": 10, "region": "Skåne"}
+    assert [r.case.id for r in run.region_results] == ["t-3"]
     by_id = {r.case.id: r for r in run.results}
     assert by_id["t-1"].rank == 2
     assert by_id["t-1"].reply.responsible == "region"
@@ -497,12 +502,12 @@ def test_http_run_against_a_stand_in_server(stand_in: str, tmp_path: Path) -> No
 def test_http_errors_become_our_errors(stand_in: str) -> None:
     StandIn.fail_with = 503
     with pytest.raises(IndexUnavailableError, match="Trasigt"):
-        evaluation.http_asker(stand_in)("Vem?")
+        evaluation.http_asker(stand_in)("Vem?", None)
     StandIn.fail_with = 422
     with pytest.raises(InputError, match="svarade 422: Trasigt"):
-        evaluation.http_asker(stand_in)("Vem?")
+        evaluation.http_asker(stand_in)("Vem?", None)
     with pytest.raises(InputError, match="Kan inte nå servern"):
-        evaluation.http_asker("http://127.0.0.1:9")("Vem?")
+        evaluation.http_asker("http://127.0.0.1:9")("Vem?", None)
     with pytest.raises(InputError, match="API-kontraktet"):
         evaluation.reply_from_json({"status": "answered"}, 0.1)
 
@@ -533,7 +538,7 @@ def small_run(label: str = "prov", ranks: tuple[int | None, ...] = (1, None)) ->
     passages = (Passage("doc-a", "Regionen ansvarar för abstinensvård."),)
     results = [
         CaseResult(cases[0], Reply("answered", "region", "Regionen [1].", passages, 0.2,
-                                   0.6, True), ranks[0]),
+                                   0.6, True, quoted=passages), ranks[0]),
         CaseResult(cases[1], Reply("answered", None, "Något annat [1].", passages, 0.3,
                                    0.7, True), ranks[1]),
         CaseResult(cases[2], Reply("answered", None, "Fel svar [1].", passages, 0.4,
@@ -552,13 +557,14 @@ def test_report_files_hold_headline_chart_sweep_and_failed_cases(tmp_path: Path)
     files = reporting.write_report(run, tmp_path, floors={"hit@1": 0.9, "declined": 0.0})
     assert files.markdown.name == "20250102-030405-prov.md"
     md = files.markdown.read_text("utf-8")
-    assert "| hit@1 | 0.500 | 2 besvarbara |" in md
+    assert "| hit@1 | 0.500 | – | 2 besvarbara |" in md
     assert f"]({files.svg.name})" in md
     assert "| 0.00 **(nu)** | 1.000 | 0.000 |" in md
     assert "Förslag: `min_support = 0.30`" in md
-    assert "| hit@1 | 0.500 | 0.90 | **under** |" in md
+    assert "| hit@1 | 0.500 | golv 0.90 | **missas** |" in md
     # Failed cases: the question, the expected quote and what came back.
     assert "### a-2 · fact · ingen region" in md
+    assert "svarets citat innehåller inte evidensen" in md
     assert "”Kommunen | ordnar boende.”" in md
     assert "Fick: answered" in md and "Något annat [1]." in md
     assert "### u-1" in md and "svarade på en fråga som texterna inte besvarar" in md
@@ -614,13 +620,13 @@ def test_floors_round_down_and_catch_a_drop(tmp_path: Path) -> None:
     assert evaluation.floor2(1.0) == 1.0
     run = small_run()
     path = tmp_path / "thresholds.json"
-    evaluation.record_thresholds(path, run)
+    evaluation.record_thresholds(path, [run])
     floors = evaluation.read_thresholds(path)
     assert floors["hit@1"] == 0.5 and floors["declined"] == 0.0
     assert "latency_p50" not in floors
-    assert evaluation.below_floors(run.summary.overall, floors) == []
+    assert evaluation.below_floors(run, floors) == []
     worse = small_run(ranks=(None, None))
-    assert evaluation.below_floors(worse.summary.overall, floors)[0].startswith("hit@1: 0.0000")
+    assert evaluation.below_floors(worse, floors)[0].startswith("hit@1: 0.0000")
     with pytest.raises(CasesError, match="record-thresholds"):
         evaluation.read_thresholds(tmp_path / "none.json")
 
@@ -651,7 +657,7 @@ def test_cli_refuses_to_record_floors_from_another_file(tmp_path: Path) -> None:
     path = write_lines(tmp_path / "cases.jsonl", TINY_CASES)
     outcome = CliRunner().invoke(app, ["eval", "--cases", str(path), "--record-thresholds"])
     assert outcome.exit_code == 2
-    assert "egen svit" in outcome.output
+    assert "egna mängder" in outcome.output
 
 
 # ── the real app over HTTP (slow: real model, real index, uvicorn on loopback) ─────────
@@ -730,3 +736,150 @@ def test_cli_compares_two_fusions_on_the_real_index(tmp_path: Path) -> None:
     assert body["a"]["overall"]["cases"] == body["b"]["overall"]["cases"] == 5
     # Fusion does not change the passages, so both sides share one index.
     assert body["a"]["settings"]["index"]["dir"] == body["b"]["settings"]["index"]["dir"]
+
+
+# ── answer-level metrics, tags, the region path and the held-out set ───────────────────
+
+
+def test_tags_and_the_annan_party_are_read(tmp_path: Path) -> None:
+    path = write_lines(tmp_path / "c.jsonl", [
+        case_line(id="a", responsible="annan", tags=["annan", "prose", "annan"]),
+        case_line(id="b"),
+    ])
+    cases = evaluation.read_cases(path)
+    assert cases[0].responsible == "annan" and cases[0].tags == ("annan", "prose")
+    assert cases[1].tags == ()
+    bad = write_lines(tmp_path / "bad.jsonl", [case_line(tags="prose"), case_line(id="y",
+                                                                                 tags=[""])])
+    with pytest.raises(CasesError) as caught:
+        evaluation.read_cases(bad)
+    assert caught.value.message.count("'tags' måste vara en lista") == 2
+
+
+def test_the_answer_quotes_the_evidence_only_through_its_own_markers() -> None:
+    case = make_case(evidence=(Evidence("doc-a", "Regionen ansvarar för abstinensvård och "
+                                                 "avgiftning i slutenvård."),))
+    citations = [(1, "doc-b", "Kommunen ansvarar för boende."),
+                 (2, "doc-a", "Regionen ansvarar för abstinensvård och avgiftning.")]
+    # [1] points to the wrong passage; [2] holds 6 of the quote's 8 tokens (75 % ≥ 60 %).
+    assert not evaluation.quotes_hold_evidence(case, evaluation.cited("Svar [1].", citations))
+    assert evaluation.quotes_hold_evidence(case, evaluation.cited("Svar [2].", citations))
+    # The same words from another document do not count.
+    other = [(1, "doc-b", "Regionen ansvarar för abstinensvård och avgiftning.")]
+    assert not evaluation.quotes_hold_evidence(case, evaluation.cited("Svar [1].", other))
+    # Too little of the quote (2 of 8 tokens).
+    short = [(1, "doc-a", "Regionen ansvarar.")]
+    assert not evaluation.quotes_hold_evidence(case, evaluation.cited("Svar [1].", short))
+
+
+def test_the_quotes_come_from_the_api_contracts_citations() -> None:
+    payload = {"status": "answered", "answer": "Regionen ansvarar [2].", "responsible": "region",
+               "citations": [
+                   {"n": 1, "document_id": "a", "text": "…", "quote": "Ett."},
+                   {"n": 2, "document_id": "b", "text": "…", "quote": "Regionen ansvarar."}]}
+    reply = evaluation.reply_from_json(payload, 0.1)
+    assert reply.quoted == (Passage("b", "Regionen ansvarar."),)
+
+
+def answered(case: Case, text: str, *, responsible: str | None = None,
+             quoted: tuple[Passage, ...] = (), status: str = "answered") -> CaseResult:
+    reply = Reply(status, responsible, text, (), 0.1, quoted=quoted)
+    return CaseResult(case, reply, None)
+
+
+def test_answer_level_metrics() -> None:
+    quote = Passage("doc-a", "Regionen ansvarar för abstinensvård.")
+    who = make_case("who")
+    fact = make_case("fact", kind="fact", responsible=None)
+    never = make_case("never", kind="unanswerable")
+    results = [
+        answered(who, "Regionen ansvarar för abstinensvård [1].", responsible="region",
+                 quoted=(quote,)),
+        answered(fact, "Tillhandahålla vård [1].", responsible="kommun", quoted=(quote,)),
+        answered(never, "Regionen ansvarar [1].", responsible="region"),
+    ]
+    m = evaluation.compute_metrics(results).values
+    assert m["answer_quotes_evidence"] == 1.0  # both answerable cases' quotes hold it
+    assert m["answer_quotes_evidence_responsibility"] == 1.0
+    assert m["clean_answers"] == pytest.approx(2 / 3)  # "Tillhandahålla …" is a fragment
+    assert m["party_invented"] == 1.0  # both cases without a party got one
+    assert m["false_declines"] == 0.0 and m["false_answers"] == 1.0
+    assert m["responsible"] == 1.0
+    declined = [answered(who, "Inget.", status="no_support")]
+    d = evaluation.compute_metrics(declined).values
+    assert d["answer_quotes_evidence"] == 0.0 and d["false_declines"] == 1.0
+    assert d["clean_answers"] is None  # a decline is not judged as an answer's text
+
+
+def test_every_metric_per_tag_with_a_case_in_each_of_its_tags() -> None:
+    tagged = Case("t", "Vem?", "responsibility", True, None, "region", "",
+                  (Evidence("doc-a", "Regionen ansvarar."),), 1, ("divided", "typo"))
+    other = Case("o", "Vem?", "responsibility", True, None, "region", "",
+                 (Evidence("doc-a", "Regionen ansvarar."),), 2, ("typo",))
+    groups = evaluation.by_tag([result(tagged, 1, responsible="region"),
+                                result(other, None, responsible="kommun")])
+    assert list(groups) == ["divided", "typo"]
+    assert groups["divided"].cases == 1 and groups["typo"].cases == 2
+    assert groups["typo"].values["responsible"] == 0.5
+
+
+def held_out_run(tmp_path: Path) -> evaluation.Run:
+    run = small_run()
+    return evaluation.Run(**{**run.__dict__, "cases_file": "evals/holdout.jsonl",
+                             "blind": True})
+
+
+def test_a_held_out_report_shows_counts_never_a_case(tmp_path: Path) -> None:
+    run = held_out_run(tmp_path)
+    files = reporting.write_report(run, tmp_path)
+    md = files.markdown.read_text("utf-8")
+    body = json.loads(files.json.read_text("utf-8"))
+    everything = md + files.json.read_text("utf-8") + files.svg.read_text("utf-8")
+    for r in run.results:
+        assert r.case.id not in everything
+        assert r.case.question not in everything
+        assert r.reply.answer not in everything
+    assert "Undanhållen mängd" in md and "## Per etikett" in md
+    assert "Misslyckade fall" not in md and "## Avböjande" not in md  # nothing to tune on
+    assert body["set"] == "holdout"
+    assert set(body["cases"][0]) == {"key", "kind", "tags", "outcomes"}
+    for name in ("hit@1", "hit@5", "mrr@10", "answered", "declined", "responsible",
+                 "answer_quotes_evidence", "answer_quotes_evidence_responsibility",
+                 "clean_answers", "party_invented", "false_declines", "false_answers"):
+        assert name in body
+    assert body["region_path"] == {}  # no case of this run has a region
+
+
+def test_the_json_report_has_the_headline_keys_and_the_region_path(tmp_path: Path) -> None:
+    base = small_run()
+    region = [r for r in base.results if r.case.region]
+    run = evaluation.Run(**{**base.__dict__, "region_results": tuple(region),
+                            "summary": evaluation.summarise(base.results,
+                                                            region_results=region)})
+    body = json.loads(reporting.write_report(run, tmp_path).json.read_text("utf-8"))
+    keys = {"hit@1", "hit@5", "mrr@10", "answered", "declined", "responsible",
+            "answer_quotes_evidence", "answer_quotes_evidence_responsibility", "clean_answers",
+            "party_invented", "false_declines", "false_answers"}
+    assert keys <= set(body) and keys <= set(body["region_path"])
+    assert all(body[k] is None or 0.0 <= body[k] <= 1.0 for k in keys)
+    assert body["region_path"]["declined"] == 0.0  # u-1 asked with Skåne, still answered
+    md = reporting.render_markdown(run, "x.svg")
+    assert "| hit@1 | 0.500 | 1.000 |" in md  # the region-path column
+
+
+def test_floors_for_both_sets_ceilings_and_held_out_floors_only_rise(tmp_path: Path) -> None:
+    dev, held = small_run(), held_out_run(tmp_path)
+    path = tmp_path / "thresholds.json"
+    evaluation.record_thresholds(path, [dev, held])
+    dev_floors = evaluation.read_thresholds(path, "cases.jsonl")
+    held_floors = evaluation.read_thresholds(path, "holdout.jsonl")
+    assert dev_floors["party_invented"] == 0.0 and held_floors["hit@1"] == 0.5
+    assert dev_floors["false_answers"] == 1.0  # a ceiling: lower is better
+    assert evaluation.below_floors(held, held_floors) == []
+    worse = evaluation.Run(**{**held.__dict__, "results": small_run(ranks=(None, None)).results,
+                              "summary": small_run(ranks=(None, None)).summary})
+    evaluation.record_thresholds(path, [worse])
+    assert evaluation.read_thresholds(path, "holdout.jsonl")["hit@1"] == 0.5  # kept
+    assert evaluation.below_floors(worse, evaluation.read_thresholds(path, "holdout.jsonl"))
+    with pytest.raises(CasesError, match=r"inga golv för other\.jsonl"):
+        evaluation.read_thresholds(path, "other.jsonl")
