@@ -11,6 +11,7 @@ from assistant.redaction import (
     PERSONNUMMER_LABEL,
     PHONE_LABEL,
     is_personnummer,
+    matching_view,
     redact,
 )
 
@@ -167,6 +168,126 @@ LEAVE_ALONE = [
 @pytest.mark.parametrize("text", LEAVE_ALONE)
 def test_leaves_non_personal_text_alone(text: str) -> None:
     assert redact(text) == text
+
+
+# ── every form the outside probe tried (issue 16), generated ─────────────────────────────
+# The number of the issue (811218-9876, Luhn-valid) written as people paste it: typographic
+# dashes and spaces, separators of every kind, the date spelt out, full-width digits and
+# zero-width characters in between. Each one is embedded in a sentence, and only it goes.
+
+DATE, TAIL = "811218", "9876"
+assert luhn_digit(DATE + TAIL[:3]) == TAIL[3]
+SAMORDNING = valid("811278", "987")  # day 18 + 60
+FULL_WIDTH = str.maketrans("0123456789-", "０１２３４５６７８９－")
+SEPARATORS = [
+    "-", "+", "", " ", "\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2212", "\ufe63",
+    "\uff0d", " - ", " -", "- ", ".", "/", "_", "\t", "\u00a0", "\u202f", "\u2002", "\u2003",
+    "\u2009", "\u3000", "\u200b", "\u00ad",
+]
+PERSONNUMMER_FORMS = [
+    *(f"{DATE}{sep}{TAIL}" for sep in SEPARATORS),
+    *(f"19{DATE}{sep}{TAIL}" for sep in ("", "-", " ", "\u2011", " - ")),
+    "1981-12-18-9876",
+    "81-12-18-9876",
+    "1981.12.18-9876",
+    f"{DATE}-{TAIL}".translate(FULL_WIDTH),
+    f"{DATE}{TAIL}".translate(FULL_WIDTH),
+    "8112\u200b18-9876",
+    "811218-98\u200b76",
+    "811218\u2060-9876",
+    "8112\ufeff189876",
+    f"{SAMORDNING[:6]}\u2011{SAMORDNING[6:]}",
+]
+PHONE_FORMS = [
+    "070-123 45 67", "0701234567", "070 123 45 67", "070-1234567", "070\u2011123 45 67",
+    "070\u2013123 45 67", "070\u00a0123\u00a045\u00a067", "070/123 45 67", "070.123.45.67",
+    "070 - 123 45 67", "070\t123 45 67", "+46 70 123 45 67", "+46701234567",
+    "+46 (0)70-123 45 67", "0046 70 123 45 67", "46701234567", "46 70 123 45 67",
+    "070-123 45 67".translate(FULL_WIDTH), "070\u200b123\u200b45\u200b67", "08-123 456 78",
+    "(08) 123 456 78", "08/123 456 78",
+]
+EMAIL_FORMS = [
+    "anna@kommun.se", "anna.svensson@regionvarmland.se", "anna @ kommun.se", "anna @kommun.se",
+    "anna@ kommun.se", "anna@kommun", "anna(at)kommun.se", "anna[at]kommun.se",
+    "anna (at) kommun.se", "anna [at] kommun.se", "anna{at}kommun.se", "anna(AT)kommun.se",
+    "anna@kommun(dot)se", "anna[at]kommun[dot]se", "ａｎｎａ＠ｋｏｍｍｕｎ．ｓｅ",
+    "anna\u200b@kommun.se", "anna@kommun\u200b.se",
+]
+FORMS = [
+    *((form, PERSONNUMMER_LABEL) for form in PERSONNUMMER_FORMS),
+    *((form, PHONE_LABEL) for form in PHONE_FORMS),
+    *((form, EMAIL_LABEL) for form in EMAIL_FORMS),
+]
+
+
+def test_the_table_holds_every_form_the_probe_tried() -> None:
+    assert len(FORMS) == len(set(FORMS)) >= 69
+
+
+@pytest.mark.parametrize(("form", "label"), FORMS, ids=[ascii(f) for f, _ in FORMS])
+def test_every_pasted_form_is_redacted(form: str, label: str) -> None:
+    assert redact(f"Klienten {form} behöver SIP.") == f"Klienten {label} behöver SIP."
+    assert redact(form) == label
+    assert redact(f"({form})") == f"({label})"
+
+
+MUST_STAY = [
+    "paragraf 2017:30",
+    "HSL 2017:30",
+    "HSL 2017:30 5 kap. 8 §",
+    "SFS 2017:30 och 2017:612",
+    "SOSFS 2011:9",
+    "2017:30-2018:01",
+    "1981-12-18",
+    "18-12-1981",
+    "18.12.1981",
+    "2021-07-01 till 2024-06-30",
+    "2024-01-01-2024-12-31",
+    "(2019-2022)",
+    "2019–2022",
+    "år 2019/2020",
+    "kl. 08.00-17.00",
+    "kl. 08.00–17.00",
+    "08.00 - 16.30",
+    "öppet 8.00-16.30",
+    "Dnr RS/2019/04314",
+    "ärende 2019-0412-3456",
+    "LSS 9 § 1-10",
+    "12 34 56 78",
+    "19 81 12 18 98 76",
+    "46 procent av 700 000",
+    "id 4670123456789",
+    "version 1.2.3",
+    "möte @ 10.00",
+    "till @soc",
+    "Hej @ alla",
+    "info(at)",
+    # The probe's number with a wrong check digit, in the new separators.
+    "1981-12-18-9875",
+    "811218\u20119875",
+    "811218 - 9875",
+    "８１１２１８－９８７５",
+]
+
+
+@pytest.mark.parametrize("text", MUST_STAY)
+def test_references_dates_and_times_stay(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_only_the_personal_data_is_replaced_in_text_with_look_alikes() -> None:
+    text = (
+        "Enligt HSL 2017:30 ska\u00a0811218\u20119876 (070\u2011123\u00a045\u00a067) få SIP "
+        "– kl. 08.00–17.00."
+    )
+    assert redact(text) == (
+        f"Enligt HSL 2017:30 ska\u00a0{PERSONNUMMER_LABEL} ({PHONE_LABEL}) få SIP "
+        "– kl. 08.00–17.00."
+    )
+
+
+def test_matching_view_normalises_look_alikes() -> None:
+    assert matching_view("８１１２\u200b１８\u2011９８７６\u3000a\tb") == "811218-9876 a b"
 
 
 def test_mixed_question_keeps_law_references() -> None:
