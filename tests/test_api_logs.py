@@ -77,12 +77,46 @@ def test_formatter_redacts_exceptions() -> None:
     assert "request_id" not in entry  # outside a request
 
 
-def test_request_ids_are_kept_when_plain_and_replaced_otherwise() -> None:
-    assert request_id_from("lb-7f3a.2") == "lb-7f3a.2"
-    for bad in (None, "", "x" * 65, "med mellanslag", "a\nb", "811218-9876 hej"):
-        fresh = request_id_from(bad)
-        assert fresh != bad and len(fresh) == 32 and fresh.isalnum()
-    assert request_id_from(None) != request_id_from(None)
+KEPT_IDS = [
+    "lb-7f3a.2",
+    "fran-lastbalanseraren",
+    "req:42",
+    "550e8400-e29b-41d4-a716-446655440000",  # a UUID
+    "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",  # a W3C traceparent
+    "5b0c9d4e2f6a4b8c9d0e1f2a3b4c5d6e",
+]
+REPLACED_IDS = [
+    None,
+    "",
+    "x" * 65,
+    "med mellanslag",
+    "a\nb",
+    "811218-9876 hej",
+    # Plain characters, but personal data (issue 16): a personnummer or phone number.
+    "19811218-9876",
+    "811218-9876",
+    "8112189876",
+    "811218.9876",
+    "1981-12-18-9876",
+    "req-19811218-9876",
+    "req0701234567",
+    "0701234567",
+    "070-1234567",
+    "070.123.45.67",
+    "46701234567",
+]
+
+
+@pytest.mark.parametrize("given", KEPT_IDS)
+def test_a_plain_request_id_is_kept(given: str) -> None:
+    assert request_id_from(given) == given
+
+
+@pytest.mark.parametrize("given", REPLACED_IDS)
+def test_any_other_request_id_is_replaced_by_a_fresh_one(given: str | None) -> None:
+    fresh = request_id_from(given)
+    assert fresh != given and len(fresh) == 32 and fresh.isalnum()
+    assert request_id_from(given) != fresh
 
 
 def test_configure_logging_sends_uvicorn_through_the_same_handler(

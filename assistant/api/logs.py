@@ -22,8 +22,10 @@ from assistant.settings import Settings
 
 REQUEST_ID: ContextVar[str | None] = ContextVar("assistant_request_id", default=None)
 # A caller's own id is kept (so a load balancer's id ties its logs to ours) when it is
-# short and plain; anything else is replaced, never echoed into the logs.
+# short and plain and holds no personal data; anything else is replaced, never echoed into
+# the logs or the response.
 _GIVEN_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+_LETTERS = re.compile(r"[A-Za-z_]")
 # Attributes every LogRecord has; anything else on a record came in through `extra=`.
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
     "message",
@@ -34,10 +36,18 @@ _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
 
 
 def request_id_from(given: str | None) -> str:
-    """The caller's X-Request-ID when it is short and plain, else a fresh random id."""
-    if given and _GIVEN_ID.fullmatch(given):
+    """The caller's X-Request-ID when it is short, plain and free of personal data, else a
+    fresh random id."""
+    if given and _GIVEN_ID.fullmatch(given) and _impersonal(given):
         return given
     return uuid.uuid4().hex
+
+
+def _impersonal(given: str) -> bool:
+    """Whether redaction finds nothing in an id, even with its letters read as spaces (so
+    that "req0701234567" counts as holding a phone number)."""
+    blanked = _LETTERS.sub(" ", given)
+    return redact(given) == given and redact(blanked) == blanked
 
 
 class JsonFormatter(logging.Formatter):
@@ -55,7 +65,7 @@ class JsonFormatter(logging.Formatter):
         }
         request_id = REQUEST_ID.get()
         if request_id:
-            entry["request_id"] = request_id
+            entry["request_id"] = redact(request_id)  # checked when set; every field passes
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
                 entry[key] = _clean(value)
@@ -83,6 +93,8 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> loggi
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(settings.log_level.upper())
+    # Python's warnings too become records, so no line reaches stderr without redaction.
+    logging.captureWarnings(True)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         # Uvicorn's own handlers would print plain text beside ours.
         uvicorn_logger = logging.getLogger(name)
