@@ -10,6 +10,11 @@ Kind = Literal["överenskommelse", "vägledning"]
 Responsible = Literal["kommun", "region", "gemensamt"]
 Status = Literal["answered", "no_support"]
 BlockKind = Literal["heading", "paragraph", "item", "footnote"]
+Party = Literal["kommun", "region", "gemensamt", "annan"]
+Polarity = Literal["duty", "not"]
+# How the text states it: a sentence, a list item under its lead-in, a joint sentence, one of
+# two adjacent sentences dividing a matter, a table row, or an explicit negative.
+StatementForm = Literal["prose", "list", "joint", "divided", "table", "negation"]
 
 SECTION_SEPARATOR = " › "
 
@@ -93,6 +98,25 @@ class Chunk:
     def indexed_text(self) -> str:
         """What embedding and BM25 see: the heading trail travels with the passage."""
         return f"{self.section}\n{self.text}" if self.trail else self.text
+
+
+@dataclass(frozen=True)
+class Statement:
+    """Who does what, as one agreement states it: actor, party, duty, conditions, source."""
+
+    id: str  # stable: derived from document id + source span + actor
+    document_id: str
+    chunk_id: str | None  # the passage the statement's first span lies in
+    actor: str  # as written: "Regionen", "Socialtjänsten", "Statens institutionsstyrelse"
+    party: Party
+    duty: str  # a complete Swedish sentence for display
+    conditions: tuple[str, ...]  # "om …", "vid …", "för personer över 18 år", as written
+    polarity: Polarity  # "not": the text says the actor does NOT have this duty
+    quotes: tuple[str, ...]  # verbatim source spans: a list item's lead-in, then the item
+    spans: tuple[tuple[int, int], ...]  # the quotes' character spans in Document.text
+    section: str  # the heading trail as one line
+    page: int | None  # None where the text does not reveal it
+    form: StatementForm = "prose"
 
 
 @dataclass(frozen=True)
