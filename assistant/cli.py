@@ -283,8 +283,10 @@ def eval_command(
     """
     import tempfile
 
-    from assistant import evaluation, reporting
-    from assistant.errors import InputError
+    from assistant.errors import CasesError, InputError
+    from assistant.evals import asking, comparison_report, gate, reporting
+    from assistant.evals import cases as eval_cases
+    from assistant.evals import runs as eval_runs
 
     settings = settings_from(corpus, index)
     out_dir = out or settings.evals_dir / "reports"
@@ -298,27 +300,27 @@ def eval_command(
         raise InputError("--record-thresholds gäller bara projektets egna mängder, i processen.")
     if compare and server:
         raise InputError("--compare kör i processen och går inte att kombinera med --server.")
-    files_to_run = [cases] if cases else [evaluation.default_cases(settings)]
-    held_out = evaluation.held_out_cases(settings)
+    files_to_run = [cases] if cases else [eval_cases.default_cases(settings)]
+    held_out = eval_cases.held_out_cases(settings)
     if own_suites and held_out.exists():
         files_to_run.append(held_out)
-    loaded = {path: evaluation.read_cases(path) for path in files_to_run}
-    thresholds = settings.evals_dir / evaluation.THRESHOLDS_NAME
+    loaded = {path: eval_cases.read_cases(path) for path in files_to_run}
+    thresholds = settings.evals_dir / gate.THRESHOLDS_NAME
 
     def floors_for(path: Path) -> dict[str, float] | None:
         own = path.resolve().parent == settings.evals_dir.resolve()
         if not own or not thresholds.exists():
             return None
         try:
-            return evaluation.read_thresholds(thresholds, path.name)
-        except evaluation.CasesError:
+            return gate.read_thresholds(thresholds, path.name)
+        except CasesError:
             return None
 
     def steps(path: Path) -> int:
-        return len(loaded[path]) + evaluation.region_path_count(loaded[path])
+        return len(loaded[path]) + asking.region_path_count(loaded[path])
 
     if compare:
-        sides = [evaluation.parse_overrides(spec) for spec in compare]
+        sides = [eval_runs.parse_overrides(spec) for spec in compare]
         if len(sides) == 1:
             sides.insert(0, {})
         if len(sides) != 2:
@@ -327,14 +329,14 @@ def eval_command(
         runs = []
         with tempfile.TemporaryDirectory(prefix="assistant-eval-") as scratch:
             for overrides in sides:
-                name = evaluation.overrides_label(overrides)
-                side = evaluation.prepare_side(settings, overrides, Path(scratch))
+                name = eval_runs.overrides_label(overrides)
+                side = eval_runs.prepare_side(settings, overrides, Path(scratch))
                 with _progress(steps(path), name) as tick:
-                    runs.append(evaluation.evaluate_locally(
+                    runs.append(eval_runs.evaluate_locally(
                         side, loaded[path], path, top_k=k, label=name, overrides=overrides,
                         on_result=tick))
-        changes = evaluation.differences(runs[0].results, runs[1].results, k)
-        files = reporting.write_comparison(runs[0], runs[1], changes, out_dir)
+        changes = eval_runs.differences(runs[0].results, runs[1].results, k)
+        files = comparison_report.write_comparison(runs[0], runs[1], changes, out_dir)
         for run in runs:
             typer.secho(f"\n{run.label}", bold=True, file=say)
             typer.echo(reporting.render_console(run), file=say)
@@ -353,16 +355,16 @@ def eval_command(
             name = f"{name}-{path.stem}"
         with _progress(steps(path), name) as tick:
             if server:
-                result = evaluation.evaluate_remotely(
+                result = eval_runs.evaluate_remotely(
                     server, settings, loaded[path], path, top_k=k, label=name,
                     api_key=api_key, on_result=tick)
             else:
-                result = evaluation.evaluate_locally(
+                result = eval_runs.evaluate_locally(
                     settings, loaded[path], path, top_k=k, label=name, on_result=tick)
         floors = floors_for(path)
         files = reporting.write_report(result, out_dir, floors)
         typer.echo(reporting.render_console(result), file=say)
-        for line in evaluation.below_floors(result, floors or {}):
+        for line in gate.below_floors(result, floors or {}):
             typer.secho(f"Under golvet ({path.name}): {line}", err=True,
                         fg=typer.colors.YELLOW)
         typer.echo(f"Rapport: {files.markdown} (och .json, .svg)", file=say)
@@ -371,12 +373,14 @@ def eval_command(
         dev = results[0][0]
         held = results[1][0] if len(results) > 1 else None
         if record_thresholds:
-            evaluation.record_thresholds(thresholds, [r for r, _ in results])
+            gate.record_thresholds(thresholds, [r for r, _ in results])
             typer.echo(f"Sparade golv i {thresholds}.", file=say)
         all_floors = {
             p.name: f for p in files_to_run if (f := floors_for(p)) is not None
         }
-        combined = reporting.write_sets(dev, held, settings.evals_dir / "report.md", all_floors)
+        combined = comparison_report.write_sets(
+            dev, held, settings.evals_dir / "report.md", all_floors
+        )
         typer.echo(f"Båda mängderna sida vid sida: {combined.markdown}", file=say)
     if as_json:
         sys.stdout.write(results[-1][1].json.read_text("utf-8"))
@@ -384,17 +388,17 @@ def eval_command(
 
 def _compare_saved_runs(a: Path, b: Path, out_dir: Path, say: Any, as_json: bool) -> None:
     """`assistant eval --compare-runs A.json B.json`."""
-    from assistant import reporting, run_comparison
+    from assistant.evals import compare, comparison_report, names, reporting
 
-    comparison = run_comparison.compare_saved(
-        run_comparison.load_saved(a), run_comparison.load_saved(b)
+    comparison = compare.compare_saved(
+        compare.load_saved(a), compare.load_saved(b)
     )
     stem = f"jamforelse-{reporting.slug(a.stem)}-mot-{reporting.slug(b.stem)}"[:120]
-    files = reporting.write_run_comparison(comparison, out_dir, stem)
+    files = comparison_report.write_run_comparison(comparison, out_dir, stem)
     for change in comparison.metrics:
         diff = "–" if change.diff is None else f"{change.diff:+.3f}"
-        typer.echo(f"{reporting.metric_title(change.name)[:50]:52}{diff:>8}  "
-                   f"{reporting.interval_text(change):>20}  {change.verdict}", file=say)
+        typer.echo(f"{names.metric_title(change.name)[:50]:52}{diff:>8}  "
+                   f"{comparison_report.interval_text(change):>20}  {change.verdict}", file=say)
     typer.echo(f"{len(comparison.cases)} av {comparison.paired} parade fall ändrades.",
                file=say)
     if as_json:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant import morphology
-from assistant.answer_checks import is_clean, sentences, unclean_parts
+from assistant.evals.answer_checks import is_clean, sentences, unclean_parts
 
 
 @pytest.mark.parametrize(

@@ -14,10 +14,13 @@ from typing import Any, ClassVar
 import pytest
 from typer.testing import CliRunner
 
-from assistant import evaluation, index, reporting
+from assistant import index
 from assistant.cli import app
 from assistant.errors import CasesError, IndexUnavailableError, InputError, SettingsError
-from assistant.evaluation import Case, CaseResult, Evidence, Passage, Reply
+from assistant.evals import asking, comparison_report, gate, metrics, reporting, runs
+from assistant.evals import cases as eval_cases
+from assistant.evals.asking import CaseResult, Reply
+from assistant.evals.cases import Case, Evidence, Passage
 from assistant.pipeline import Engine, load_engine
 from assistant.settings import Settings, load_settings
 from tests.fakes import FakeEmbedder
@@ -87,16 +90,16 @@ def write_lines(path: Path, lines: list[str]) -> Path:
 
 def test_word_tokens_ignore_punctuation_bullets_and_case() -> None:
     text = "\uf0b7 Regionen ansvarar för: • LARO, (läkemedel) – ﬁnns!"
-    assert evaluation.word_tokens(text) == [
+    assert eval_cases.word_tokens(text) == [
         "regionen", "ansvarar", "för", "laro", "läkemedel", "finns",
     ]
 
 
 def test_quote_share_counts_tokens_as_a_multiset() -> None:
     # The quote needs "vård" twice; a passage with it once holds only 3 of its 4 tokens.
-    assert evaluation.quote_share("vård och vård nu", "nu vård och annat") == 0.75
-    assert evaluation.quote_share("vård och vård nu", "vård nu och mer vård") == 1.0
-    assert evaluation.quote_share("", "vad som helst") == 0.0
+    assert eval_cases.quote_share("vård och vård nu", "nu vård och annat") == 0.75
+    assert eval_cases.quote_share("vård och vård nu", "vård nu och mer vård") == 1.0
+    assert eval_cases.quote_share("", "vad som helst") == 0.0
 
 
 def test_hit_needs_eighty_percent_of_the_quote_from_an_evidence_document() -> None:
@@ -104,9 +107,9 @@ def test_hit_needs_eighty_percent_of_the_quote_from_an_evidence_document() -> No
     case = make_case(evidence=(Evidence("doc-a", quote),))
     four_of_five = "Inledning. Ett, två, tre och fyra står här."
     three_of_four = make_case(evidence=(Evidence("doc-a", "ett två tre fyra"),))
-    assert evaluation.is_hit(case, Passage("doc-a", four_of_five))  # exactly 0.8
-    assert not evaluation.is_hit(case, Passage("doc-b", four_of_five))  # wrong document
-    assert not evaluation.is_hit(three_of_four, Passage("doc-a", "ett två tre"))  # 0.75
+    assert eval_cases.is_hit(case, Passage("doc-a", four_of_five))  # exactly 0.8
+    assert not eval_cases.is_hit(case, Passage("doc-b", four_of_five))  # wrong document
+    assert not eval_cases.is_hit(three_of_four, Passage("doc-a", "ett två tre"))  # 0.75
 
 
 def test_any_evidence_alternative_counts() -> None:
@@ -120,16 +123,16 @@ def test_any_evidence_alternative_counts() -> None:
         Passage("doc-a", "Något helt annat om SIP."),
         Passage("doc-b", "• Kommunen ordnar boendestöd i hemmet för den enskilde."),
     ]
-    assert evaluation.first_hit(case, passages) == 2
-    assert evaluation.first_hit(case, passages, depth=1) is None
+    assert eval_cases.first_hit(case, passages) == 2
+    assert eval_cases.first_hit(case, passages, depth=1) is None
 
 
 def test_first_hit_looks_only_at_the_first_ten_passages() -> None:
     case = make_case()
     miss = Passage("doc-a", "Kommunen ansvarar för boendet.")
     hit = Passage("doc-a", "Regionen ansvarar för abstinensvård och avgiftning.")
-    assert evaluation.first_hit(case, [miss] * 10 + [hit]) is None
-    assert evaluation.first_hit(case, [miss] * 9 + [hit]) == 10
+    assert eval_cases.first_hit(case, [miss] * 10 + [hit]) is None
+    assert eval_cases.first_hit(case, [miss] * 9 + [hit]) == 10
 
 
 # ── metrics ────────────────────────────────────────────────────────────────────────────
@@ -146,7 +149,7 @@ def test_metrics_on_hand_made_rankings() -> None:
         result(make_case("u1", kind="unanswerable"), None, status="no_support", seconds=5.0),
         result(make_case("u2", kind="unanswerable"), None, status="answered", seconds=6.0),
     ]
-    m = evaluation.compute_metrics([*answerable, *unanswerable])
+    m = metrics.compute_metrics([*answerable, *unanswerable])
     assert (m.cases, m.answerable, m.unanswerable, m.responsible_cases) == (6, 4, 2, 4)
     assert dict(m.hits) == {1: 0.25, 3: 0.5, 5: 0.75, 10: 0.75}
     assert m.mrr == pytest.approx((1 + 1 / 2 + 1 / 4) / 4)
@@ -159,18 +162,18 @@ def test_metrics_on_hand_made_rankings() -> None:
 
 
 def test_ndcg_is_one_only_for_a_hit_at_rank_one() -> None:
-    assert evaluation.ndcg(1) == 1.0
-    assert evaluation.ndcg(3) == pytest.approx(0.5)
-    assert evaluation.ndcg(None) == 0.0
-    assert evaluation.ndcg(11) == 0.0
+    assert metrics.ndcg(1) == 1.0
+    assert metrics.ndcg(3) == pytest.approx(0.5)
+    assert metrics.ndcg(None) == 0.0
+    assert metrics.ndcg(11) == 0.0
 
 
 def test_metrics_without_cases_of_a_sort_are_none_not_zero() -> None:
-    m = evaluation.compute_metrics([result(make_case("u", kind="unanswerable"), None,
+    m = metrics.compute_metrics([result(make_case("u", kind="unanswerable"), None,
                                            status="no_support")])
     assert m.hits[1] is None and m.mrr is None and m.answered is None
     assert m.declined == 1.0
-    assert evaluation.compute_metrics([]).latency_p50 is None
+    assert metrics.compute_metrics([]).latency_p50 is None
 
 
 def test_hit_curve_and_breakdowns() -> None:
@@ -179,11 +182,11 @@ def test_hit_curve_and_breakdowns() -> None:
         result(make_case("b", kind="fact", evidence=(Evidence("doc-b", "x y z"),)), 3),
         result(make_case("u", kind="unanswerable", region="Skåne"), None, status="no_support"),
     ]
-    assert evaluation.hit_curve(results)[:4] == [0.5, 0.5, 1.0, 1.0]
-    summary = evaluation.summarise(results)
+    assert metrics.hit_curve(results)[:4] == [0.5, 0.5, 1.0, 1.0]
+    summary = metrics.summarise(results)
     assert list(summary.by_kind) == ["responsibility", "fact", "unanswerable"]
     assert set(summary.by_region) == {"Dalarna", "ingen region", "Skåne"}
-    assert set(summary.by_document) == {"doc-a", "doc-b", evaluation.NO_DOCUMENT}
+    assert set(summary.by_document) == {"doc-a", "doc-b", eval_cases.NO_DOCUMENT}
     assert summary.by_kind["fact"].hits[1] == 0.0
     assert summary.by_region["Skåne"].declined == 1.0
 
@@ -201,15 +204,15 @@ def test_decline_sweep_and_suggested_threshold() -> None:
                decline_at=d, sweep_known=True)
         for i, d in enumerate(unanswerable)
     ]
-    rows = {r.threshold: r for r in evaluation.sweep_declines(results)}
+    rows = {r.threshold: r for r in metrics.sweep_declines(results)}
     assert rows[0.0].answered == 1.0 and rows[0.0].declined == 0.25
     assert rows[0.5].answered == 0.95 and rows[0.5].declined == 0.75
     assert rows[0.55].declined == 1.0 and rows[0.55].answered == 0.95
     assert rows[0.6].answered == 0.9
-    best = evaluation.suggest_threshold(list(rows.values()))
+    best = metrics.suggest_threshold(list(rows.values()))
     assert best is not None and best.threshold == 0.55  # all declined, 95% still answered
     # Without the in-process sweep there is no table rather than a made-up one.
-    assert evaluation.sweep_declines([result(make_case(), 1)]) == []
+    assert metrics.sweep_declines([result(make_case(), 1)]) == []
 
 
 # ── case files ─────────────────────────────────────────────────────────────────────────
@@ -233,7 +236,7 @@ def test_malformed_lines_are_reported_with_their_line_numbers(tmp_path: Path) ->
         ],
     )
     with pytest.raises(CasesError) as caught:
-        evaluation.read_cases(path)
+        eval_cases.read_cases(path)
     message = caught.value.message
     assert "rad 2: ogiltig JSON" in message
     assert "rad 3: fält saknas: question" in message
@@ -250,9 +253,9 @@ def test_malformed_lines_are_reported_with_their_line_numbers(tmp_path: Path) ->
 
 def test_missing_or_empty_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(CasesError, match="Kan inte läsa"):
-        evaluation.read_cases(tmp_path / "nope.jsonl")
+        eval_cases.read_cases(tmp_path / "nope.jsonl")
     with pytest.raises(CasesError, match="inga fall"):
-        evaluation.read_cases(write_lines(tmp_path / "empty.jsonl", ["", "  "]))
+        eval_cases.read_cases(write_lines(tmp_path / "empty.jsonl", ["", "  "]))
 
 
 def test_unknown_document_id_is_reported_not_ignored(tmp_path: Path) -> None:
@@ -266,9 +269,9 @@ def test_unknown_document_id_is_reported_not_ignored(tmp_path: Path) -> None:
             ]),
         ],
     )
-    assert len(evaluation.load_cases(path)) == 2  # format alone is fine
+    assert len(eval_cases.load_cases(path)) == 2  # format alone is fine
     with pytest.raises(CasesError) as caught:
-        evaluation.load_cases(path, known_documents={"alfa", "beta"})
+        eval_cases.load_cases(path, known_documents={"alfa", "beta"})
     assert "rad 2: okänt dokument-id 'alfaa' i fallet 'typo'" in caught.value.message
 
 
@@ -285,7 +288,7 @@ def test_an_outside_evaluators_file_in_the_same_format(tmp_path: Path) -> None:
     text = "\ufeff" + "\r\n\r\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\r\n"
     path = tmp_path / "granskare.jsonl"
     path.write_bytes(text.encode("utf-8"))
-    cases = evaluation.load_cases(path, known_documents={"alfa"})
+    cases = eval_cases.load_cases(path, known_documents={"alfa"})
     assert [c.id for c in cases] == ["ext-1", "ext-2"]
     assert [c.line for c in cases] == [1, 3]
     assert cases[0].region is None and cases[0].responsible is None and cases[0].answer == ""
@@ -296,17 +299,17 @@ def test_an_outside_evaluators_file_in_the_same_format(tmp_path: Path) -> None:
             return Reply("answered", "kommun", "Kommunen.", passages, 0.2)
         return Reply("no_support", None, "Inget.", (), 0.1)
 
-    results = evaluation.run_cases(cases, asker)
-    m = evaluation.compute_metrics(results)
+    results = asking.run_cases(cases, asker)
+    m = metrics.compute_metrics(results)
     assert m.hits[1] == 1.0 and m.declined == 1.0 and m.responsible is None
 
 
 def test_the_projects_own_suite_is_valid() -> None:
     path = Path(__file__).resolve().parent.parent / "evals" / "cases.jsonl"
     catalog = json.loads((path.parent.parent / "corpus" / "catalog.json").read_text("utf-8"))
-    cases = evaluation.load_cases(path, {d["id"] for d in catalog["documents"]})
+    cases = eval_cases.load_cases(path, {d["id"] for d in catalog["documents"]})
     assert len(cases) >= 200
-    assert {c.kind for c in cases} == set(evaluation.KINDS)
+    assert {c.kind for c in cases} == set(eval_cases.KINDS)
 
 
 # ── in-process, on a tiny index built with the fake embedder ───────────────────────────
@@ -372,11 +375,11 @@ TINY_CASES = [
 def test_in_process_run_through_the_ask_path(tiny: tuple[Settings, Engine], tmp_path: Path) -> None:
     settings, engine = tiny
     path = write_lines(tmp_path / "cases.jsonl", TINY_CASES)
-    cases = evaluation.load_cases(path, engine.index.documents)
+    cases = eval_cases.load_cases(path, engine.index.documents)
     seen: list[str] = []
-    run = evaluation.evaluate(
-        cases, evaluation.local_asker(engine), label="liten", source="i processen",
-        cases_file=path, top_k=5, settings=evaluation.settings_summary(settings, engine),
+    run = runs.evaluate(
+        cases, asking.local_asker(engine), label="liten", source="i processen",
+        cases_file=path, top_k=5, settings=runs.settings_summary(settings, engine),
         on_result=lambda r: seen.append(r.case.id),
     )
     assert seen == ["t-1", "t-2", "t-3", "t-3"]  # t-3 again on the region path (Skåne)
@@ -396,7 +399,7 @@ def test_in_process_run_through_the_ask_path(tiny: tuple[Settings, Engine], tmp_
         declined = at is not None and at <= settings.min_support
         assert declined == (r.reply.status == "no_support")
     assert run.summary.overall.declined == 1.0
-    assert len(run.summary.sweep) == len(evaluation.SWEEP)
+    assert len(run.summary.sweep) == len(asking.SWEEP)
     assert run.settings["index"]["chunks"] == len(engine.index.chunks)
 
 
@@ -478,10 +481,10 @@ def stand_in() -> Iterator[str]:
 
 def test_http_run_against_a_stand_in_server(stand_in: str, tmp_path: Path) -> None:
     path = write_lines(tmp_path / "cases.jsonl", TINY_CASES)
-    cases = evaluation.load_cases(path)
+    cases = eval_cases.load_cases(path)
     settings = load_settings({}, corpus_dir=tmp_path / "nowhere")
     StandIn.throttle_once = True  # the first request is rate limited, then retried
-    run = evaluation.evaluate_remotely(
+    run = runs.evaluate_remotely(
         stand_in + "/", settings, cases, path, top_k=5, label="stand-in"
     )
     assert StandIn.asked[0] == {"question": cases[0].question, "top_k": 10}
@@ -502,14 +505,14 @@ def test_http_run_against_a_stand_in_server(stand_in: str, tmp_path: Path) -> No
 def test_http_errors_become_our_errors(stand_in: str) -> None:
     StandIn.fail_with = 503
     with pytest.raises(IndexUnavailableError, match="Trasigt"):
-        evaluation.http_asker(stand_in)("Vem?", None)
+        asking.http_asker(stand_in)("Vem?", None)
     StandIn.fail_with = 422
     with pytest.raises(InputError, match="svarade 422: Trasigt"):
-        evaluation.http_asker(stand_in)("Vem?", None)
+        asking.http_asker(stand_in)("Vem?", None)
     with pytest.raises(InputError, match="Kan inte nå servern"):
-        evaluation.http_asker("http://127.0.0.1:9")("Vem?", None)
+        asking.http_asker("http://127.0.0.1:9")("Vem?", None)
     with pytest.raises(InputError, match="API-kontraktet"):
-        evaluation.reply_from_json({"status": "answered"}, 0.1)
+        asking.reply_from_json({"status": "answered"}, 0.1)
 
 
 def test_http_run_reports_unknown_documents_from_the_servers_catalog(
@@ -520,8 +523,8 @@ def test_http_run_reports_unknown_documents_from_the_servers_catalog(
     ])
     settings = load_settings({}, corpus_dir=tmp_path / "nowhere")
     with pytest.raises(CasesError, match="okänt dokument-id 'gamma'"):
-        evaluation.evaluate_remotely(
-            stand_in, settings, evaluation.read_cases(path), path, top_k=5, label="x"
+        runs.evaluate_remotely(
+            stand_in, settings, eval_cases.read_cases(path), path, top_k=5, label="x"
         )
     assert StandIn.asked == []  # nothing was asked before the cases were known to be sound
 
@@ -529,7 +532,7 @@ def test_http_run_reports_unknown_documents_from_the_servers_catalog(
 # ── reports ────────────────────────────────────────────────────────────────────────────
 
 
-def small_run(label: str = "prov", ranks: tuple[int | None, ...] = (1, None)) -> evaluation.Run:
+def small_run(label: str = "prov", ranks: tuple[int | None, ...] = (1, None)) -> runs.Run:
     cases = [
         make_case("a-1", region="Värmland"),
         make_case("a-2", kind="fact", evidence=(Evidence("doc-b", "Kommunen | ordnar boende."),)),
@@ -544,11 +547,11 @@ def small_run(label: str = "prov", ranks: tuple[int | None, ...] = (1, None)) ->
         CaseResult(cases[2], Reply("answered", None, "Fel svar [1].", passages, 0.4,
                                    0.3, True), None),
     ]
-    return evaluation.Run(
+    return runs.Run(
         label=label, source="i processen", cases_file="cases.jsonl", cases_sha256="ab" * 32,
         top_k=5, settings={"embedder": "fake", "min_support": 0.0},
         started_at="2025-01-02T03:04:05+00:00", seconds=1.5, results=tuple(results),
-        summary=evaluation.summarise(results), overrides={},
+        summary=metrics.summarise(results), overrides={},
     )
 
 
@@ -577,14 +580,14 @@ def test_report_files_hold_headline_chart_sweep_and_failed_cases(tmp_path: Path)
     svg = ET.fromstring(files.svg.read_text("utf-8"))
     assert svg.tag.endswith("svg")
     assert len(svg.findall(".//{http://www.w3.org/2000/svg}polyline")) == 1
-    assert len(svg.findall(".//{http://www.w3.org/2000/svg}circle")) == evaluation.DEPTH
+    assert len(svg.findall(".//{http://www.w3.org/2000/svg}circle")) == eval_cases.DEPTH
 
 
 def test_comparison_lists_per_case_differences(tmp_path: Path) -> None:
     a, b = small_run("A", (1, None)), small_run("B", (None, 2))
-    changes = evaluation.differences(a.results, b.results, top_k=5)
+    changes = runs.differences(a.results, b.results, top_k=5)
     assert [(d.case.id, d.change) for d in changes] == [("a-1", "sämre"), ("a-2", "bättre")]
-    files = reporting.write_comparison(a, b, changes, tmp_path)
+    files = comparison_report.write_comparison(a, b, changes, tmp_path)
     md = files.markdown.read_text("utf-8")
     assert "# Jämförelse: A mot B" in md
     assert "| hit@1 | 0.500 | 0.000 | -0.500 |" in md
@@ -601,34 +604,34 @@ def test_comparison_lists_per_case_differences(tmp_path: Path) -> None:
 
 def test_compare_specs_become_validated_settings() -> None:
     base = load_settings({})
-    overrides = evaluation.parse_overrides("chunk_size=800, fusion=rrf")
+    overrides = runs.parse_overrides("chunk_size=800, fusion=rrf")
     assert overrides == {"chunk_size": "800", "fusion": "rrf"}
-    side = evaluation.apply_overrides(base, overrides)
+    side = runs.apply_overrides(base, overrides)
     assert side.chunk_size == 800 and side.fusion == "rrf"
     assert side.chunk_overlap == base.chunk_overlap
     with pytest.raises(InputError, match="okänd inställning 'chunk'"):
-        evaluation.parse_overrides("chunk=800")
+        runs.parse_overrides("chunk=800")
     with pytest.raises(InputError, match="inställning=värde"):
-        evaluation.parse_overrides("chunk_size")
+        runs.parse_overrides("chunk_size")
     with pytest.raises(SettingsError):
-        evaluation.apply_overrides(base, {"fusion": "max"})
+        runs.apply_overrides(base, {"fusion": "max"})
 
 
 def test_floors_round_down_and_catch_a_drop(tmp_path: Path) -> None:
-    assert evaluation.floor2(0.29) == 0.29
-    assert evaluation.floor2(0.28999) == 0.28
-    assert evaluation.floor2(1.0) == 1.0
+    assert gate.floor2(0.29) == 0.29
+    assert gate.floor2(0.28999) == 0.28
+    assert gate.floor2(1.0) == 1.0
     run = small_run()
     path = tmp_path / "thresholds.json"
-    evaluation.record_thresholds(path, [run])
-    floors = evaluation.read_thresholds(path)
+    gate.record_thresholds(path, [run])
+    floors = gate.read_thresholds(path)
     assert floors["hit@1"] == 0.5 and floors["declined"] == 0.0
     assert "latency_p50" not in floors
-    assert evaluation.below_floors(run, floors) == []
+    assert gate.below_floors(run, floors) == []
     worse = small_run(ranks=(None, None))
-    assert evaluation.below_floors(worse, floors)[0].startswith("hit@1: 0.0000")
+    assert gate.below_floors(worse, floors)[0].startswith("hit@1: 0.0000")
     with pytest.raises(CasesError, match="record-thresholds"):
-        evaluation.read_thresholds(tmp_path / "none.json")
+        gate.read_thresholds(tmp_path / "none.json")
 
 
 # ── the command ────────────────────────────────────────────────────────────────────────
@@ -675,13 +678,13 @@ def test_http_and_in_process_runs_agree_on_the_real_app(tmp_path: Path) -> None:
     settings = load_settings().with_overrides(data_dir=tmp_path / "data", api_keys=())
     if not (settings.index_dir / "manifest.json").exists():
         pytest.fail(f"Inget index i {settings.index_dir}: kör `assistant index` först.")
-    all_cases = evaluation.read_cases(evaluation.default_cases(settings))
+    all_cases = eval_cases.read_cases(eval_cases.default_cases(settings))
     cases = [c for c in all_cases if c.answerable][:6] + [
         c for c in all_cases if not c.answerable][:2]
-    path = evaluation.default_cases(settings)
+    path = eval_cases.default_cases(settings)
     engine = load_engine(settings)
-    local = evaluation.evaluate(
-        cases, evaluation.local_asker(engine, sweep=False), label="lokal",
+    local = runs.evaluate(
+        cases, asking.local_asker(engine, sweep=False), label="lokal",
         source="i processen", cases_file=path, top_k=5, settings={},
     )
     with socket.socket() as probe:
@@ -698,7 +701,7 @@ def test_http_and_in_process_runs_agree_on_the_real_app(tmp_path: Path) -> None:
                 break
             threading.Event().wait(0.05)
         assert server.started, "uvicorn startade inte"
-        remote = evaluation.evaluate_remotely(
+        remote = runs.evaluate_remotely(
             f"http://127.0.0.1:{port}", settings, cases, path, top_k=5, label="server"
         )
     finally:
@@ -717,7 +720,7 @@ def test_http_and_in_process_runs_agree_on_the_real_app(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_cli_compares_two_fusions_on_the_real_index(tmp_path: Path) -> None:
     settings = load_settings()
-    suite = evaluation.default_cases(settings).read_text("utf-8").splitlines()
+    suite = eval_cases.default_cases(settings).read_text("utf-8").splitlines()
     answerable = [line for line in suite if '"answerable": true' in line][:4]
     unanswerable = [line for line in suite if '"answerable": false' in line][:1]
     path = write_lines(tmp_path / "cases.jsonl", answerable + unanswerable)
@@ -746,13 +749,13 @@ def test_tags_and_the_annan_party_are_read(tmp_path: Path) -> None:
         case_line(id="a", responsible="annan", tags=["annan", "prose", "annan"]),
         case_line(id="b"),
     ])
-    cases = evaluation.read_cases(path)
+    cases = eval_cases.read_cases(path)
     assert cases[0].responsible == "annan" and cases[0].tags == ("annan", "prose")
     assert cases[1].tags == ()
     bad = write_lines(tmp_path / "bad.jsonl", [case_line(tags="prose"), case_line(id="y",
                                                                                  tags=[""])])
     with pytest.raises(CasesError) as caught:
-        evaluation.read_cases(bad)
+        eval_cases.read_cases(bad)
     assert caught.value.message.count("'tags' måste vara en lista") == 2
 
 
@@ -762,14 +765,14 @@ def test_the_answer_quotes_the_evidence_only_through_its_own_markers() -> None:
     citations = [(1, "doc-b", "Kommunen ansvarar för boende."),
                  (2, "doc-a", "Regionen ansvarar för abstinensvård och avgiftning.")]
     # [1] points to the wrong passage; [2] holds 6 of the quote's 8 tokens (75 % ≥ 60 %).
-    assert not evaluation.quotes_hold_evidence(case, evaluation.cited("Svar [1].", citations))
-    assert evaluation.quotes_hold_evidence(case, evaluation.cited("Svar [2].", citations))
+    assert not eval_cases.quotes_hold_evidence(case, asking.cited("Svar [1].", citations))
+    assert eval_cases.quotes_hold_evidence(case, asking.cited("Svar [2].", citations))
     # The same words from another document do not count.
     other = [(1, "doc-b", "Regionen ansvarar för abstinensvård och avgiftning.")]
-    assert not evaluation.quotes_hold_evidence(case, evaluation.cited("Svar [1].", other))
+    assert not eval_cases.quotes_hold_evidence(case, asking.cited("Svar [1].", other))
     # Too little of the quote (2 of 8 tokens).
     short = [(1, "doc-a", "Regionen ansvarar.")]
-    assert not evaluation.quotes_hold_evidence(case, evaluation.cited("Svar [1].", short))
+    assert not eval_cases.quotes_hold_evidence(case, asking.cited("Svar [1].", short))
 
 
 def test_the_quotes_come_from_the_api_contracts_citations() -> None:
@@ -777,7 +780,7 @@ def test_the_quotes_come_from_the_api_contracts_citations() -> None:
                "citations": [
                    {"n": 1, "document_id": "a", "text": "…", "quote": "Ett."},
                    {"n": 2, "document_id": "b", "text": "…", "quote": "Regionen ansvarar."}]}
-    reply = evaluation.reply_from_json(payload, 0.1)
+    reply = asking.reply_from_json(payload, 0.1)
     assert reply.quoted == (Passage("b", "Regionen ansvarar."),)
 
 
@@ -798,7 +801,7 @@ def test_answer_level_metrics() -> None:
         answered(fact, "Tillhandahålla vård [1].", responsible="kommun", quoted=(quote,)),
         answered(never, "Regionen ansvarar [1].", responsible="region"),
     ]
-    m = evaluation.compute_metrics(results).values
+    m = metrics.compute_metrics(results).values
     assert m["answer_quotes_evidence"] == 1.0  # both answerable cases' quotes hold it
     assert m["answer_quotes_evidence_responsibility"] == 1.0
     assert m["clean_answers"] == pytest.approx(2 / 3)  # "Tillhandahålla …" is a fragment
@@ -806,7 +809,7 @@ def test_answer_level_metrics() -> None:
     assert m["false_declines"] == 0.0 and m["false_answers"] == 1.0
     assert m["responsible"] == 1.0
     declined = [answered(who, "Inget.", status="no_support")]
-    d = evaluation.compute_metrics(declined).values
+    d = metrics.compute_metrics(declined).values
     assert d["answer_quotes_evidence"] == 0.0 and d["false_declines"] == 1.0
     assert d["clean_answers"] is None  # a decline is not judged as an answer's text
 
@@ -816,16 +819,16 @@ def test_every_metric_per_tag_with_a_case_in_each_of_its_tags() -> None:
                   (Evidence("doc-a", "Regionen ansvarar."),), 1, ("divided", "typo"))
     other = Case("o", "Vem?", "responsibility", True, None, "region", "",
                  (Evidence("doc-a", "Regionen ansvarar."),), 2, ("typo",))
-    groups = evaluation.by_tag([result(tagged, 1, responsible="region"),
+    groups = metrics.by_tag([result(tagged, 1, responsible="region"),
                                 result(other, None, responsible="kommun")])
     assert list(groups) == ["divided", "typo"]
     assert groups["divided"].cases == 1 and groups["typo"].cases == 2
     assert groups["typo"].values["responsible"] == 0.5
 
 
-def held_out_run(tmp_path: Path) -> evaluation.Run:
+def held_out_run(tmp_path: Path) -> runs.Run:
     run = small_run()
-    return evaluation.Run(**{**run.__dict__, "cases_file": "evals/holdout.jsonl",
+    return runs.Run(**{**run.__dict__, "cases_file": "evals/holdout.jsonl",
                              "blind": True})
 
 
@@ -853,8 +856,8 @@ def test_a_held_out_report_shows_counts_never_a_case(tmp_path: Path) -> None:
 def test_the_json_report_has_the_headline_keys_and_the_region_path(tmp_path: Path) -> None:
     base = small_run()
     region = [r for r in base.results if r.case.region]
-    run = evaluation.Run(**{**base.__dict__, "region_results": tuple(region),
-                            "summary": evaluation.summarise(base.results,
+    run = runs.Run(**{**base.__dict__, "region_results": tuple(region),
+                            "summary": metrics.summarise(base.results,
                                                             region_results=region)})
     body = json.loads(reporting.write_report(run, tmp_path).json.read_text("utf-8"))
     keys = {"hit@1", "hit@5", "mrr@10", "answered", "declined", "responsible",
@@ -870,16 +873,16 @@ def test_the_json_report_has_the_headline_keys_and_the_region_path(tmp_path: Pat
 def test_floors_for_both_sets_ceilings_and_held_out_floors_only_rise(tmp_path: Path) -> None:
     dev, held = small_run(), held_out_run(tmp_path)
     path = tmp_path / "thresholds.json"
-    evaluation.record_thresholds(path, [dev, held])
-    dev_floors = evaluation.read_thresholds(path, "cases.jsonl")
-    held_floors = evaluation.read_thresholds(path, "holdout.jsonl")
+    gate.record_thresholds(path, [dev, held])
+    dev_floors = gate.read_thresholds(path, "cases.jsonl")
+    held_floors = gate.read_thresholds(path, "holdout.jsonl")
     assert dev_floors["party_invented"] == 0.0 and held_floors["hit@1"] == 0.5
     assert dev_floors["false_answers"] == 1.0  # a ceiling: lower is better
-    assert evaluation.below_floors(held, held_floors) == []
-    worse = evaluation.Run(**{**held.__dict__, "results": small_run(ranks=(None, None)).results,
+    assert gate.below_floors(held, held_floors) == []
+    worse = runs.Run(**{**held.__dict__, "results": small_run(ranks=(None, None)).results,
                               "summary": small_run(ranks=(None, None)).summary})
-    evaluation.record_thresholds(path, [worse])
-    assert evaluation.read_thresholds(path, "holdout.jsonl")["hit@1"] == 0.5  # kept
-    assert evaluation.below_floors(worse, evaluation.read_thresholds(path, "holdout.jsonl"))
+    gate.record_thresholds(path, [worse])
+    assert gate.read_thresholds(path, "holdout.jsonl")["hit@1"] == 0.5  # kept
+    assert gate.below_floors(worse, gate.read_thresholds(path, "holdout.jsonl"))
     with pytest.raises(CasesError, match=r"inga golv för other\.jsonl"):
-        evaluation.read_thresholds(path, "other.jsonl")
+        gate.read_thresholds(path, "other.jsonl")

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from assistant import run_comparison
 from assistant.cli import app
 from assistant.errors import InputError
+from assistant.evals import compare, comparison_report
 
 
 def saved(outcomes: list[dict[str, float]], *, blind: bool = False,
@@ -34,7 +34,7 @@ def hits(values: list[int]) -> list[dict[str, float]]:
 def test_one_case_among_29_is_not_read_as_progress() -> None:
     before = hits([1] * 15 + [0] * 14)
     after = hits([1] * 16 + [0] * 13)
-    c = run_comparison.compare_saved(saved(before), saved(after))
+    c = compare.compare_saved(saved(before), saved(after))
     m = {x.name: x for x in c.metrics}["hit@1"]
     assert m.diff == pytest.approx(1 / 29)
     assert m.low is not None and m.high is not None and m.low <= 0 <= m.high
@@ -45,7 +45,7 @@ def test_one_case_among_29_is_not_read_as_progress() -> None:
 def test_a_broad_change_is_outside_the_interval_and_direction_matters() -> None:
     before = hits([0] * 40)
     after = [{"hit@1": 1.0, "party_invented": 1.0}] * 30 + hits([0] * 10)
-    c = run_comparison.compare_saved(saved(before), saved(after))
+    c = compare.compare_saved(saved(before), saved(after))
     by_name = {x.name: x for x in c.metrics}
     assert by_name["hit@1"].verdict == "bättre"
     assert by_name["party_invented"].verdict == "sämre"  # lower is better
@@ -54,17 +54,15 @@ def test_a_broad_change_is_outside_the_interval_and_direction_matters() -> None:
 
 def test_the_same_reports_give_the_same_intervals() -> None:
     a, b = saved(hits([1, 0] * 20)), saved(hits([1, 1, 0, 1] * 10))
-    first = run_comparison.compare_saved(a, b).metrics
-    assert run_comparison.compare_saved(a, b).metrics == first
+    first = compare.compare_saved(a, b).metrics
+    assert compare.compare_saved(a, b).metrics == first
 
 
 def test_a_held_out_comparison_names_no_case(tmp_path: Path) -> None:
-    from assistant import reporting
-
-    c = run_comparison.compare_saved(saved(hits([0, 1]), blind=True),
+    c = compare.compare_saved(saved(hits([0, 1]), blind=True),
                                      saved(hits([1, 1]), blind=True))
     assert c.blind and [x.id for x in c.cases] == [None]
-    files = reporting.write_run_comparison(c, tmp_path, "j")
+    files = comparison_report.write_run_comparison(c, tmp_path, "j")
     text = files.markdown.read_text("utf-8") + files.json.read_text("utf-8")
     assert "Fråga" not in text and "case-" not in text
     assert "| ansvar | 1 |" in files.markdown.read_text("utf-8")
@@ -88,8 +86,8 @@ def test_files_that_are_not_saved_runs_are_refused(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"a": 1}', "utf-8")
     with pytest.raises(InputError, match="ingen sparad utvärdering"):
-        run_comparison.load_saved(bad)
+        compare.load_saved(bad)
     with pytest.raises(InputError, match="finns inte"):
-        run_comparison.load_saved(tmp_path / "none.json")
+        compare.load_saved(tmp_path / "none.json")
     out = CliRunner().invoke(app, ["eval", "--compare-runs", str(bad), str(bad)])
     assert out.exit_code != 0 and "Traceback" not in out.output

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from assistant.errors import InputError
-from assistant.evaluation import LOWER_IS_BETTER, metric_names
+from assistant.evals.metrics import LOWER_IS_BETTER, metric_names
 
 BOOTSTRAP_SAMPLES = 2000
 SEED = 20261207  # fixed, so the same two reports always give the same intervals
