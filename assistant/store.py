@@ -3,23 +3,31 @@
 This is the only module that imports sqlite3; callers get our own frozen dataclasses back.
 A `Store` keeps one connection per process, opened on first use and shared by its threads
 under a lock, so a `Store` can be shared freely between threads (and the file between
-processes: WAL mode lets readers run beside a writer, and writers of different processes
-wait for each other through SQLite's busy timeout). Opening a connection per call cost
-more than the write itself: closing the last connection checkpoints the WAL with a sync,
-2–4 ms on a quiet disk and 15–40 ms on a busy one, on every answer.
+processes: writers of different processes wait for each other through SQLite's busy
+timeout).
 
-Commits use `synchronous = NORMAL`: in WAL mode a commit is safe from a crash of the
-process (and survives `kill -9`); only a power cut or an OS crash can take back the last
-commits, which the WAL checkpoints (with a sync) bound. `close_store` checkpoints and
-closes at a clean shutdown.
+No file is memory-mapped. WAL mode keeps its index in a memory-mapped `-shm` file, and a
+mapped page that can no longer be written or read (the volume remounted read-only after an
+I/O error, the file truncated or made immutable) kills the process with SIGBUS, without a
+log line or a Python exception. So the store uses a rollback journal
+(`journal_mode = TRUNCATE`) and `mmap_size = 0`: every failure of the disk reaches us as an
+error, and becomes a `StoreError` (503) while answers go on being served. A commit costs
+about 0.7 ms instead of WAL's 0.02 ms (measured on the development disk); an answer takes
+tens of milliseconds. A file made in WAL mode by an older version is converted when opened.
+
+Commits use `synchronous = NORMAL`: a commit is safe from a crash of the process (and
+survives `kill -9`). The store's state (usable, or why not) is kept per process:
+`store_health` reports it, and checks the disk again once it has failed.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -36,10 +44,14 @@ Channel = Literal["web", "teams", "api"]
 RATINGS: tuple[Rating, ...] = ("up", "down")
 CHANNELS: tuple[Channel, ...] = ("web", "teams", "api")
 
+logger = logging.getLogger("assistant.store")
+
 MAX_QUESTION_CHARS = 2000
 MAX_COMMENT_CHARS = 2000
 MAX_ID_CHARS = 200
 _BUSY_TIMEOUT_SECONDS = 15.0
+JOURNAL_MODE = "truncate"  # a rollback journal: no memory-mapped -shm file (see above)
+RECHECK_SECONDS = 10.0  # a failed store is tried again by `store_health` at most this often
 # Fixed width, UTC, so that text comparison in SQL is chronological comparison.
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -79,13 +91,16 @@ SCHEMA_VERSION = len(_MIGRATIONS)
 
 
 class _Link:
-    """The process's open connection to a store (None until first use or after closing)."""
+    """The process's open connection to a store (None until first use or after closing),
+    and why the store last failed ("" while it works)."""
 
-    __slots__ = ("connection", "pid")
+    __slots__ = ("checked", "connection", "pid", "problem")
 
     def __init__(self) -> None:
         self.connection: sqlite3.Connection | None = None
         self.pid = 0
+        self.problem = ""
+        self.checked = 0.0  # time.monotonic() of the last failure or check
 
 
 @dataclass(frozen=True)
@@ -124,6 +139,14 @@ class FeedbackRecord:
 
 
 @dataclass(frozen=True)
+class StoreHealth:
+    """Whether the store can be written, and if not, SQLite's reason."""
+
+    ok: bool
+    problem: str = ""
+
+
+@dataclass(frozen=True)
 class PurgeReport:
     """How many rows `purge` removed, and the cut-off it used."""
 
@@ -150,10 +173,9 @@ def open_store(path: Path) -> Store:
     except sqlite3.Error as exc:
         raise StoreError(f"Lagringen {path} kan inte öppnas: {exc}") from exc
     try:
-        # WAL is a property of the file: set once here, every later connection inherits it.
-        mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if str(mode).lower() != "wal":
-            raise StoreError(f"Lagringen {path} kan inte använda WAL-läge (fick {mode}).")
+        # A file left in WAL mode (by an older version) is converted here; that needs it to
+        # be open nowhere else, so a process still using it in WAL mode is named as the cause.
+        _set_pragmas(connection, path)
         with store.lock:
             connection.execute("BEGIN IMMEDIATE")
             try:
@@ -382,10 +404,8 @@ def purge(store: Store, older_than_days: int, now: datetime | None = None) -> Pu
         conversations = connection.execute(
             "DELETE FROM conversations WHERE updated_at < ?", (limit,)
         ).rowcount
-    with _connection(store) as connection:
-        # secure_delete zeroes the freed pages; the checkpoint moves those pages out of the
-        # WAL into the main file and empties the WAL, so the deleted text is gone from disk.
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    # secure_delete zeroes the freed pages in the database file, and the rollback journal
+    # that held their old content is truncated at the commit: the deleted text is gone.
     return PurgeReport(
         cutoff=_parse_timestamp(limit),
         answers=answers,
@@ -401,17 +421,48 @@ _UNAVAILABLE = "Lagringen för svar och återkoppling går inte att använda jus
 
 
 def close_store(store: Store) -> None:
-    """Checkpoint the WAL and close this process's connection (a later call reopens it)."""
+    """Close this process's connection (a later call reopens it)."""
     with store.lock:
         connection, store.link.connection = store.link.connection, None
         if connection is None or store.link.pid != os.getpid():
             return
-        try:
-            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except sqlite3.Error:
-            pass  # another process is reading; the last one to close checkpoints
-        finally:
+        with suppress(sqlite3.Error):
             connection.close()
+
+
+def store_health(
+    store: Store, *, recheck: bool = True, now: float | None = None
+) -> StoreHealth:
+    """Whether the store can be written. With `recheck`, a store that failed is tried again
+    (a write lock taken and given back; blocking) once `RECHECK_SECONDS` have passed, so a
+    repaired disk shows; without, the last outcome is reported as it is."""
+    link = store.link
+    now = time.monotonic() if now is None else now
+    if recheck and link.problem and now - link.checked >= RECHECK_SECONDS:
+        link.checked = now
+        with suppress(StoreError), _transaction(store):  # still failing: reason recorded
+            pass
+    return StoreHealth(ok=not link.problem, problem=link.problem)
+
+
+def _set_pragmas(connection: sqlite3.Connection, path: Path) -> None:
+    """The journal (never WAL: nothing memory-mapped) and the other per-connection settings."""
+    connection.execute("PRAGMA mmap_size = 0")
+    try:
+        mode = str(connection.execute(f"PRAGMA journal_mode = {JOURNAL_MODE}").fetchone()[0])
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            raise
+        # Leaving WAL needs the file to itself: another process still has it open in WAL.
+        mode = "wal"
+    if mode.lower() != JOURNAL_MODE:
+        raise StoreError(
+            f"Lagringen {path} används i läget {mode} av en annan process (en äldre version?); "
+            "stoppa den och starta om."
+        )
+    connection.execute("PRAGMA foreign_keys = ON")
+    connection.execute("PRAGMA secure_delete = ON")
+    connection.execute("PRAGMA synchronous = NORMAL")
 
 
 def _connect(store: Store) -> sqlite3.Connection:
@@ -427,10 +478,8 @@ def _connect(store: Store) -> sqlite3.Connection:
         check_same_thread=False,  # shared by the process's threads, always under store.lock
     )
     try:
-        connection.execute("PRAGMA foreign_keys = ON")
-        connection.execute("PRAGMA secure_delete = ON")
-        connection.execute("PRAGMA synchronous = NORMAL")
-    except sqlite3.Error:
+        _set_pragmas(connection, store.path)
+    except (sqlite3.Error, StoreError):
         connection.close()
         raise
     link.connection, link.pid = connection, os.getpid()
@@ -443,13 +492,26 @@ def _connection(store: Store) -> Iterator[sqlite3.Connection]:
     with store.lock:
         try:
             yield _connect(store)
-        except sqlite3.Error as exc:
-            # Whatever broke (a replaced file, a full disk), the next call starts afresh.
+        except (sqlite3.Error, StoreError) as exc:
+            # Whatever broke (a replaced file, a full or read-only disk), the next call
+            # starts afresh.
             broken, store.link.connection = store.link.connection, None
             if broken is not None:
                 with suppress(sqlite3.Error):
                     broken.close()
+            _failed(store, exc)
+            if isinstance(exc, StoreError):
+                raise
             raise StoreError(_UNAVAILABLE) from exc
+
+
+def _failed(store: Store, exc: Exception) -> None:
+    """Record why the store failed; the first failure of a spell is logged."""
+    link = store.link
+    reason = exc.message if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"
+    if not link.problem:
+        logger.error("Lagringen %s går inte att använda: %s", store.path, reason)
+    link.problem, link.checked = reason, time.monotonic()
 
 
 @contextmanager
@@ -466,6 +528,9 @@ def _transaction(store: Store) -> Iterator[sqlite3.Connection]:
                 connection.execute("ROLLBACK")
             raise
         connection.execute("COMMIT")
+        if store.link.problem:
+            logger.info("Lagringen %s fungerar igen", store.path)
+            store.link.problem = ""
 
 
 def _migrate(connection: sqlite3.Connection, path: Path) -> None:

@@ -490,9 +490,9 @@ def test_a_clean_shutdown_closes_the_store_and_keeps_every_answer(
         ]
         store = app.state.service.store
         assert store.link.connection is not None
-    assert store.link.connection is None  # closed by the lifespan, the WAL folded back
-    wal = Path(f"{settings.store_path}-wal")
-    assert not wal.exists() or wal.stat().st_size == 0
+    assert store.link.connection is None  # closed by the lifespan
+    journal = Path(f"{settings.store_path}-journal")
+    assert not journal.exists() or journal.stat().st_size == 0  # nothing left half-written
     assert [get_answer(open_store(settings.store_path), i).answer_id for i in ids] == ids
 
 
@@ -505,6 +505,8 @@ def test_health_and_readiness(client: TestClient, built: tuple[Settings, Engine]
     assert ready["status"] == "ready"
     assert ready["documents"] == 4 and ready["passages"] == len(built[1].index.chunks)
     assert ready["embedder"] == "fake:bag-of-words"
+    assert ready["store"] == "ok"
+    assert "assistant_store_ready 1.0" in client.get("/metrics").text
 
 
 def test_without_an_index_the_app_starts_and_says_why(tmp_path: Path) -> None:
@@ -536,7 +538,30 @@ def test_without_a_store_questions_are_answered_and_feedback_is_503(
         assert body["status"] == "answered"
         response = client.post(f"/v1/answers/{body['answer_id']}/feedback", json={"rating": "up"})
         assert_error(response, 503, "store_unavailable")
+        assert client.get("/readyz").json()["store"] == "unavailable"
+        assert "assistant_store_ready 0.0" in client.get("/metrics").text
     assert any("Lagringen" in r.getMessage() for r in caplog.records)
+
+
+def test_a_store_that_breaks_while_serving_degrades_and_readiness_shows_it(
+    built: tuple[Settings, Engine], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = built[0].with_overrides(data_dir=tmp_path / "data")
+    with TestClient(create_app(settings, engine=built[1])) as client:
+        first = client.post("/v1/ask", json={"question": QUESTION}).json()
+        settings.store_path.write_bytes(b"\x00inte en databas" * 1024)  # the disk failed
+        with caplog.at_level(logging.ERROR):
+            body = client.post("/v1/ask", json={"question": "Vem kallar till SIP?"})
+        assert body.status_code == 200 and body.json()["status"] == "answered"
+        response = client.post(f"/v1/answers/{first['answer_id']}/feedback", json={"rating": "up"})
+        assert_error(response, 503, "store_unavailable")
+        assert response.headers["retry-after"]
+        ready = client.get("/readyz")
+        assert ready.status_code == 200 and ready.json()["store"] == "unavailable"
+        assert "assistant_store_ready 0.0" in client.get("/metrics").text
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("går inte att använda" in m for m in errors)
+    assert any("kunde inte lagras" in m for m in errors)
 
 
 def test_start_page_and_widget_come_from_the_static_folder(

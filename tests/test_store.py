@@ -58,19 +58,54 @@ def add_answer(
 
 
 def file_bytes(store: Store) -> bytes:
-    """The database file and its WAL/SHM side files, as written on disk."""
-    parts = [store.path, Path(f"{store.path}-wal"), Path(f"{store.path}-shm")]
+    """The database file and any side files (journal, or WAL/SHM of old), as on disk."""
+    parts = [store.path, *(Path(f"{store.path}-{s}") for s in ("journal", "wal", "shm"))]
     return b"".join(p.read_bytes() for p in parts if p.exists())
 
 
-def test_open_creates_folder_wal_and_schema_version(tmp_path: Path) -> None:
+def test_open_creates_folder_rollback_journal_and_schema_version(tmp_path: Path) -> None:
     path = tmp_path / "a" / "b" / "store.sqlite3"
     store = open_store(path)
+    add_answer(store, "a1")
     assert path.is_file()
     header = path.read_bytes()[:20]
     assert header.startswith(b"SQLite format 3\x00")
-    assert header[18:20] == b"\x02\x02"  # file format versions 2 = WAL journal mode
+    assert header[18:20] == b"\x01\x01"  # file format versions 1: a rollback journal, not WAL
     assert schema_version(store) == SCHEMA_VERSION
+    connection = store.link.connection
+    assert connection is not None
+    assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "truncate"
+    assert connection.execute("PRAGMA mmap_size").fetchone()[0] == 0
+    # Nothing memory-mapped: no -shm (whose mapped pages would SIGBUS when unwritable).
+    assert not Path(f"{path}-shm").exists() and not Path(f"{path}-wal").exists()
+
+
+def test_a_store_left_in_wal_mode_is_converted(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite3"
+    add_answer(open_store(path), "a1")
+    old = sqlite3.connect(path)
+    assert old.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal"
+    old.close()
+    again = open_store(path)
+    assert answer_exists(again, "a1")
+    assert path.read_bytes()[18:20] == b"\x01\x01"
+    add_answer(again, "a2")
+    assert not Path(f"{path}-shm").exists()
+
+
+def test_a_store_in_wal_use_by_another_process_is_refused_with_the_reason(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "store.sqlite3"
+    open_store(path)
+    other = sqlite3.connect(path)  # an older version, still running in WAL mode
+    try:
+        assert other.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal"
+        other.execute("SELECT COUNT(*) FROM answers").fetchone()
+        with pytest.raises(StoreError, match="en annan process"):
+            open_store(path)
+    finally:
+        other.close()
 
 
 def test_reopening_keeps_data_and_version(tmp_path: Path) -> None:
@@ -320,13 +355,12 @@ def test_an_answer_is_committed_when_record_answer_returns(store: Store) -> None
     assert row == ("answered",)
 
 
-def test_close_store_folds_the_wal_back_and_a_later_call_reopens(store: Store) -> None:
+def test_close_store_closes_and_a_later_call_reopens(store: Store) -> None:
     add_answer(store, "före")
-    wal = Path(f"{store.path}-wal")
-    assert wal.exists() and wal.stat().st_size > 0
+    journal = Path(f"{store.path}-journal")
+    assert not journal.exists() or journal.stat().st_size == 0  # committed: nothing pending
     close_store(store)
     assert store.link.connection is None
-    assert not wal.exists() or wal.stat().st_size == 0
     close_store(store)  # closing twice is harmless
     add_answer(store, "efter")
     assert answer_exists(store, "före") and answer_exists(store, "efter")
@@ -453,3 +487,90 @@ def test_purge_command(tmp_path: Path) -> None:
     refused = runner.invoke(app, ["purge", "--days", "-1"], env=env)
     assert refused.exit_code != 0
     assert answer_exists(store, "new")
+
+
+# ── a disk that fails under the store (issue 16): errors, never SIGBUS ──────────────────
+
+BREAK_CHILD = r"""
+import json, os, subprocess, sys
+from pathlib import Path
+from assistant.errors import StoreError
+from assistant.store import answer_exists, open_store, record_answer, store_health
+
+folder, action = Path(sys.argv[1]), sys.argv[2]
+store = open_store(folder / "assistant.sqlite3")
+
+def write(answer_id):
+    try:
+        record_answer(store, answer_id=answer_id, question="Vem kallar till SIP?",
+                      status="answered", responsible=None, region=None,
+                      citations_json="[]", channel="api")
+        return "ok"
+    except StoreError as exc:
+        return "store_error"
+
+outcome = {"first": write("a1")}
+side_files = [p for p in folder.iterdir() if p.name != "assistant.sqlite3"]
+if action == "truncate side files":
+    for path in side_files:
+        os.truncate(path, 0)
+elif action == "make files and folder immutable":
+    subprocess.run(["chattr", "+i", *map(str, folder.iterdir()), str(folder)], check=True)
+elif action == "overwrite the database with garbage":
+    (folder / "assistant.sqlite3").write_bytes(b"\x00garbage" * 4096)
+outcome["second"] = write("a2")
+health = store_health(store)
+outcome["healthy"] = health.ok
+outcome["problem"] = bool(health.problem)
+if action == "make files and folder immutable":
+    subprocess.run(["chattr", "-i", str(folder), *map(str, folder.iterdir())], check=True)
+    outcome["healthy_after_repair"] = store_health(store, now=1e12).ok
+    outcome["third"] = write("a3")
+print(json.dumps(outcome))
+"""
+
+
+def chattr_works(tmp_path: Path) -> bool:
+    """Whether this process may make files immutable (root on a file system that can)."""
+    import subprocess
+
+    probe = tmp_path / "chattr-probe"
+    probe.touch()
+    done = subprocess.run(["chattr", "+i", str(probe)], capture_output=True, check=False)
+    subprocess.run(["chattr", "-i", str(probe)], capture_output=True, check=False)
+    return done.returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("action", "expected"),
+    [
+        # The probe's case: with WAL the -shm is memory-mapped, and this was SIGBUS (135).
+        ("truncate side files", {"first": "ok", "second": "ok", "healthy": True}),
+        (
+            "make files and folder immutable",
+            {"first": "ok", "second": "store_error", "healthy": False, "problem": True,
+             "healthy_after_repair": True, "third": "ok"},
+        ),
+        (
+            "overwrite the database with garbage",
+            {"first": "ok", "second": "store_error", "healthy": False, "problem": True},
+        ),
+    ],
+)
+def test_a_failing_disk_gives_store_errors_and_never_kills_the_process(
+    tmp_path: Path, action: str, expected: dict[str, object]
+) -> None:
+    import subprocess
+    import sys
+
+    if action.startswith("make") and not chattr_works(tmp_path):
+        pytest.skip("chattr +i needs root on a file system that supports it")
+    folder = tmp_path / "data"
+    folder.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-c", BREAK_CHILD, str(folder), action],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    outcome = json.loads(done.stdout.splitlines()[-1])
+    assert {k: outcome[k] for k in expected} == expected

