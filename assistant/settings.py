@@ -75,6 +75,11 @@ class Settings:
     # Overrides for sovereign clouds and offline tests; empty = the public Azure endpoints.
     teams_jwks_url: str = ""  # signing keys of the Bot Connector's tokens
     teams_token_url: str = ""  # Entra token endpoint for the bot's outgoing calls
+    # Anonymous Teams (no token) is allowed iff there is no app id AND the caller's own
+    # address (the ASGI peer, never a header or the body) is loopback with no proxy header
+    # AND (the server listens on loopback OR this is true). The Docker image listens on
+    # 0.0.0.0, so there the endpoint refuses unless ASSISTANT_TEAMS_ANONYMOUS=1.
+    teams_anonymous: bool = False
 
     @property
     def cache_dir(self) -> Path:
