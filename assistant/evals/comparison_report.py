@@ -75,7 +75,7 @@ def render_comparison(a: Run, b: Run, changes: Sequence[Difference], svg_name: s
     for name in report_metric_names(a.summary.overall):
         va, vb = named_a.get(name), named_b.get(name)
         delta = "–" if va is None or vb is None else (
-            f"{vb - va:+.2f} s" if name.startswith("latency") else f"{vb - va:+.3f}"
+            f"{(vb - va) * 1000:+.0f} ms" if name.startswith("latency") else f"{vb - va:+.3f}"
         )
         lines.append(
             f"| {HEADLINE_NAMES.get(name, name)} | {shown_value(name, va)} | "

@@ -63,7 +63,8 @@ def shown_share(value: float | None) -> str:
 
 
 def shown_seconds(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f} s"
+    """A latency in milliseconds: most answers take tens of them."""
+    return "–" if value is None else f"{value * 1000:.0f} ms"
 
 
 def shown_value(name: str, value: float | None) -> str:
