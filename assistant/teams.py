@@ -8,7 +8,21 @@ Incoming requests are authenticated as the Bot Connector does it: the bearer JWT
 against the published signing keys, audience = our app id, the Bot Framework issuer, expiry,
 and the `serviceurl` claim against the activity's `serviceUrl`. Replies go back to the Bot
 Connector with a token from Entra ID (client credentials). Without an app id the endpoint
-runs in an anonymous development mode, for a local emulator only, and says so loudly.
+runs in an anonymous development mode, for a local emulator only, and says so loudly. The
+rule is judged by the caller's own address (a header can refuse, never admit; the body has
+no say):
+
+    anonymous iff no app id AND the ASGI peer is loopback AND no proxy header is present
+              AND (the server listens on loopback OR ASSISTANT_TEAMS_ANONYMOUS=1)
+
+so `assistant serve` on 127.0.0.1 keeps it, and the Docker image (0.0.0.0) refuses. Replies in
+that mode go to a loopback `serviceUrl` only. Both modes are rate limited with the API's
+token buckets: anonymous callers by address, Teams users (who all arrive through the Bot
+Connector's few addresses) one by one.
+
+Bodies are read and parsed here, not by the SDK, so that a cut-off, undecodable or absurdly
+nested body is a 400 and never a traceback. The SDK logs pydantic errors with the offending
+input (a question's text); `quiet_sdk_logs` rewrites those records without it.
 
 Formatting (commands, reply text, the Teams citation entity, limits) is done by pure
 functions over our own types, so it is tested without the SDK.
@@ -20,12 +34,15 @@ import asyncio
 import contextlib
 import hashlib
 import html
+import ipaddress
 import json
 import logging
+import math
 import re
+import string
 import time
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -52,9 +69,22 @@ from microsoft_agents.hosting.core.authorization.jwt.jwt_token_validator import 
     _JwkClientManager,
 )
 from microsoft_agents.hosting.fastapi import CloudAdapter
+from pydantic import ValidationError
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
+from assistant.api.error_handlers import assistant_error_response
+from assistant.api.security import TOO_MANY, RateLimiter, client_address
 from assistant.corpus import load_catalog
-from assistant.errors import AssistantError, AuthError, InputError, NotFoundError, SettingsError
+from assistant.errors import (
+    AssistantError,
+    AuthError,
+    InputError,
+    NotFoundError,
+    RateLimitError,
+    SettingsError,
+)
 from assistant.models import SECTION_SEPARATOR, Answer, Citation
 from assistant.redaction import redact
 from assistant.settings import Settings
@@ -91,7 +121,17 @@ PUBLIC_TOKEN_URL = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token
 # Without a tenant the bot is multi-tenant: its tokens come from the botframework.com tenant.
 MULTI_TENANT = "botframework.com"
 _TOKEN_MARGIN_SECONDS = 300.0
-_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+# A request carrying one of these came through a proxy: its peer address is the proxy's.
+_PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
+# A Teams activity nests 4–8 levels (entities, channelData, card values); anything far deeper
+# is not an activity, and would make the SDK's validation and serialisation recurse.
+MAX_JSON_DEPTH = 32
+MAX_ECHO_CHARS = 60  # of a user's text repeated in a reply
+MAX_LOGGED_ERRORS = 5  # validation errors described in one log line
+# CommonMark lets a backslash escape exactly the ASCII punctuation; escaped, none of it is
+# markup, and a URL or address with escaped ':', '.', '@' is no longer linked automatically.
+_MARKDOWN_PUNCTUATION = frozenset(string.punctuation)
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,40}")
 
 RESPONSIBLE_LABELS = {
     "kommun": "kommunen",
@@ -226,10 +266,18 @@ def region_cleared_text() -> str:
     return "Ingen region är vald längre – jag söker i alla överenskommelser."
 
 
+def escape_markdown(text: str) -> str:
+    """The text with every ASCII punctuation character backslash-escaped, so that a user's
+    words repeated in a reply are shown as written: no link, emphasis, markup or autolink."""
+    return "".join("\\" + ch if ch in _MARKDOWN_PUNCTUATION else ch for ch in text)
+
+
 def region_unknown_text(argument: str, regions: Sequence[str], current: str | None) -> str:
     """Reply to `region` with no or an unknown name: which regions exist."""
+    # The argument is the user's own text: escaped, it cannot put a link in the bot's mouth.
+    echoed = escape_markdown(shorten(argument, MAX_ECHO_CHARS))
     lead = (
-        f"Jag har ingen överenskommelse för ”{argument}”."
+        f"Jag har ingen överenskommelse för ”{echoed}”."
         if argument
         else (
             f"Vald region i det här samtalet: **{current}**."
@@ -447,13 +495,6 @@ class _KeyLookup(_JwkClientManager):
         return await super().get_signing_key(self._jwks_url or jwks_uri, header)
 
 
-@dataclass(frozen=True)
-class _Authenticator:
-    """How incoming requests are checked; `validator` None = anonymous development mode."""
-
-    validator: JwtTokenValidator | None
-
-
 def _auth_configuration(settings: Settings) -> AgentAuthConfiguration:
     """The SDK's view of our Entra app registration."""
     return AgentAuthConfiguration(
@@ -472,35 +513,210 @@ def _normalise_url(url: str) -> str:
     return url.strip().rstrip("/").casefold()
 
 
-async def _authenticate(
-    auth: _Authenticator, header: str | None, service_url: str
-) -> ClaimsIdentity:
-    """The caller's verified claims; AuthError unless the request comes from the Bot Connector."""
-    if auth.validator is None:
-        # Development mode answers a local emulator only: otherwise anyone could make the
-        # bot post to any URL.
-        if (urlsplit(service_url).hostname or "") not in _LOOPBACK_HOSTS:
-            raise AuthError("Anonymt utvecklingsläge tar bara emot anrop från en lokal emulator.")
-        return ClaimsIdentity()
+def _is_loopback(host: str | None) -> bool:
+    """Whether a host is a loopback address (any of 127/8, ::1, IPv4-mapped) or `localhost`."""
+    if not host:
+        return False
+    if host.casefold() == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return bool((mapped or address).is_loopback)
+
+
+def anonymous_allowed(settings: Settings, scope: Mapping[str, Any]) -> bool:
+    """Whether a request may use the anonymous mode: no app id, a loopback caller talking to
+    us directly (the ASGI peer, no proxy header), and a loopback server or `teams_anonymous`."""
+    if settings.teams_app_id:
+        return False
+    if not (_is_loopback(settings.host) or settings.teams_anonymous):
+        return False
+    client = scope.get("client")
+    if not client or not _is_loopback(str(client[0])):
+        return False
+    # A local reverse proxy makes every caller look like loopback; its header gives it away.
+    # A header can only refuse here, never admit.
+    headers = Headers(raw=list(scope.get("headers") or []))
+    return not any(name in headers for name in _PROXY_HEADERS)
+
+
+ANONYMOUS_REFUSED = (
+    "Teams-botten har inget app-id (ASSISTANT_TEAMS_APP_ID), och utan det tar den bara emot "
+    "anrop direkt från den här datorn (loopback) till en server som lyssnar på loopback "
+    "eller har ASSISTANT_TEAMS_ANONYMOUS=1."
+)
+
+
+async def _verify_token(validator: JwtTokenValidator, header: str | None) -> ClaimsIdentity:
+    """The claims of the Bot Connector's bearer token; AuthError for anything else."""
     scheme, _, token = (header or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthError("Anropet saknar en giltig Bearer-token.")
     try:
-        identity = await auth.validator.validate_token(token.strip())
+        identity = await validator.validate_token(token.strip())
     except (jwt.PyJWTError, ValueError, KeyError) as exc:
         # Only the type: the message can echo claims from an attacker's token.
         logger.warning("Teams: token avvisad (%s)", type(exc).__name__)
         raise AuthError("Ogiltig token.") from None
-    claims = identity.claims
-    if "exp" not in claims:
+    if "exp" not in identity.claims:
         # The SDK checks exp only when present; the Bot Connector always sets it.
         logger.warning("Teams: token utan giltighetstid avvisad")
         raise AuthError("Ogiltig token.")
-    claimed = claims.get(AuthenticationConstants.SERVICE_URL_CLAIM)
+    return identity
+
+
+def _check_service_url(identity: ClaimsIdentity | None, service_url: str) -> None:
+    """AuthError unless replies may go to `service_url`: the token's `serviceurl` claim, or
+    (anonymous, `identity` None) a loopback address, so nobody makes the bot post elsewhere."""
+    if identity is None:
+        if not _is_loopback(urlsplit(service_url).hostname):
+            raise AuthError("Anonymt utvecklingsläge tar bara emot anrop från en lokal emulator.")
+        return
+    claimed = identity.claims.get(AuthenticationConstants.SERVICE_URL_CLAIM)
     if not isinstance(claimed, str) or _normalise_url(claimed) != _normalise_url(service_url):
         logger.warning("Teams: serviceurl i token stämmer inte med aktiviteten")
         raise AuthError("Ogiltig token.")
-    return identity
+
+
+def _sender_key(fields: Mapping[str, Any]) -> str:
+    """The rate-limit bucket of a verified activity's sender (a Teams user, else the chat)."""
+    sender = fields.get("from")
+    conversation = fields.get("conversation")
+    who = (
+        (sender.get("aadObjectId") or sender.get("id") if isinstance(sender, dict) else None)
+        or (conversation.get("id") if isinstance(conversation, dict) else None)
+        or ""
+    )
+    return "teams:" + hashlib.sha256(str(who).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _over_limit(limiter: RateLimiter | None, client: str) -> Response | None:
+    """The API's 429 (with Retry-After) when `client` has used up its requests, else None."""
+    wait = limiter.take(client) if limiter is not None else 0.0
+    if wait <= 0:
+        return None
+    seconds = max(1, math.ceil(wait))
+    # The shared error response rather than a raise: the handler sets Retry-After for 503 only.
+    error = RateLimitError(TOO_MANY.format(seconds=seconds))
+    return assistant_error_response(error, {"Retry-After": str(seconds)})
+
+
+# --- Bodies, and what the SDK may log about them ----------------------------------------
+
+
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether JSON data nests lists and objects more than `limit` levels (no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = list(item.values())
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+async def _read_json(request: Request) -> Any:
+    """The request's JSON body; a 400 in the error shape when it cannot be one."""
+    try:
+        raw = await request.body()
+    except ClientDisconnect:
+        # Nobody reads the answer; a 400 keeps it out of the 5xx the alerts watch.
+        logger.info("Teams: klienten kopplade ner innan kroppen var läst")
+        raise HTTPException(400) from None
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        # RecursionError: JSON nested thousands deep, which the decoder cannot follow.
+        raise HTTPException(400) from None
+    if _nested_deeper_than(body, MAX_JSON_DEPTH):
+        raise HTTPException(400)
+    return body
+
+
+def _validation_error_of(error: BaseException | None) -> ValidationError | None:
+    """A pydantic validation error, or the one an exception was raised from, if any."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, ValidationError):
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """Where and how the data was wrong (`conversation: model_type`), never the values."""
+    parts = []
+    for problem in error.errors(include_url=False, include_context=False, include_input=False)[
+        :MAX_LOGGED_ERRORS
+    ]:
+        # A location may hold an input's own dict keys: plain names and indexes only.
+        where = ".".join(
+            str(p) if isinstance(p, int) or _PLAIN_NAME.fullmatch(str(p)) else "…"
+            for p in problem["loc"]
+        )
+        parts.append(f"{where or '(hela)'}: {problem['type']}")
+    more = error.error_count() - len(parts)
+    extra = f" (och {more} till)" if more > 0 else ""
+    return f"{error.title}: {'; '.join(parts)}{extra}"
+
+
+class _WithoutInput(logging.Filter):
+    """Rewrite a record carrying a pydantic validation error: pydantic quotes the offending
+    value (`input_value=…`, a question's text) in the message and in the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep the record; drop the input it quotes."""
+        args = record.args if isinstance(record.args, tuple) else ()
+        found = [a for a in (record.msg, *args) if isinstance(a, ValidationError)]
+        exc = record.exc_info[1] if record.exc_info else None
+        traced = _validation_error_of(exc)
+        if not found and traced is None:
+            return True
+        if isinstance(record.msg, ValidationError):
+            record.msg = describe_validation_error(record.msg)
+        record.args = tuple(
+            describe_validation_error(a) if isinstance(a, ValidationError) else a for a in args
+        )
+        if traced is not None:
+            record.exc_info, record.exc_text = None, None
+            if not found:
+                record.msg = f"{record.msg} [{describe_validation_error(traced)}]"
+        # It was the input that was wrong, and the caller gets a 4xx for it: not an error
+        # of ours to alert on.
+        if record.levelno > logging.INFO:
+            record.levelno, record.levelname = logging.INFO, logging.getLevelName(logging.INFO)
+        return True
+
+
+def quiet_sdk_logs() -> None:
+    """Put `_WithoutInput` on every logger of the Microsoft SDK (idempotent)."""
+    names = [
+        name
+        for name in list(logging.root.manager.loggerDict)
+        if name == "microsoft_agents" or name.startswith("microsoft_agents.")
+    ]
+    for name in names:
+        sdk_logger = logging.getLogger(name)
+        if not any(isinstance(f, _WithoutInput) for f in sdk_logger.filters):
+            sdk_logger.addFilter(_WithoutInput())
+
+
+def _parse_activity(body: Any) -> Activity:
+    """The SDK's activity for a JSON body; InputError (422) when it is not one."""
+    try:
+        return Activity.model_validate(body)
+    except Exception:  # a ValidationError, or the bare Exception some SDK validators raise
+        raise InputError("Kroppen är ingen giltig aktivitet (Bot Framework-JSON).") from None
 
 
 # --- Outgoing calls: a token for the Bot Connector -----------------------------------------
@@ -729,7 +945,12 @@ async def _send(turn_context: TurnContextProtocol, payload: dict[str, Any]) -> s
 
 async def _report_turn_error(turn_context: TurnContextProtocol, error: Exception) -> None:
     """Log a failed turn and tell the user briefly, without internals."""
-    logger.error("Teams: tur misslyckades (%s)", type(error).__name__, exc_info=error)
+    invalid = _validation_error_of(error)
+    if invalid is not None:
+        # Its traceback would quote the data that failed, which may be the question.
+        logger.error("Teams: tur misslyckades (%s)", describe_validation_error(invalid))
+    else:
+        logger.error("Teams: tur misslyckades (%s)", type(error).__name__, exc_info=error)
     if turn_context.activity.type != "message":
         return
     try:
@@ -760,20 +981,14 @@ def build_teams_router(
     (then it beats the conversation's `region` choice); default: a covered region's name.
     """
     configuration = _auth_configuration(settings)
+    quiet_sdk_logs()
+    validator: JwtTokenValidator | None = None  # None: the anonymous mode
     if settings.teams_app_id:
         validator = JwtTokenValidator(configuration)
         # An instance attribute: the SDK's class-wide key cache stays untouched.
         validator._jwk_client_manager = _KeyLookup(settings.teams_jwks_url)
-        auth = _Authenticator(validator)
     else:
-        auth = _Authenticator(None)
-        logger.warning(
-            "\n%s\nTEAMS: ANONYMT UTVECKLINGSLÄGE. ASSISTANT_TEAMS_APP_ID är inte satt, så "
-            "/api/messages tar emot oautentiserade anrop från en lokal emulator. Använd "
-            "aldrig detta i drift.\n%s",
-            "!" * 78,
-            "!" * 78,
-        )
+        _announce_anonymous_mode(settings)
     token_url = _token_url(settings)
     connections = ConnectionManager(
         lambda config: _ClientCredentials(config, token_url),
@@ -782,27 +997,34 @@ def build_teams_router(
     adapter = CloudAdapter(connection_manager=connections)
     adapter.on_turn_error = _report_turn_error
     deps = _Deps(settings, answer_question, store, names_place)
+    per_minute = settings.rate_limit_per_minute
+    limiter = RateLimiter(per_minute) if per_minute > 0 else None
     router = APIRouter()
 
     @router.post("/api/messages", include_in_schema=False)
     async def messages(request: Request) -> Response:
         """Bot Framework activities from the Bot Connector (Teams)."""
-        try:
-            body = await request.json()
-        except ValueError:
-            body = None
+        # Who is calling is settled before the body is read: a refused caller cannot make
+        # the service parse anything.
+        identity: ClaimsIdentity | None = None
+        if validator is None:
+            if not anonymous_allowed(settings, request.scope):
+                raise AuthError(ANONYMOUS_REFUSED)
+            refused = _over_limit(limiter, "addr:" + client_address(request.scope))
+            if refused is not None:
+                return refused
+        else:
+            identity = await _verify_token(validator, request.headers.get("authorization"))
+        body = await _read_json(request)
         fields = body if isinstance(body, dict) else {}
         service_url = fields.get("serviceUrl")
-        # Authenticate first: an unauthenticated caller learns nothing about the body.
-        request.state.claims_identity = await _authenticate(
-            auth,
-            request.headers.get("authorization"),
-            service_url if isinstance(service_url, str) else "",
-        )
-        try:
-            activity = Activity.model_validate(body)
-        except ValueError as exc:
-            raise InputError("Kroppen är ingen giltig aktivitet (Bot Framework-JSON).") from exc
+        _check_service_url(identity, service_url if isinstance(service_url, str) else "")
+        if identity is not None:
+            refused = _over_limit(limiter, _sender_key(fields))
+            if refused is not None:
+                return refused
+        request.state.claims_identity = identity or ClaimsIdentity()
+        activity = _parse_activity(body)
         if urlsplit(activity.service_url or "").scheme not in {"http", "https"}:
             raise InputError("Aktiviteten saknar en giltig serviceUrl.")
         if not activity.type or not activity.conversation or not activity.conversation.id:
@@ -812,3 +1034,25 @@ def build_teams_router(
         return response if response is not None else Response(status_code=202)
 
     return router
+
+
+def _announce_anonymous_mode(settings: Settings) -> None:
+    """Say at start-up, loudly, what the endpoint does without an app id."""
+    if not (_is_loopback(settings.host) or settings.teams_anonymous):
+        logger.warning(
+            "Teams: /api/messages avvisar alla anrop. ASSISTANT_TEAMS_APP_ID är inte satt och "
+            "servern lyssnar på %s, inte bara på loopback. Sätt ASSISTANT_TEAMS_APP_ID för "
+            "drift, eller ASSISTANT_TEAMS_ANONYMOUS=1 för lokal utveckling (då tas anrop emot "
+            "från loopback utan token).",
+            settings.host,
+        )
+        return
+    logger.warning(
+        "\n%s\nTEAMS: ANONYMT UTVECKLINGSLÄGE. ASSISTANT_TEAMS_APP_ID är inte satt, så "
+        "/api/messages tar emot oautentiserade anrop från den här datorn (loopback)%s. "
+        "Använd aldrig detta i drift.\n%s",
+        "!" * 78,
+        "" if _is_loopback(settings.host) else
+        f" trots att servern lyssnar på {settings.host} (ASSISTANT_TEAMS_ANONYMOUS=1)",
+        "!" * 78,
+    )

@@ -27,9 +27,9 @@ import jwt
 import pytest
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
+from assistant.api.error_handlers import install_error_handlers
 from assistant.errors import AssistantError, IndexUnavailableError
 from assistant.models import Answer, Citation
 from assistant.settings import Settings, load_settings
@@ -458,14 +458,9 @@ class Bot:
 
 
 def make_app(settings: Settings, ask: FakeAsk, store: Store) -> FastAPI:
-    """The app as the lead's factory builds it: our error shape, the Teams router."""
+    """The app as the factory builds it: the API's error handlers, the Teams router."""
     app = FastAPI()
-
-    @app.exception_handler(AssistantError)
-    async def handle(request: Request, exc: AssistantError) -> JSONResponse:
-        body = {"error": {"code": exc.code, "message": exc.message}}
-        return JSONResponse(body, status_code=exc.status)
-
+    install_error_handlers(app)
     app.include_router(build_teams_router(settings, ask, store))
     return app
 
@@ -806,7 +801,9 @@ def test_bad_bodies_with_a_valid_token_are_input_errors(
         content=b"{not json",
         headers={"Authorization": f"Bearer {good}", "Content-Type": "application/json"},
     )
-    assert response.status_code == 401  # no serviceUrl to bind the token to
+    # The token is good, so the caller learns that its body is no JSON.
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_json"
 
 
 @pytest.mark.slow
