@@ -28,10 +28,14 @@ COPY assistant ./assistant
 RUN pip install ".[st]"
 
 # The package is installed into site-packages, so the folders are named explicitly.
+# The service listens on 0.0.0.0 (CMD), so the Teams endpoint without ASSISTANT_TEAMS_APP_ID
+# refuses every call; ASSISTANT_TEAMS_ANONYMOUS=1 admits callers on the container's own
+# loopback (e.g. `docker run --network host` with the Agents Playground), never others.
 ENV ASSISTANT_CORPUS_DIR=/app/corpus \
     ASSISTANT_INDEX_DIR=/app/index \
     ASSISTANT_DATA_DIR=/data \
-    ASSISTANT_PORT=8000
+    ASSISTANT_PORT=8000 \
+    ASSISTANT_TEAMS_ANONYMOUS=0
 
 COPY corpus ./corpus
 COPY index ./index
