@@ -304,6 +304,25 @@ def test_an_outside_evaluators_file_in_the_same_format(tmp_path: Path) -> None:
     assert m.hits[1] == 1.0 and m.declined == 1.0 and m.responsible is None
 
 
+def test_the_held_out_set_is_valid_and_has_the_mix_it_was_written_for() -> None:
+    path = Path(__file__).resolve().parent.parent / "evals" / "holdout.jsonl"
+    catalog = json.loads((path.parent.parent / "corpus" / "catalog.json").read_text("utf-8"))
+    cases = eval_cases.load_cases(path, {d["id"] for d in catalog["documents"]})
+    assert eval_cases.is_held_out(path)
+    assert len(cases) >= 300
+    assert all(c.tags for c in cases)
+    responsibility = [c for c in cases if c.kind == "responsibility"]
+    assert len(responsibility) >= 150
+    assert sum(c.responsible == "annan" for c in responsibility) >= 20
+    assert sum(bool({"divided", "negation"} & set(c.tags)) for c in responsibility) >= 20
+    assert sum("near_miss" in c.tags for c in cases if not c.answerable) >= 100
+    assert {"no_agreement", "off_topic", "injection", "english"} <= {t for c in cases
+                                                                      for t in c.tags}
+    assert not {c.id for c in cases} & {
+        c.id for c in eval_cases.read_cases(path.parent / "cases.jsonl")
+    }
+
+
 def test_the_projects_own_suite_is_valid() -> None:
     path = Path(__file__).resolve().parent.parent / "evals" / "cases.jsonl"
     catalog = json.loads((path.parent.parent / "corpus" / "catalog.json").read_text("utf-8"))
