@@ -75,6 +75,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
 from assistant.api.error_handlers import assistant_error_response
+from assistant.api.schemas import MAX_QUESTION_CHARS
 from assistant.api.security import TOO_MANY, RateLimiter, client_address
 from assistant.corpus import load_catalog
 from assistant.errors import (
@@ -258,6 +259,14 @@ def region_chosen_text(region: str) -> str:
         f"Jag svarar nu utifrån **{genitive(region)}** överenskommelser i det här samtalet. "
         "Nämner du en annan region i en fråga gäller den. Skriv **region alla** för att ta "
         "bort valet."
+    )
+
+
+def question_too_long_text(length: int) -> str:
+    """Reply to a question over the API's length limit."""
+    return (
+        f"Frågan är för lång ({length} tecken); skriv den med högst {MAX_QUESTION_CHARS} "
+        "tecken."
     )
 
 
@@ -860,6 +869,11 @@ class _AssistantBot(ActivityHandler):
     ) -> None:
         """Run the ask path and reply with the answer, its citations and warnings."""
         deps = self._deps
+        if len(question) > MAX_QUESTION_CHARS:
+            # The API's limit holds here too: a Teams message may be 28 kB, and the cost of a
+            # question grows with its length.
+            await _send(turn_context, text_reply(question_too_long_text(len(question))))
+            return
         await turn_context.send_activity(Activity(type="typing"))
         remembered = await asyncio.to_thread(get_conversation_region, deps.store, conversation)
         region = remembered
@@ -909,10 +923,13 @@ class _AssistantBot(ActivityHandler):
             await _send(turn_context, text_reply(WELCOME_TEXT))
 
     async def on_invoke_activity(self, turn_context: TurnContextProtocol) -> InvokeResponse | None:
-        """Feedback buttons (`message/submitAction`); other invokes go to the SDK."""
+        """Feedback buttons (`message/submitAction`); any other invoke is a bad request."""
         activity = turn_context.activity
         if activity.name != "message/submitAction":
-            return await super().on_invoke_activity(turn_context)
+            # The manifest declares no other invoke. The SDK would answer 501 (a 5xx for a
+            # client's input) and, for `adaptiveCard/action` with a bad value, fail to
+            # serialise its own error response: a 500.
+            return InvokeResponse(status=400)
         parsed = parse_feedback(activity.value)
         if parsed is None or not activity.reply_to_id:
             return InvokeResponse(status=400)

@@ -361,6 +361,46 @@ def test_a_client_gone_mid_body_leaves_no_500_and_no_traceback(
     assert server_errors(real_app_url) == []
 
 
+# Invokes the bot does not handle. The SDK answers them 501, and fails with a 500 on its own
+# error response for an adaptive-card action with a bad value.
+UNHANDLED_INVOKES = [
+    ("unknown name", {"name": "foo/bar"}),
+    ("no name", {}),
+    ("adaptive-card action with a bad value", {"name": "adaptiveCard/action", "value": {"x": 1}}),
+    ("adaptive-card action without a value", {"name": "adaptiveCard/action"}),
+    ("sign-in", {"name": "signin/verifyState", "value": {"state": "1"}}),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "changes", [c[1] for c in UNHANDLED_INVOKES], ids=[c[0] for c in UNHANDLED_INVOKES]
+)
+def test_unhandled_invokes_are_400_not_5xx(
+    changes: dict[str, Any], cloud: Cloud, real_app_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    invoke = message(cloud, new_conversation(), "", type="invoke", **changes)
+    del invoke["text"]
+    with caplog.at_level(logging.INFO):
+        response = post(real_app_url, invoke, None)
+    assert response.status_code == 400
+    assert problems(caplog) == []
+    assert server_errors(real_app_url) == []
+
+
+def test_an_over_long_question_is_refused_without_asking(cloud: Cloud, tmp_path: Path) -> None:
+    ask = FakeAsk()
+    app = make_app(anonymous_settings(), ask, open_store(tmp_path / "store.sqlite3"))
+    question = "Vem ansvarar för boendestöd när " + "x" * 1000
+    response = post_as(app, LOOPBACK, expect_replies(cloud, question))
+    assert response.status_code == 200
+    (text,) = reply_texts(response)
+    assert "för lång" in text and "1000" in text
+    assert ask.calls == []
+    exactly = post_as(app, LOOPBACK, expect_replies(cloud, "V" * 1000))
+    assert exactly.status_code == 200 and ask.calls == [("V" * 1000, None)]
+
+
 # --- 6. No question text in the SDK's logs -----------------------------------------------
 
 # Activities the SDK's validation rejects, each carrying the question (and a personnummer).
