@@ -234,6 +234,28 @@ def test_start_up_says_when_the_endpoint_refuses_everyone(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 200),
+        ({"X-Forwarded-For": "198.51.100.4"}, 401),
+        ({"X-Forwarded-For": "127.0.0.1"}, 401),
+        ({"Forwarded": "for=127.0.0.1"}, 401),
+    ],
+)
+def test_anonymous_mode_over_http_refuses_what_a_proxy_forwarded(
+    headers: dict[str, str], status: int, cloud: Cloud, serve: Any, tmp_path: Path
+) -> None:
+    ask = FakeAsk()
+    url = serve(make_app(anonymous_settings(), ask, open_store(tmp_path / "store.sqlite3")))
+    response = httpx.post(
+        f"{url}/api/messages", json=expect_replies(cloud, QUESTION), headers=headers, timeout=30
+    )
+    assert response.status_code == status
+    assert len(ask.calls) == (1 if status == 200 else 0)
+
+
+@pytest.mark.slow
 def test_anonymous_mode_is_rate_limited_over_http(
     cloud: Cloud, serve: Any, tmp_path: Path
 ) -> None:
