@@ -1040,7 +1040,7 @@ def build_teams_router(
             refused = _over_limit(limiter, _sender_key(fields))
             if refused is not None:
                 return refused
-        request.state.claims_identity = identity or ClaimsIdentity()
+        request.state.claims_identity = identity if identity is not None else ClaimsIdentity()
         activity = _parse_activity(body)
         if urlsplit(activity.service_url or "").scheme not in {"http", "https"}:
             raise InputError("Aktiviteten saknar en giltig serviceUrl.")
