@@ -55,7 +55,7 @@ from assistant.retrieval import Filters, expand_query, locate, retrieve, select_
 from assistant.settings import Settings
 from assistant.synthetic import synthesise
 
-SECTIONS = ("retrieval", "ask", "http", "build", "scale")
+SECTIONS = ("retrieval", "ask", "http", "build", "scale", "heavy")
 STAGES = ("filter", "embed", "dense", "lexical", "fusion", "answer")
 WARM_UP = "Uppvärmning inför mätningen: vem gör vad enligt överenskommelsen?"
 # Question openings and endings staff really use; they make each load-test request unique
@@ -75,6 +75,12 @@ SERVER_RSS_MB = 500.0
 RETRIEVAL_P50_MS = 25.0
 RETRIEVAL_REST_P50_MS = 3.0
 SCALE_P95_MS = 100.0
+# Issue 16: normal questions' p95 while HEAVY_CLIENTS send the longest questions allowed, at
+# most this many times their p95 without them.
+HEAVY_RATIO = 2.0
+HEAVY_CLIENTS = 4
+NORMAL_CLIENTS = 2
+HEAVY_CHARS = 1000  # the longest question the API accepts
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,8 @@ class Plan:
     scale_rows: tuple[int, ...]
     scale_queries: int
     scale_kinds: tuple[vectors.VectorKind, ...] = ("flat", "hnsw", "ivf")
+    heavy_requests: int = 120  # normal questions per phase of the heavy-load run
+    heavy_seconds: float = 120.0  # time cap per phase
 
 
 FULL = Plan(
@@ -108,6 +116,8 @@ QUICK = Plan(
     build_documents=2,
     scale_rows=(2_000,),
     scale_queries=20,
+    heavy_requests=30,
+    heavy_seconds=60.0,
 )
 
 
@@ -554,6 +564,206 @@ def measure_http(
         "levels": levels,
         "cached": cached,
         "server_memory": {"idle": idle, "after_load": loaded},
+    }
+
+
+# ── heavy questions beside normal ones (issue 16) ──────────────────────────────────────
+
+# Sentences of the case descriptions frontline staff paste in whole, from which the long
+# real Swedish questions of the heavy-load run are put together (each one different).
+CASE_SENTENCES = (
+    "Jag arbetar som socialsekreterare och har en klient, en man i femtioårsåldern, som sedan "
+    "många år har ett omfattande alkoholberoende och nu också en depression.",
+    "Han bor ensam i en hyreslägenhet och har tappat kontakten med sin familj.",
+    "Under det senaste halvåret har han flera gånger sökt akut till psykiatrin men skrivits ut "
+    "efter några timmar.",
+    "Hyresvärden har hört av sig om störningar och obetald hyra, och det finns risk för vräkning.",
+    "Han säger själv att han vill sluta dricka men att han inte klarar det på egen hand.",
+    "Vårdcentralen har skrivit ut antidepressiva läkemedel men han tar dem oregelbundet.",
+    "Vi har diskuterat boendestöd och en samordnad individuell plan, men det är oklart vem som "
+    "ska ta initiativet.",
+    "Min klient är en kvinna i trettioårsåldern med bipolär sjukdom som nyligen blivit "
+    "utskriven från slutenvården.",
+    "Hon har två barn i förskoleåldern och får i dag inget stöd i hemmet.",
+    "Hon använder bensodiazepiner som inte är förskrivna och har tidigare vårdats enligt LVM.",
+    "Öppenvårdspsykiatrin vill att kommunen ordnar sysselsättning, men biståndshandläggaren "
+    "menar att hennes behov först måste utredas av regionen.",
+    "Det finns en orosanmälan gällande barnen och socialtjänstens barn- och familjeenhet är "
+    "inkopplad.",
+    "En ung man på arton år har ADHD och ett växande cannabisbruk och har slutat gå i skolan.",
+    "Föräldrarna är oroliga och har kontaktat både BUP och socialtjänsten utan att få besked.",
+    "Han fyller snart nitton och det är oklart om barn- och ungdomspsykiatrin eller "
+    "vuxenpsykiatrin ska ta över.",
+    "En äldre kvinna med demens och alkoholmissbruk bor i eget boende med hemtjänst.",
+    "Hemtjänstpersonalen ser att hon dricker dagligen och ibland ramlar i lägenheten.",
+    "Läkaren på vårdcentralen har föreslagit abstinensbehandling, men hon vill inte lämna sitt "
+    "hem.",
+    "Vi är osäkra på om en placering på HVB-hem är aktuell och vem som i så fall ska betala.",
+    "Personen har skrivits ut från rättspsykiatrisk vård och ska flytta till ett boende med "
+    "särskild service.",
+    "Kommunen har inte fått någon kallelse till en samordnad vårdplanering inför utskrivningen.",
+    "Vem ansvarar för abstinensvård och avgiftning när både missbruk och psykisk ohälsa finns?",
+    "Vem ska kalla till SIP, och ska kommunen eller regionen ordna boende?",
+    "Vem betalar för behandlingen, och hur ska ansvaret delas mellan kommun och region?",
+    "Vilken huvudman ansvarar för läkemedelsassisterad behandling och för uppföljningen?",
+    "Hur ska vi gå vidare om den enskilde inte vill delta i planeringen?",
+)
+# Random text of the allowed maximum: letters (Swedish ones too) and spaces.
+RANDOM_ALPHABET = "abcdefghijklmnopqrstuvwxyzåäö" + " " * 6
+
+
+def random_questions(seed: int = 16, chars: int = HEAVY_CHARS) -> Iterator[str]:
+    """Endless distinct questions of `chars` random letters and spaces (the probe's load)."""
+    import random
+
+    rng = random.Random(seed)
+    while True:
+        text = "".join(rng.choice(RANDOM_ALPHABET) for _ in range(chars)).strip()
+        yield "x" + text[1:] if not text[:1].isalpha() else text
+
+
+def case_descriptions(seed: int = 16, chars: int = HEAVY_CHARS) -> Iterator[str]:
+    """Endless distinct long real Swedish questions: case sentences in a random order, up
+    to `chars` characters, ending with a question."""
+    import random
+
+    rng = random.Random(seed)
+    asks = [s for s in CASE_SENTENCES if s.endswith("?")]
+    told = [s for s in CASE_SENTENCES if not s.endswith("?")]
+    seen: set[str] = set()
+    while True:
+        question = rng.choice(asks)
+        parts: list[str] = []
+        for sentence in rng.sample(told, len(told)):
+            if len(" ".join([*parts, sentence, question])) > chars:
+                continue
+            parts.append(sentence)
+        text = " ".join([*parts, question])
+        if text not in seen:
+            seen.add(text)
+            yield text
+
+
+async def _beside_heavy(
+    url: str,
+    normal: Iterator[str],
+    heavy: Iterator[str] | None,
+    requests: int,
+    seconds: float,
+) -> dict[str, Any]:
+    """NORMAL_CLIENTS clients ask `requests` normal questions while (given `heavy`)
+    HEAVY_CLIENTS others post heavy ones back to back, ignoring any Retry-After."""
+    import httpx
+
+    normal_times: list[float] = []
+    heavy_times: list[float] = []
+    statuses: Counter[str] = Counter()
+    failures: Counter[str] = Counter()
+    sent = 0
+    deadline = time.perf_counter() + seconds
+    done = asyncio.Event()
+
+    async def ask(client: httpx.AsyncClient, question: str) -> tuple[int | str, float]:
+        started = time.perf_counter()
+        try:
+            reply = await client.post("/v1/ask", json={"question": question})
+        except httpx.HTTPError as exc:
+            return type(exc).__name__, time.perf_counter() - started
+        return reply.status_code, time.perf_counter() - started
+
+    async def normal_loop(client: httpx.AsyncClient) -> None:
+        nonlocal sent
+        while sent < requests and time.perf_counter() < deadline:
+            sent += 1
+            status, took = await ask(client, next(normal))
+            if status == 200:
+                normal_times.append(took)
+            else:
+                failures[str(status)] += 1
+
+    async def heavy_loop(client: httpx.AsyncClient) -> None:
+        assert heavy is not None
+        while not done.is_set():
+            status, took = await ask(client, next(heavy))
+            statuses[str(status)] += 1
+            if status == 200:
+                heavy_times.append(took)
+
+    timeout = httpx.Timeout(120.0)
+    async with httpx.AsyncClient(base_url=url, timeout=timeout) as normal_client, \
+            httpx.AsyncClient(base_url=url, timeout=timeout) as heavy_client:
+        loaders = [
+            asyncio.create_task(heavy_loop(heavy_client))
+            for _ in range(HEAVY_CLIENTS if heavy is not None else 0)
+        ]
+        if loaders:
+            await asyncio.sleep(1.0)  # the heavy load is under way before measuring
+        started = time.perf_counter()
+        await asyncio.gather(*(normal_loop(normal_client) for _ in range(NORMAL_CLIENTS)))
+        wall = time.perf_counter() - started
+        done.set()
+        await asyncio.gather(*loaders)
+    return {
+        "seconds": round(wall, 3),
+        "ok": len(normal_times) + len(heavy_times),
+        "normal": {
+            "clients": NORMAL_CLIENTS,
+            "requests": sent,
+            "ok": len(normal_times),
+            "failures": dict(failures),
+            "seconds": round(wall, 3),
+            "latency": summarise(normal_times),
+        },
+        "heavy": {
+            "clients": HEAVY_CLIENTS,
+            "statuses": dict(statuses),
+            "latency": summarise(heavy_times),
+        } if heavy is not None else None,
+    }
+
+
+def measure_heavy(
+    settings: Settings,
+    questions: Sequence[str],
+    plan: Plan,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Normal questions' latency alone, then while HEAVY_CLIENTS send 1000-character random
+    questions, then while they send 1000-character case descriptions; p95 ratios to alone."""
+    say = progress or (lambda _message: None)
+    normal = question_variants(questions)
+    phases: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="assistant-bench-") as tmp, \
+            running_server(settings, Path(tmp)) as (url, process):
+        load_test(url, normal, 1, 3, 60.0)  # connections, pages and the model warmed up
+        for name, heavy in (
+            ("alone", None),
+            ("random", random_questions()),
+            ("cases", case_descriptions()),
+            ("alone_again", None),
+        ):
+            say(f"tung last: {name}")
+            phases[name] = _with_cpu(process.pid, partial(
+                asyncio.run, _beside_heavy(url, normal, heavy, plan.heavy_requests,
+                                           plan.heavy_seconds),
+            ))
+    base = [_get(phases, n, "normal", "latency", "p95_ms") for n in ("alone", "alone_again")]
+    known = [b for b in base if b]
+    alone_p95 = min(known) if known else None
+
+    def ratio(name: str) -> float | None:
+        p95 = _get(phases, name, "normal", "latency", "p95_ms")
+        return round(p95 / alone_p95, 2) if p95 and alone_p95 else None
+
+    return {
+        "normal_clients": NORMAL_CLIENTS,
+        "heavy_clients": HEAVY_CLIENTS,
+        "heavy_chars": HEAVY_CHARS,
+        "phases": phases,
+        "alone_p95_ms": alone_p95,
+        "ratio_random": ratio("random"),
+        "ratio_cases": ratio("cases"),
     }
 
 
@@ -1033,6 +1243,10 @@ def evaluate_targets(results: Mapping[str, Any]) -> list[Target]:
                RETRIEVAL_REST_P50_MS, "ms"),
         _check(f"hämtning utom inbäddning vid {largest.get('rows', '?')} passager, p95",
                _get(largest, "retrieval", "without_embedding", "p95_ms"), SCALE_P95_MS, "ms"),
+        _check(f"vanliga frågor p95 bredvid {HEAVY_CLIENTS} med {HEAVY_CHARS} slumptecken "
+               "÷ utan", _get(results, "heavy", "ratio_random"), HEAVY_RATIO, "×"),
+        _check(f"vanliga frågor p95 bredvid {HEAVY_CLIENTS} med långa fallbeskrivningar "
+               "÷ utan", _get(results, "heavy", "ratio_cases"), HEAVY_RATIO, "×"),
     ]
 
 
@@ -1146,6 +1360,31 @@ def render_table(results: Mapping[str, Any]) -> str:
                          "–", _ms(w["p50_ms"]), _ms(w["p95_ms"]), "–", "–"])
         lines += _rows_table(["index", "bygge s", "MB", "p50", "p95", "p95 filtrerad",
                               "recall@10"], rows)
+    heavy = results.get("heavy")
+    if heavy:
+        lines += ["", f"Vanliga frågor ({heavy['normal_clients']} klienter) bredvid "
+                      f"{heavy['heavy_clients']} klienter med tunga frågor "
+                      f"({heavy['heavy_chars']} tecken), ms"]
+        rows = []
+        labels = {"alone": "utan tung last", "random": "bredvid slumptecken",
+                  "cases": "bredvid fallbeskrivningar", "alone_again": "utan tung last igen"}
+        for name, label in labels.items():
+            phase = heavy["phases"].get(name)
+            if not phase:
+                continue
+            lat = phase["normal"]["latency"]
+            other = phase.get("heavy") or {}
+            answered = (other.get("statuses") or {}).get("200", 0) if other else "–"
+            shed = (other.get("statuses") or {}).get("503", 0) if other else "–"
+            rows.append([label, _ms(lat["p50_ms"]), _ms(lat["p95_ms"]),
+                         f"{phase['normal']['ok']}/{phase['normal']['requests']}",
+                         str(answered), str(shed),
+                         _ms((other.get("latency") or {}).get("p50_ms")) if other else "–",
+                         _ms(phase.get("server_cores_busy"))])
+        lines += _rows_table(["fas", "p50", "p95", "ok", "tunga besvarade", "tunga 503",
+                              "tunga p50", "kärnor"], rows)
+        lines.append(f"p95 bredvid slumptecken ÷ utan: {heavy['ratio_random']}; bredvid "
+                     f"fallbeskrivningar ÷ utan: {heavy['ratio_cases']} (mål ≤ {HEAVY_RATIO})")
     targets = evaluate_targets(results)
     lines += ["", "Mål"]
     rows = []
@@ -1319,6 +1558,9 @@ def run_benchmark(
     if "scale" in sections and engine is not None:
         say("skala")
         results["scale"] = measure_scale(engine, questions, plan, progress=say)
+    if "heavy" in sections:
+        say("tunga frågor bredvid vanliga")
+        results["heavy"] = measure_heavy(settings, questions, plan, progress=say)
     results["targets"] = [t.__dict__ for t in evaluate_targets(results)]
     return results
 

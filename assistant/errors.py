@@ -98,3 +98,14 @@ class StoreError(AssistantError):
 
     status = 503
     code = "store_unavailable"
+
+
+class OverloadedError(AssistantError):
+    """Too much heavy work at once: the request is shed, to be retried after a moment."""
+
+    status = 503
+    code = "overloaded"
+
+    def __init__(self, message: str, retry_after: int = 2) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

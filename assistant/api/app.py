@@ -32,7 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from assistant.api import routes, views
 from assistant.api.error_handlers import HTTP_CODES, error_body, install_error_handlers
 from assistant.api.logs import configure_logging
-from assistant.api.metrics import watch_queries, watch_store
+from assistant.api.metrics import watch_admission, watch_queries, watch_store
 from assistant.api.security import AccessGuard, describe_security
 from assistant.api.service import (
     Service,
@@ -103,6 +103,9 @@ def create_app(
         lambda: query_stats(service.engine.embedder) if service.engine is not None else None,
     )
     watch_store(service.metrics, lambda: store_usable(service, recheck=False))
+    watch_admission(
+        service.metrics, lambda: (service.admission.admitted, service.admission.refused)
+    )
     install_error_handlers(app)
     # add_middleware puts each one outside the ones before it: innermost first.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

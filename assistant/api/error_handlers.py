@@ -82,8 +82,14 @@ async def _assistant_error(request: Request, exc: AssistantError) -> Response:
                      exc.code, exc.message)
     else:
         logger.info("%s %s → %d %s", request.method, request.url.path, exc.status, exc.code)
-    headers = {"Retry-After": "30"} if exc.status == 503 else None
+    headers = {"Retry-After": str(retry_after(exc))} if exc.status == 503 else None
     return error_response(request, exc.status, exc.code, exc.message, headers)
+
+
+def retry_after(exc: AssistantError) -> int:
+    """Seconds a client should wait before trying again after a 503: the error's own
+    estimate (load shedding), else 30 (an index or store being repaired)."""
+    return int(getattr(exc, "retry_after", 30))
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> Response:

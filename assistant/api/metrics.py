@@ -195,6 +195,36 @@ class _StoreCollector:
         )
 
 
+class _AdmissionCollector:
+    """Reads the admission gate's counters for heavy questions when /metrics is scraped."""
+
+    def __init__(self, read: Callable[[], tuple[int, int]]) -> None:
+        self.read = read
+
+    def describe(self) -> list[Metric]:
+        """Both figures, described by collecting them (reading is cheap)."""
+        return list(self.collect())
+
+    def collect(self) -> Iterator[Metric]:
+        """Heavy questions admitted now (running or waiting), and those refused so far."""
+        admitted, refused = self.read()
+        yield GaugeMetricFamily(
+            "assistant_heavy_questions_admitted",
+            "Långa frågor som besvaras eller väntar på sin tur just nu.",
+            value=admitted,
+        )
+        yield CounterMetricFamily(
+            "assistant_heavy_questions_refused",
+            "Långa frågor som avvisats med 503 (overloaded) för att för många väntade.",
+            value=refused,
+        )
+
+
+def watch_admission(metrics: Metrics, read: Callable[[], tuple[int, int]]) -> None:
+    """Report the admission gate (`read` gives heavy questions admitted now, and refused)."""
+    metrics.registry.register(_AdmissionCollector(read))
+
+
 def watch_store(metrics: Metrics, read: Callable[[], bool]) -> None:
     """Report the store's state (`read` says whether it takes writes; it must not block)."""
     metrics.registry.register(_StoreCollector(read))

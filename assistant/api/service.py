@@ -1,10 +1,11 @@
 """What the routes share: the engine (or why there is none), the store and the ask path.
 
 `ask_blocking` is the ask path of every HTTP interface (API, stream, Teams). It is blocking
-and CPU-bound, so callers run it in a worker thread. Questions are not queued here: the
-embedder runs at most `settings.workers` model calls at once and lets questions that
+and CPU-bound, so callers run it in a worker thread. Normal questions are not queued here:
+the embedder runs at most `settings.workers` model calls at once and lets questions that
 arrive meanwhile share the next call (`embedding.QueryBatcher`), so queueing them before
-the model would only keep batches from forming.
+the model would only keep batches from forming. Heavy (long) questions take a turn at the
+admission gate (`admission.py`), which sheds them with 503 when too many are waiting.
 
 Re-indexing while serving: `reload_into` loads the index folder again beside the running
 engine and then swaps one reference. A request takes the engine once, at its start, so
@@ -22,7 +23,9 @@ from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from assistant.api.admission import Admission, admission_for, run_heavy
 from assistant.api.metrics import Metrics, count_answer, record_index, record_reload
+from assistant.embedding import HEAVY_QUERY_TOKENS, question_tokens
 from assistant.errors import AssistantError, IndexUnavailableError, StoreError
 from assistant.index import load_index
 from assistant.models import Answer
@@ -56,8 +59,10 @@ class Service:
     store: Store | None = None
     metrics: Metrics = field(default_factory=Metrics, repr=False)
     reloading: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    admission: Admission = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self.admission = admission_for(self.settings.workers)
         if self.engine is not None:
             self.unavailable = ""
             _describe_index(self, self.engine)
@@ -167,11 +172,19 @@ def ask_blocking(
     document_ids: list[str] | None = None,
     top_k: int | None = None,
 ) -> Answer:
-    """Answer a question (blocking; call it in a worker thread)."""
+    """Answer a question (blocking; call it in a worker thread). A heavy question waits for
+    a turn, or is refused with OverloadedError (503) when too many are waiting."""
     engine = require_engine(service)
-    answer = ask(engine, question, region=region, document_ids=document_ids, top_k=top_k)
-    count_answer(service.metrics, answer.status)
-    return answer
+
+    def answer() -> Answer:
+        return ask(engine, question, region=region, document_ids=document_ids, top_k=top_k)
+
+    if question_tokens(engine.embedder, question) > HEAVY_QUERY_TOKENS:
+        answered = run_heavy(service.admission, answer)
+    else:
+        answered = answer()
+    count_answer(service.metrics, answered.status)
+    return answered
 
 
 def answer_and_record(
