@@ -11,27 +11,42 @@ from __future__ import annotations
 import math
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from urllib.parse import quote as url_quote
 
 from assistant import lexical
-from assistant.models import Answer, Citation, DocumentMeta, Hit, Responsible
+from assistant.matching import coverage, question_terms, rank_lift, unit_terms
+from assistant.models import (
+    Answer,
+    Citation,
+    DocumentMeta,
+    Hit,
+    Responsibility,
+    Responsible,
+    Statement,
+)
 from assistant.parties import (
-    QUESTION_ACTOR,
     RESPONSIBILITY_QUESTION,
     asks_who,
     offers_choice,
     party_asked_of,
     party_of,
 )
-from assistant.retrieval import Retrieval, expand_query, strip_places, without_ages
+from assistant.retrieval import Retrieval, strip_places, without_ages
 from assistant.sentences import SENTENCE_END_MARK, Sentence, plain, split_sentences
+from assistant.statement_answers import (
+    Matched,
+    choose,
+    match_statements,
+    party_of_statements,
+    quote_in,
+    sentence_of,
+)
 
 NATIONAL = "nationell vägledning"
-ACTOR_WEIGHT = 0.2  # what a party named in the question weighs (see score_sentences)
 _FOOTNOTE = re.compile(r"^\d{1,3}\)?\s+\S|^\d{1,3}https?:")
 
 
@@ -65,61 +80,20 @@ def score_sentences(
     `about`: the question as asked, place names and all ("Har Region Dalarna någon roll
     …?"); when it names one party, sentences about that party's duties come first.
     """
-    question = without_ages(question)
-    expanded = expand_query(question)
-    wanted = set(lexical.analyse(expanded))
-    asked = set(lexical.analyse(question))
-    # "kommunen eller regionen?", "soc eller psykiatrin?": the parties a question names are
-    # the choice it asks about, not its subject; they count for little.
-    actors = set(lexical.analyse(" ".join(m.group(0) for m in QUESTION_ACTOR.finditer(expanded))))
-    # A word the agreements never use is the most telling word of all: it is why they
-    # cannot answer a question about recipes or the weather.
-    rare = max(idf.values(), default=1.0)
-    vocabulary = idf
-    idf = {
-        t: idf.get(t, rare) * (ACTOR_WEIGHT if t in actors else 1.0) for t in asked | wanted
-    }
-    weight = sum(idf[t] for t in asked) or 1.0
-    responsibility = bool(RESPONSIBILITY_QUESTION.search(question))
+    q = question_terms(question, idf)
+    responsibility = bool(RESPONSIBILITY_QUESTION.search(without_ages(question)))
     asked_of = party_asked_of(about or question)
-    long_asked = {t for t in asked if len(t) >= 5}
-    stand_ins: dict[str, set[str]] = {}
-    for word in lexical.tokenize(question):
-        term = lexical.analyse(word)
-        if len(term) == 1:
-            stand_ins.setdefault(term[0], set()).update(
-                set(lexical.analyse(expand_query(word))) - {term[0]}
-            )
-    # Synonyms of phrases ("skriva under") rather than of one word count as before.
-    phrase_terms = wanted - asked - set().union(*stand_ins.values())
     scored: list[Scored] = []
     for n, hit in enumerate(hits, start=1):
         context = set(lexical.analyse(hit.chunk.section))
         for sentence in split_sentences(hit.chunk.text):
-            terms = _terms(plain(sentence), vocabulary)
-            # "kostnad" is said by "kostnadsansvar", "diagnos" by "diagnostik": half weight.
-            starts = " " + " ".join(terms)
-            heads = sum(idf[t] for t in long_asked - terms if " " + t in starts)
-            own = (sum(idf[t] for t in asked & terms) + 0.5 * heads) / weight
-            # Synonyms stand in for a word of the question the sentence lacks, at half their
-            # weight but never more than half that word's ("sjukhus": "slutenvård",
-            # "inskrivning", "utskrivning" together say "sjukhus" once).
-            synonyms = 0.5 * (
-                sum(
-                    min(idf[t], sum(idf[x] for x in stand_ins[t] & terms))
-                    for t in asked - terms if stand_ins.get(t, set()) & terms
-                )
-                + sum(idf[t] for t in phrase_terms & terms)
-            ) / weight
-            around = 0.3 * sum(idf[t] for t in asked & (context - terms)) / weight
-            coverage = min(1.0, own + synonyms + around)
+            covered = coverage(q, unit_terms(plain(sentence), idf), context)
             duty = 0.0
             if responsibility:
                 party = party_of(sentence, hit.chunk.trail)
                 duty = (0.3 if party else 0.0) + (0.15 if party and party == asked_of else 0.0)
-            rank = 0.25 * hit.fused / (1 + 0.3 * (n - 1))
-            merit = coverage + duty - _noise(sentence.text)
-            scored.append(Scored(sentence, hit, n, merit + rank, coverage, merit))
+            merit = covered + duty - _noise(sentence.text)
+            scored.append(Scored(sentence, hit, n, merit + rank_lift(hit, n), covered, merit))
     scored.sort(key=lambda s: -s.score)
     return scored
 
@@ -148,36 +122,6 @@ def rerank(retrieval: Retrieval, idf: Mapping[str, float], top_k: int) -> Retrie
     order = sorted(range(len(lifted)), key=lambda i: (-lifted[i].fused, i))[:top_k]
     hits = tuple(replace(lifted[i], rank=rank) for rank, i in enumerate(order, start=1))
     return replace(retrieval, hits=hits)
-
-
-# "öppen- och slutenvård", "rörelse-, kognitions- och kommunikationsområdet"
-_ELIDED = re.compile(r"((?:\b\w+-,? )+)(?:och|eller|samt|till) (\w+)")
-
-
-def _terms(text: str, vocabulary: Mapping[str, float]) -> set[str]:
-    """The BM25 terms of a text, with the compounds its elisions stand for.
-
-    "öppen- och slutenvård" also says "öppenvård": each elided part is completed with the
-    tail of the last word, where the agreements use the word so formed.
-    """
-    words, elisions = _analysed_with_elisions(text)
-    terms = set(words)
-    for formed in elisions:
-        terms.update(next(([t] for t in formed if t in vocabulary), []))
-    return terms
-
-
-@lru_cache(maxsize=50_000)  # the same sentences come back question after question
-def _analysed_with_elisions(text: str) -> tuple[frozenset[str], tuple[tuple[str, ...], ...]]:
-    """A text's terms, and per elided part the compounds it may form with ever shorter
-    tails of the last word ("öppen-" … "slutenvård": "öppenutenvård", …, "öppenvård")."""
-    elisions = []
-    for match in _ELIDED.finditer(text):
-        last = match.group(2)
-        for head in re.findall(r"(\w+)-", match.group(1)):
-            formed = (lexical.analyse(head + last[cut:]) for cut in range(2, len(last) - 2))
-            elisions.append(tuple(f[0] for f in formed if len(f) == 1))
-    return frozenset(lexical.analyse(text)), tuple(elisions)
 
 
 _POINTER = re.compile(r"(?:•\s*)?(?:läs mer|se även|mer information|se bilaga)\b", re.IGNORECASE)
@@ -256,8 +200,13 @@ def compose(
     *,
     today: date,
     min_support: float,
+    chunk_statements: Mapping[str, Sequence[Statement]] | None = None,
 ) -> Answer:
-    """The extractive answer for a retrieval: answered per region, or declined."""
+    """The extractive answer for a retrieval: answered per region, or declined.
+
+    `chunk_statements` (chunk id → the statements in it): a question of who does what is
+    answered from the statements that match it, where one answers as well as a sentence.
+    """
     question = retrieval.question
     answer_id = uuid.uuid4().hex
     place = retrieval.place
@@ -271,9 +220,8 @@ def compose(
         return Answer(answer_id, question, "no_support", text, None, None, ())
 
     # Place names have done their work as a filter; they say nothing about the answer.
-    scored = score_sentences(
-        strip_places(question, place), retrieval.hits, idf, about=question
-    )
+    stripped = strip_places(question, place)
+    scored = score_sentences(stripped, retrieval.hits, idf, about=question)
     best_by_passage: dict[int, Scored] = {}
     for s in scored:
         best_by_passage.setdefault(s.n, s)
@@ -323,6 +271,23 @@ def compose(
         label: _combined([party_of(c.sentence, c.hit.chunk.trail) for c in picked])
         for label, picked in picks.items()
     }
+    from_statements: dict[str | None, list[Matched]] = {}
+    if responsibility and chunk_statements:
+        q = question_terms(stripped, idf)
+        asked_of = party_asked_of(question)
+        for label, pool in answered:
+            own = _region_label(catalog[pool[0].hit.chunk.document_id])
+            hits = [
+                (n, h) for n, h in enumerate(retrieval.hits, start=1)
+                if _region_label(catalog[h.chunk.document_id]) == own
+            ]
+            matched = match_statements(q, hits, chunk_statements, idf, asked_of)
+            best = picks[label][0]
+            anchor = (best.n, best.sentence.text)
+            answering = choose(matched, pool[0].coverage, choice, asked_of, anchor)
+            if answering:
+                from_statements[label] = answering
+                party[label] = party_of_statements(answering)
     # Asked who does it, a region whose text names nobody does not gainsay the regions that
     # name a party; the answer says so for it and shows its nearest sentence, but the
     # party it gives is only that of the regions that name one.
@@ -335,6 +300,14 @@ def compose(
     parts: list[str] = []
     quotes: dict[int, str] = {}  # passage number → the sentence the answer uses from it
     for label in picks:
+        if label in from_statements:
+            for n in dict.fromkeys(m.n for m in from_statements[label]):
+                passage = retrieval.hits[n - 1].chunk.text
+                quoted = quote_in(passage, [m for m in from_statements[label] if m.n == n])
+                quotes[n] = quoted or quotes.get(n) or passage
+            for i, m in enumerate(from_statements[label]):
+                parts.append(_where(label) + sentence_of(m) if i == 0 and label else sentence_of(m))
+            continue
         for i, chosen in enumerate(picks[label]):
             quotes[chosen.n] = _quote(chosen, quotes.get(chosen.n))
             if label in silent:  # one sentence, which names nobody
@@ -350,7 +323,20 @@ def compose(
     responsible: Responsible | None = (
         stated.pop() if responsibility and len(stated) == 1 else None
     )
-    text, citations = _cited_first(" ".join(parts), citations, quotes)
+    text, citations, renumbered = _cited_first(" ".join(parts), citations, quotes)
+    responsibilities = tuple(
+        Responsibility(
+            party=m.statement.party,
+            actor=m.statement.actor,
+            duty=m.statement.duty,
+            conditions=m.statement.conditions,
+            polarity=m.statement.polarity,
+            region=catalog[m.statement.document_id].region,
+            n=renumbered[m.n],
+        )
+        for label in picks if label in from_statements
+        for m in from_statements[label]
+    )
     cited_docs = {c.document_id for c in citations if c.n <= len(quotes)}
     warnings.extend(validity_warnings((catalog[d] for d in sorted(cited_docs)), today))
     return Answer(
@@ -362,6 +348,8 @@ def compose(
         region=place.region or (named[0] if len(named) == 1 and named[0] in regions else None),
         citations=citations,
         warnings=tuple(warnings),
+        responsibilities=responsibilities,
+        regions=(place.region,) if place.region else tuple(r for r in named if r in regions),
     )
 
 
@@ -380,10 +368,11 @@ def _quote(chosen: Scored, quoted: str | None) -> str:
 
 def _cited_first(
     text: str, citations: tuple[Citation, ...], quotes: Mapping[int, str]
-) -> tuple[str, tuple[Citation, ...]]:
+) -> tuple[str, tuple[Citation, ...], dict[int, int]]:
     """Renumber so the passages the answer uses come first, in the order the answer uses them.
 
-    The rest follow in retrieval order; a used passage's quote is the sentence used.
+    The rest follow in retrieval order; a used passage's quote is the sentence used. Also
+    gives the new number of each old one.
     """
     used = list(dict.fromkeys(int(m) for m in re.findall(r"\[(\d+)\]", text)))
     order = used + [c.n for c in citations if c.n not in used]
@@ -392,7 +381,8 @@ def _cited_first(
     renumbered = tuple(
         replace(by_n[old], n=new_n[old], quote=quotes.get(old, by_n[old].quote)) for old in order
     )
-    return re.sub(r"\[(\d+)\]", lambda m: f"[{new_n[int(m.group(1))]}]", text), renumbered
+    text = re.sub(r"\[(\d+)\]", lambda m: f"[{new_n[int(m.group(1))]}]", text)
+    return text, renumbered, new_n
 
 
 def support_score(coverage: float, dense: float) -> float:
@@ -512,7 +502,9 @@ def _sentence_with_marker(s: Scored, region: str | None) -> str:
         marked = f"{text[:-1]} [{s.n}]{text[-1]}"
     else:
         marked = f"{text} [{s.n}]"
-    if region is None:
-        return marked
-    where = "I nationell vägledning (SKR)" if region == NATIONAL else f"I {region}"
-    return f"{where}: {marked}"
+    return marked if region is None else _where(region) + marked
+
+
+def _where(region: str) -> str:
+    """The opening that says whose agreement a part of the answer comes from."""
+    return "I nationell vägledning (SKR): " if region == NATIONAL else f"I {region}: "

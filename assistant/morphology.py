@@ -80,14 +80,17 @@ def lemmas(word: str) -> tuple[str, ...]:
 def is_infinitive(word: str) -> bool:
     """Whether the word is a verb in its base form ("tillhandahålla", "erbjuda", "samordna").
 
-    A verb's infinitive is its own lemma and has a present tense in -r ("samordnar") or
-    -er ("erbjuder") whose lemma is the infinitive; nouns, adjectives and pronouns ending in
-    -a ("dessa", "regionala") have no such form.
+    A verb's infinitive is its own lemma and has a present tense whose lemma it is: in -r
+    ("samordnar"), in -er ("erbjuder"), or a stem in -r that is its own present
+    ("genomför"); nouns, adjectives and pronouns ending in -a ("dessa", "regionala") have
+    no such form.
     """
     w = word.lower()
     if len(w) < 3 or not w.endswith("a") or w not in _analyses(w)[0]:
         return False
-    return any(w in _analyses(present)[0] for present in (w + "r", w[:-1] + "er"))
+    # "genomföra", "styra": a stem ending in -r is its own present ("genomför", "styr").
+    presents = (w + "r", w[:-1] + "er") + ((w[:-1],) if w[-2] == "r" else ())
+    return any(w in _analyses(present)[0] for present in presents)
 
 
 # Finite auxiliaries the dictionary lists as their own lemma (a closed class, not a suffix list).

@@ -96,6 +96,7 @@ def ask(
         engine.idf,
         today=today or date.today(),
         min_support=engine.settings.min_support,
+        chunk_statements=engine.index.chunk_statements,
     )
     if engine.settings.llm_url and answer.status == "answered":
         from assistant.generation import generate

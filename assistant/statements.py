@@ -53,7 +53,7 @@ from assistant.models import (
 )
 from assistant.normalisation import page_at
 
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "5"
 
 # ── closed classes of Swedish function words (grammar, not vocabulary) ────────────────
 
@@ -323,7 +323,12 @@ _CONDITION = re.compile(
 )
 _WORD = re.compile(r"[^\W\d_]+")
 _FOOTNOTE_MARK = re.compile(r"(?<=[^\W\d_])\d{1,3}(?=[\s.,;:]|$)|(?<=[.,;:)”])\d{1,3}(?=\s|$)")
-_SENTENCE_END = re.compile(r"[.!?](?:[”\"')]*)(?:\d{1,3})?\s+(?=[”\"(]?[A-ZÅÄÖ0-9])")
+_SENTENCE_END = re.compile(
+    r"[.!?](?:[”\"')]*)(?:\d{1,3})?\s+(?=[”\"(]?[A-ZÅÄÖ0-9])"
+    # "… hjälpmedel (HSL 2017:30) För att …": a law reference ends a sentence whose full
+    # stop the PDF lost.
+    r"|(?<=\))(?<=\d\))\s+(?=[A-ZÅÄÖ][a-zåäö])"
+)
 # A footnote number glued to the last word of a sentence whose full stop was lost:
 # "… bosatt inom regionen30 Med hälso- och sjukvård avses …".
 _LOST_STOP = re.compile(r"(?<=[a-zåäö])\d{1,3}\s+(?=[A-ZÅÄÖ][a-zåäö])")
@@ -515,7 +520,8 @@ def _is_passive(word: str) -> bool:
         return False
     stem = word[:-1]
     return (
-        morphology.is_infinitive(stem)
+        stem in _SHORT_INFINITIVES  # "ges", "ses", "tas", "fås"
+        or morphology.is_infinitive(stem)
         or morphology.is_present_tense(stem)
         or morphology.is_infinitive(stem + "a")
     )
@@ -656,6 +662,11 @@ def _predicate(c: _Clause, i: int) -> str | None:
     w = toks[i].low
     nxt = [t.low for k, t in enumerate(toks[i + 1 : i + 16], start=i + 1) if k not in c.in_mention]
     if w in _DUTY_MODALS:
+        verb = next((x for x in nxt[:3] if x not in _INVERSION_ADVERBS | _NEGATIONS), "")
+        if verb in ("vara", "bli") and not any(a in _DUTY_ADJECTIVES for a in nxt[:5]):
+            return None  # "Den enskilde ska vara helt bostadslös": a state, not a duty
+        if _is_passive(verb):
+            return None  # "Närstående ska ges möjlighet": the subject is not the doer
         return "modal"
     if w == "behöver" and nxt and (_is_infinitive(nxt[0]) or nxt[0] in _INVERSION_ADVERBS):
         return "modal"
@@ -781,7 +792,9 @@ def _read_clause(c: _Clause) -> list[_Reading]:
             actor = c.previous
         if actor is None:
             continue
-        if kind == "task" and (boundary in _SUBORDINATORS or boundary == "som"):
+        if kind == "task" and (
+            boundary in _SUBORDINATORS or boundary == "som" or _subordinate(c, first)
+        ):
             continue  # a task verb counts in a main clause only
         polarity: Polarity = "not" if _negated(c, i, kind, first) else "duty"
         readings.append(_Reading(actor, polarity, tok.start))
@@ -789,6 +802,18 @@ def _read_clause(c: _Clause) -> list[_Reading]:
         return readings
     reading = _bearer(c) or _passive_agent(c)
     return [reading] if reading else []
+
+
+def _subordinate(c: _Clause, first: int) -> bool:
+    """Whether the subject at toks[first] stands in a subordinate clause: a subordinator
+    ("om det är lämpligt och den enskilde inte motsätter sig") comes before it with no
+    finite verb of a main clause in between."""
+    for tok in reversed(c.toks[:first]):
+        if tok.low in _SUBORDINATORS:
+            return True
+        if _is_finite(tok.low) and tok.low not in ("är", "var"):
+            return False
+    return False
 
 
 def _anaphor(c: _Clause, first: int, i: int) -> _Actor | None:

@@ -88,6 +88,7 @@ from assistant.errors import (
 )
 from assistant.models import SECTION_SEPARATOR, Answer, Citation
 from assistant.redaction import redact
+from assistant.regions import mentions
 from assistant.settings import Settings
 from assistant.store import (
     Store,
@@ -138,7 +139,17 @@ RESPONSIBLE_LABELS = {
     "kommun": "kommunen",
     "region": "regionen",
     "gemensamt": "kommunen och regionen gemensamt",
+    "annan": "varken kommunen eller regionen",
 }
+
+
+def responsible_label(answer: Answer) -> str:
+    """Who is responsible, in words; an `annan` actor by its name as the text writes it."""
+    if answer.responsible == "annan":
+        named = list(dict.fromkeys(r.actor for r in answer.responsibilities if r.party == "annan"))
+        if named:
+            return escape_markdown(", ".join(named))
+    return RESPONSIBLE_LABELS[answer.responsible or "gemensamt"]
 CLEAR_WORDS = frozenset({"alla", "ingen", "inga", "rensa", "bort", "av"})
 HELP_WORDS = frozenset({"hjälp", "hjalp", "help", "?", "/hjälp", "/hjalp", "/help"})
 
@@ -281,6 +292,18 @@ def escape_markdown(text: str) -> str:
     return "".join("\\" + ch if ch in _MARKDOWN_PUNCTUATION else ch for ch in text)
 
 
+def escape_places(text: str, question: str) -> str:
+    """The text with the places the user named in `question`, where it repeats them as
+    written (a decline for a place without an agreement), escaped and on one line."""
+    for words, _ in sorted(mentions(question), key=lambda m: -len(m[0])):
+        written = words.strip()
+        # A place name as matched can hold '_' (värmländsk_…) and line breaks with '-'.
+        safe = escape_markdown(" ".join(written.split()))
+        if safe != written:
+            text = text.replace(written, safe)
+    return text
+
+
 def region_unknown_text(argument: str, regions: Sequence[str], current: str | None) -> str:
     """Reply to `region` with no or an unknown name: which regions exist."""
     # The argument is the user's own text: escaped, it cannot put a link in the bot's mouth.
@@ -370,13 +393,13 @@ def renumber_text(text: str, kept: set[int]) -> str:
 def answer_text(answer: Answer, kept: Sequence[Citation], remembered_region: str | None) -> str:
     """The reply's Markdown: answer with [n] markers, party, region, warnings, references."""
     numbers = {c.n for c in kept}
-    body = renumber_text(answer.text, numbers) or NO_ANSWER_TEXT
+    body = renumber_text(escape_places(answer.text, answer.question), numbers) or NO_ANSWER_TEXT
     body = shorten_keeping_lines(body, MAX_ANSWER_CHARS)
     used = {int(n) for n in _MARKER.findall(body)}
     blocks = [body]
     facts = []
     if answer.status == "answered" and answer.responsible:
-        facts.append(f"**Ansvarig:** {RESPONSIBLE_LABELS[answer.responsible]}")
+        facts.append(f"**Ansvarig:** {responsible_label(answer)}")
     if answer.region:
         chosen = " (valt i samtalet)" if answer.region == remembered_region else ""
         facts.append(f"**Region:** {answer.region}{chosen}")

@@ -33,7 +33,10 @@ from assistant.store import get_answer, list_feedback, open_store
 from tests.fakes import FakeEmbedder
 
 QUESTION = "Vem ansvarar för abstinensvård i Värmland?"
-ANSWER_KEYS = {"answer_id", "status", "answer", "responsible", "region", "citations", "warnings"}
+ANSWER_KEYS = {
+    "answer_id", "status", "answer", "responsible", "region", "citations", "warnings",
+    "responsibilities", "regions",
+}
 CITATION_KEYS = {
     "n", "document_id", "title", "region", "section", "page", "text", "quote", "score", "url",
 }
@@ -300,13 +303,17 @@ def test_stream_sends_meta_deltas_citations_warnings_done(
     assert response.headers["content-type"].startswith("text/event-stream")
     events = parse_sse(response.text)
     names = [name for name, _ in events]
-    assert names[0] == "meta" and names[-3:] == ["citations", "warnings", "done"]
-    assert set(names[1:-3]) == {"delta"} and len(names) - 4 >= 2
+    assert names[0] == "meta"
+    assert names[-4:] == ["citations", "responsibilities", "warnings", "done"]
+    assert set(names[1:-4]) == {"delta"} and len(names) - 5 >= 2
     meta, done = events[0][1], events[-1][1]
     assert set(done) == ANSWER_KEYS
     assert meta == {k: done[k] for k in ("answer_id", "status", "region", "responsible")}
     assert "".join(data["text"] for name, data in events if name == "delta") == done["answer"]
-    assert events[-3][1] == {"citations": done["citations"]}
+    assert events[-4][1] == {"citations": done["citations"]}
+    assert events[-3][1] == {
+        "responsibilities": done["responsibilities"], "regions": done["regions"]
+    }
     assert events[-2][1] == {"warnings": done["warnings"]}
     # The same question over /v1/ask gives the same answer (but its own id).
     plain = client.post("/v1/ask", json={"question": QUESTION}).json()
@@ -607,7 +614,9 @@ def test_openapi_documents_the_routes_with_swedish_examples(client: TestClient) 
 
 
 def test_teams_endpoint_is_mounted(client: TestClient) -> None:
-    # Anonymous development mode only accepts a local emulator's service URL.
+    # Mounted: a 401 in the error shape, not a 404. Without an app id only loopback peers
+    # may call, and the test client's peer ("testclient") is not one, so the caller is
+    # refused before the body (and its serviceUrl) is read.
     response = client.post(
         "/api/messages",
         json={"type": "message", "serviceUrl": "https://evil.example", "text": "hej"},

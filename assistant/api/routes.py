@@ -114,6 +114,7 @@ SSE_EXAMPLE = (
     'event: delta\ndata: {"text": "Regionen ansvarar för: att "}\n\n'
     'event: delta\ndata: {"text": "erbjuda medicinsk behandling inklusive "}\n\n'
     'event: citations\ndata: {"citations": [ … ]}\n\n'
+    'event: responsibilities\ndata: {"responsibilities": [ … ], "regions": ["Värmland"]}\n\n'
     'event: warnings\ndata: {"warnings": []}\n\n'
     'event: done\ndata: { … samma som svaret från POST /v1/ask … }\n\n'
 )
@@ -127,7 +128,8 @@ SSE_EVENT_SCHEMA: dict[str, Any] = {
             "type": "string",
             "contentMediaType": "application/json",
             "description": "En rad JSON: `meta` {answer_id, status, region, responsible}; "
-            "`delta` {text}; `citations` {citations}; `warnings` {warnings}; `done` hela "
+            "`delta` {text}; `citations` {citations}; `responsibilities` {responsibilities, "
+            "regions}; `warnings` {warnings}; `done` hela "
             "svaret som från POST /v1/ask; `error` {error: {code, message}}.",
         },
     },

@@ -149,6 +149,19 @@ class CitationBody(BaseModel):
     url: str = Field(description="Länk till passagen i sitt avsnitt, med citatet markerat.")
 
 
+class ResponsibilityBody(BaseModel):
+    """One statement of who does what that the answer rests on."""
+
+    party: Literal["kommun", "region", "gemensamt", "annan"]
+    actor: str = Field(description="Aktören som texten skriver den, t.ex. \"Regionen\".")
+    region: str | None = Field(description="Överenskommelsens län; null för nationell text.")
+    duty: str = Field(description="Uppgiften som en hel mening.")
+    conditions: list[str] = Field(description="Villkor (\"om …\", \"vid …\").")
+    polarity: Literal["duty", "not"] = Field(description="`not`: texten säger att aktören "
+                                             "inte har uppgiften.")
+    n: int = Field(description="Numret på hänvisningen i `citations` där den citeras.")
+
+
 class AskResponse(BaseModel):
     """The answer, who is responsible, the passages it rests on, and warnings."""
 
@@ -160,12 +173,20 @@ class AskResponse(BaseModel):
         "`citations` de närmaste passagerna."
     )
     answer: str = Field(description="Svaret med `[n]`-hänvisningar till `citations`.")
-    responsible: Literal["kommun", "region", "gemensamt"] | None = Field(
-        description="Ansvarig huvudman, eller null när frågan inte gäller ansvar eller "
+    responsible: Literal["kommun", "region", "gemensamt", "annan"] | None = Field(
+        description="Ansvarig huvudman (`annan`: en aktör som varken är kommun eller region, "
+        "namngiven i `responsibilities`), eller null när frågan inte gäller ansvar eller "
         "texterna inte säger det."
     )
     region: str | None = Field(description="Länet svaret gäller, om ett enda.")
     citations: list[CitationBody]
+    responsibilities: list[ResponsibilityBody] = Field(
+        default_factory=list,
+        description="De påståenden om vem som gör vad som svaret bygger på, ett per del.",
+    )
+    regions: list[str] = Field(
+        default_factory=list, description="Varje region svaret gäller (tom vid avböjt svar)."
+    )
     warnings: list[str] = Field(
         description="Upplysningar på svenska, t.ex. att en överenskommelses giltighetstid "
         "har gått ut eller att svaret skiljer sig mellan regioner.",
@@ -385,6 +406,12 @@ def answer_json(answer: Answer, public_url: str = "") -> dict[str, Any]:
         "responsible": answer.responsible,
         "region": answer.region,
         "citations": [citation_json(c, public_url) for c in answer.citations],
+        "responsibilities": [
+            {"party": r.party, "actor": r.actor, "region": r.region, "duty": r.duty,
+             "conditions": list(r.conditions), "polarity": r.polarity, "n": r.n}
+            for r in answer.responsibilities
+        ],
+        "regions": list(answer.regions),
         "warnings": list(answer.warnings),
     }
 

@@ -1,9 +1,10 @@
 """Server-Sent Events for `POST /v1/ask/stream`: the answer of `/v1/ask`, in pieces.
 
 Events, in order: `meta` (answer id, status, region, responsible), several `delta`
-(`{"text": …}`, word groups that concatenate to the answer text), `citations`, `warnings`,
-and `done` with the full response body of `/v1/ask`. A failure after the first event is
-sent as an `error` event in the API's error shape, since the status line is already out.
+(`{"text": …}`, word groups that concatenate to the answer text), `citations`,
+`responsibilities` (with `regions`), `warnings`, and `done` with the full response body of
+`/v1/ask`. A failure after the first event is sent as an `error` event in the API's error
+shape, since the status line is already out.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 logger = logging.getLogger("assistant.api")
 
 WORDS_PER_DELTA = 4
-EVENT_NAMES = ("meta", "delta", "citations", "warnings", "done", "error")
+EVENT_NAMES = ("meta", "delta", "citations", "responsibilities", "warnings", "done", "error")
 _WORD = re.compile(r"\S+\s*")
 INTERNAL_MESSAGE = "Ett oväntat fel inträffade medan svaret skickades."
 
@@ -50,6 +51,10 @@ def answer_events(body: dict[str, Any]) -> Iterator[str]:
     for piece in word_groups(body["answer"]):
         yield sse_event("delta", {"text": piece})
     yield sse_event("citations", {"citations": body["citations"]})
+    yield sse_event(
+        "responsibilities",
+        {"responsibilities": body["responsibilities"], "regions": body["regions"]},
+    )
     yield sse_event("warnings", {"warnings": body["warnings"]})
     yield sse_event("done", body)
 

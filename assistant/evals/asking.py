@@ -100,7 +100,8 @@ def decline_threshold(engine: Engine, found: Any) -> float | None:
 
     def declined(threshold: float) -> bool:
         answer = compose(
-            found, engine.index.documents, engine.idf, today=today, min_support=threshold
+            found, engine.index.documents, engine.idf, today=today, min_support=threshold,
+            chunk_statements=engine.index.chunk_statements,
         )
         return answer.status == "no_support"
 
