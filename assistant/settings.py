@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from assistant.errors import SettingsError
 
@@ -54,7 +55,11 @@ class Settings:
     # Model calls at once (cores ÷ workers threads each; a call alone gets every core);
     # questions arriving meanwhile share the next call. The cores: docs/performance.md.
     workers: int = 2
-    public_url: str = ""  # absolute base for citation links; empty = relative links
+    # The address users reach the service at: the absolute base of citation links, and the
+    # one origin whose pages count as the service's own for keyless browsers (never the Host
+    # header, which a DNS-rebinding page controls). Empty = relative links, and only the
+    # address the server listens on counts as its own.
+    public_url: str = ""
     api_keys: tuple[str, ...] = ()
     admin_key: str = ""
     cors_origins: tuple[str, ...] = ()
@@ -62,9 +67,20 @@ class Settings:
     # (the widget cannot keep a secret); false = every /v1 call needs a key.
     keyless_browsers: bool = True
     rate_limit_per_minute: int = 120  # per API key, else per client address; 0 = off
+    # Wrong API or admin keys a client address may send a minute (a bucket of that size);
+    # beyond it every keyed call from the address is a 429 until the bucket refills. 0 = off.
+    auth_failures_per_minute: int = 10
     max_body_bytes: int = 64 * 1024
+    # Seconds a client has to send a request's headers (from its first byte, or from connecting)
+    # and its whole body (from the end of the headers); a slow client is then cut off, so a few
+    # connections trickling bytes cannot hold the server's connections for ever.
+    header_timeout: float = 10.0
+    body_timeout: float = 20.0
     retention_days: int = 90
-    trusted_proxies: tuple[str, ...] = ()  # load balancers whose X-Forwarded-For is believed
+    # Proxies whose X-Forwarded-For/-Proto are believed (uvicorn's forwarded_allow_ips). None
+    # by default: then no forwarding header is read, not even from 127.0.0.1, so a client
+    # cannot name its own address for the rate limits.
+    trusted_proxies: tuple[str, ...] = ()
     log_level: str = "info"
     query_cache_size: int = 1024
 
@@ -163,6 +179,18 @@ def _validate(settings: Settings) -> None:
         )
     if settings.rate_limit_per_minute < 0:
         raise SettingsError("ASSISTANT_RATE_LIMIT_PER_MINUTE måste vara minst 0 (0 = av)")
+    if settings.public_url:
+        parts = urlsplit(settings.public_url)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise SettingsError(
+                "ASSISTANT_PUBLIC_URL måste vara en absolut adress, t.ex. https://fragor.kommun.se"
+            )
+    if settings.auth_failures_per_minute < 0:
+        raise SettingsError("ASSISTANT_AUTH_FAILURES_PER_MINUTE måste vara minst 0 (0 = av)")
+    if not (0 < settings.header_timeout <= 300 and 0 < settings.body_timeout <= 300):
+        raise SettingsError(
+            "ASSISTANT_HEADER_TIMEOUT/ASSISTANT_BODY_TIMEOUT måste vara över 0 och högst 300 s"
+        )
     if settings.max_body_bytes < 1024:
         raise SettingsError("ASSISTANT_MAX_BODY_BYTES måste vara minst 1024")
     if settings.log_level.lower() not in {"debug", "info", "warning", "error"}:

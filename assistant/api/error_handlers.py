@@ -30,6 +30,7 @@ HTTP_CODES = {
     404: ("not_found", "Adressen finns inte."),
     405: ("method_not_allowed", "Metoden stöds inte för den här adressen."),
     406: ("not_acceptable", "Svaret kan inte ges i det format som begärs."),
+    408: ("request_timeout", "Förfrågans kropp kom för långsamt; anslutningen stängs."),
     413: ("payload_too_large", "Förfrågan är för stor."),
     415: ("unsupported_media_type", "Innehållstypen stöds inte; skicka JSON."),
 }

@@ -39,6 +39,7 @@ class Metrics:
     requests: Any = field(init=False)
     latency: Any = field(init=False)
     answers: Any = field(init=False)
+    refusals: Any = field(init=False)
     reloads: Any = field(init=False)
     index_ready: Any = field(init=False)
     index_documents: Any = field(init=False)
@@ -63,6 +64,12 @@ class Metrics:
         )
         self.answers = Counter(
             "assistant_answers", "Besvarade frågor per status.", ["status"], registry=r
+        )
+        self.refusals = Counter(
+            "assistant_http_refusals",
+            "Avvisade förfrågningar (401, 403, 429, 503) per route, status och felkod.",
+            ["route", "status", "code"],
+            registry=r,
         )
         self.reloads = Counter(
             "assistant_index_reloads", "Omladdningar av indexet per utfall.", ["outcome"],
@@ -109,6 +116,11 @@ def count_request(metrics: Metrics, route: str, method: str, status: int, second
     """Count one finished request and its latency."""
     metrics.requests.labels(route=route, method=method, status=str(status)).inc()
     metrics.latency.labels(route=route).observe(seconds)
+
+
+def count_refusal(metrics: Metrics, route: str, status: int, code: str) -> None:
+    """Count one refused request: no key, a wrong key, rate limited, overloaded, …"""
+    metrics.refusals.labels(route=route, status=str(status), code=code).inc()
 
 
 def count_answer(metrics: Metrics, status: str) -> None:
