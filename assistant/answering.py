@@ -182,10 +182,16 @@ def _cite(hit: Hit, n: int, quote: str, meta: DocumentMeta) -> Citation:
         text=chunk.text,
         quote=quote,
         score=round(float(hit.fused), 4),
-        # Self-contained link: the passage view marks the quote without stored state.
-        url=f"/dokument/{chunk.document_id}/{chunk.id}"
+        url=passage_url(chunk.document_id, chunk.id, quote),
+    )
+
+
+def passage_url(document_id: str, chunk_id: str, quote: str) -> str:
+    """Self-contained link: the passage view marks the quote without stored state."""
+    return (
+        f"/dokument/{document_id}/{chunk_id}"
         + (f"?citat={url_quote(quote, safe='')}" if quote else "")
-        + "#stycke",
+        + "#stycke"
     )
 
 
@@ -378,11 +384,19 @@ def _cited_first(
     order = used + [c.n for c in citations if c.n not in used]
     new_n = {old: new for new, old in enumerate(order, start=1)}
     by_n = {c.n: c for c in citations}
-    renumbered = tuple(
-        replace(by_n[old], n=new_n[old], quote=quotes.get(old, by_n[old].quote)) for old in order
-    )
+    renumbered = tuple(_requoted(by_n[old], new_n[old], quotes.get(old)) for old in order)
     text = re.sub(r"\[(\d+)\]", lambda m: f"[{new_n[int(m.group(1))]}]", text)
     return text, renumbered, new_n
+
+
+def _requoted(citation: Citation, n: int, quote: str | None) -> Citation:
+    """The citation renumbered, quoting what the answer uses (its link marks that too)."""
+    if quote is None or quote == citation.quote:
+        return replace(citation, n=n)
+    chunk_id = citation.url.split("?", 1)[0].split("#", 1)[0].rsplit("/", 1)[-1]
+    return replace(
+        citation, n=n, quote=quote, url=passage_url(citation.document_id, chunk_id, quote)
+    )
 
 
 def support_score(coverage: float, dense: float) -> float:

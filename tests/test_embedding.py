@@ -496,6 +496,9 @@ class FakeE5:
     def omp_set_num_threads(self, n: int) -> None:
         self.current = n  # per calling thread in OpenMP; the test's calls never overlap here
 
+    def token_count(self, text: str, query: bool) -> int:
+        return len(text.split()) + 4  # "query: " and the two special tokens, roughly
+
     def query(self, texts: list[str]) -> np.ndarray:
         self.threads.append(self.current)
         self.entered.release()
