@@ -342,6 +342,13 @@ def describe_security(schema: dict[str, Any]) -> dict[str, Any]:
         for operation in operations.values():
             if path.startswith(ADMIN_PREFIX):
                 operation["security"] = [{"AdminKey": []}]
+                operation.setdefault("responses", {}).setdefault("429", {
+                    "description": "För många felaktiga nycklar från adressen (`rate_limited`); "
+                    "huvudet Retry-After säger efter hur många sekunder.",
+                    "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/ErrorResponse"}
+                    }},
+                })
             else:
                 operation["security"] = [{"ApiKey": []}, {}]  # {}: keys are optional
     return schema
