@@ -104,3 +104,12 @@ def plain(sentence: Sentence) -> str:
         first = text[:1] if text[1:2].isupper() else text[:1].lower()  # "LARO" stays
         text = f"{lead} {first}{text[1:]}"
     return text
+
+
+def find_quote(text: str, quote: str) -> tuple[int, int] | None:
+    """Where the quote is in the text, ignoring differences in white space."""
+    words = quote.split()
+    if not words:
+        return None
+    match = re.search(r"\s+".join(re.escape(w) for w in words), text)
+    return (match.start(), match.end()) if match else None

@@ -21,6 +21,7 @@ from assistant import lexical
 from assistant.actors import combined_party
 from assistant.matching import QuestionTerms, coverage, rank_lift, unit_terms
 from assistant.models import Hit, Party, Statement
+from assistant.sentences import find_quote
 
 # A statement answers when it covers at least this share of what the region's best
 # sentence covers (a statement's duty is shorter than its sentence, so a little less).
@@ -170,20 +171,12 @@ def quote_in(passage: str, chosen: Sequence[Matched]) -> str | None:
     is found."""
     spans: list[tuple[int, int]] = []
     for m in chosen:
-        own = _find(passage, own_quote(m.statement))
+        own = find_quote(passage, own_quote(m.statement))
         if own is None:
             continue
-        found = [f for f in (_find(passage, q) for q in m.statement.quotes) if f is not None]
+        found = [f for f in (find_quote(passage, q) for q in m.statement.quotes) if f is not None]
         whole = (min(a for a, _ in found), max(b for _, b in found))
         spans.append(whole if whole[1] - whole[0] <= QUOTE_REACH else own)
     if not spans:
         return None
     return passage[min(a for a, _ in spans) : max(b for _, b in spans)]
-
-
-def _find(text: str, quote: str) -> tuple[int, int] | None:
-    words = quote.split()
-    if not words:
-        return None
-    match = re.search(r"\s+".join(re.escape(w) for w in words), text)
-    return (match.start(), match.end()) if match else None

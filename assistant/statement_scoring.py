@@ -21,12 +21,12 @@ import json
 import sys
 import time
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.evals.cases import quote_share, word_tokens
 from assistant.models import Document, Statement
 
 MIN_SHARE = 0.6  # of the gold quote's word tokens the extracted quotes must hold (issue 18)
@@ -179,23 +179,6 @@ def read_stretches(path: Path) -> list[Stretch]:
 
 
 # ── text matching ───────────────────────────────────────────────────────────────────────
-
-
-def word_tokens(text: str) -> list[str]:
-    """Word tokens for matching: `\\w+` over NFKC-normalised, lower-cased text."""
-    import re
-
-    return re.findall(r"\w+", unicodedata.normalize("NFKC", text).lower())
-
-
-def quote_share(quote: str, text: str) -> float:
-    """The share of the quote's word tokens the text holds, counted as a multiset."""
-    wanted = Counter(word_tokens(quote))
-    total = sum(wanted.values())
-    if not total:
-        return 0.0
-    have = Counter(word_tokens(text))
-    return sum(min(n, have[t]) for t, n in wanted.items()) / total
 
 
 def _positioned_tokens(text: str) -> list[tuple[str, int, int]]:

@@ -18,6 +18,7 @@ from string import Template
 from assistant.api.validity import Validity, validity_of
 from assistant.chunking import LEAD_IN_GAP
 from assistant.models import SECTION_SEPARATOR, Chunk, DocumentMeta
+from assistant.sentences import find_quote
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 _WARNING_STATUSES = frozenset({"utgången", "förslag", "kommande"})
@@ -105,15 +106,6 @@ def stitch(chunks: Sequence[Chunk], cited: Chunk | None = None) -> list[Piece]:
 
 def _overlaps(a: Chunk, b: Chunk) -> bool:
     return a.start < b.end and b.start < a.end
-
-
-def find_quote(text: str, quote: str) -> tuple[int, int] | None:
-    """Where the quote is in the text, ignoring differences in white space."""
-    words = quote.split()
-    if not words:
-        return None
-    match = re.search(r"\s+".join(re.escape(w) for w in words), text)
-    return (match.start(), match.end()) if match else None
 
 
 def render_text(text: str, mark: tuple[int, int] | None = None, mark_id: str = "") -> str:
