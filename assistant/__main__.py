@@ -1,3 +1,3 @@
-from assistant.cli import main
+from assistant.channels.cli import main
 
 main()

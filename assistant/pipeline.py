@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
-from assistant.answering import compose, idf_table, rerank
-from assistant.embedding import Embedder, get_embedder
-from assistant.index import LoadedIndex, load_index
+from assistant.answer.compose import compose, idf_table, rerank
+from assistant.index.build import LoadedIndex, load_index
+from assistant.index.embedding import Embedder, get_embedder
 from assistant.models import Answer
-from assistant.retrieval import Filters, Retrieval, retrieve
+from assistant.search.retrieval import Filters, Retrieval, retrieve
 from assistant.settings import Settings
 
 
@@ -99,7 +99,7 @@ def ask(
         chunk_statements=engine.index.chunk_statements,
     )
     if engine.settings.llm_url and answer.status == "answered":
-        from assistant.generation import generate
+        from assistant.answer.generation import generate
 
         answer = generate(engine.settings, found, answer)
     timings = dict(found.timings)

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.api.admission import Admission, admission_for, run_heavy
-from assistant.embedding import (
+from assistant.channels.http.admission import Admission, admission_for, run_heavy
+from assistant.errors import OverloadedError
+from assistant.index.embedding import (
     HEAVY_QUERY_TOKENS,
     MAX_QUERY_TOKENS,
     CachedEmbedder,
@@ -18,7 +19,6 @@ from assistant.embedding import (
     cap_question,
     question_tokens,
 )
-from assistant.errors import OverloadedError
 from tests.fakes import FakeEmbedder
 from tests.test_api import (  # noqa: F401 (the API tests' fixtures)
     assert_error,

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from assistant.answering import (
+from assistant.answer.compose import (
     Scored,
     answering_regions,
     compose,
@@ -18,9 +18,9 @@ from assistant.answering import (
     support_score,
     validity_warnings,
 )
+from assistant.answer.sentences import split_sentences
 from assistant.models import Answer, Chunk, DocumentMeta, Hit, RegionQuery
-from assistant.retrieval import Retrieval
-from assistant.sentences import split_sentences
+from assistant.search.retrieval import Retrieval
 
 TODAY = date(2026, 1, 15)
 EXTENSION = (

@@ -19,13 +19,13 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.api import create_app
-from assistant.api import service as api_service
-from assistant.api.error_handlers import field_name, validation_message
-from assistant.api.pages import find_quote, render_text, stitch
-from assistant.api.streaming import word_groups
-from assistant.api.validity import validity_of
-from assistant.index import build_index
+from assistant.answer.validity import validity_of
+from assistant.channels.http import create_app
+from assistant.channels.http import service as api_service
+from assistant.channels.http.error_handlers import field_name, validation_message
+from assistant.channels.http.pages import find_quote, render_text, stitch
+from assistant.channels.http.streaming import word_groups
+from assistant.index.build import build_index
 from assistant.models import Chunk, DocumentMeta
 from assistant.pipeline import Engine, load_engine
 from assistant.settings import Settings, load_settings
@@ -333,7 +333,7 @@ def test_stream_errors_before_streaming_are_plain_error_responses(client: TestCl
 def test_stream_failure_after_start_is_an_error_event(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from assistant.api import routes
+    from assistant.channels.http import routes
 
     def broken(body: dict[str, Any]) -> Iterator[str]:
         yield 'event: meta\ndata: {"answer_id": "x"}\n\n'

@@ -25,12 +25,12 @@ from typing import Any
 import httpx
 import pytest
 
-from assistant.api import create_app
-from assistant.benchmark import free_port
+from assistant.bench.benchmark import free_port
+from assistant.channels.http import create_app
+from assistant.channels.teams import escape_places
 from assistant.errors import SettingsError
 from assistant.pipeline import Engine
 from assistant.settings import PROJECT_ROOT, Settings, load_settings
-from assistant.teams import escape_places
 from tests import test_teams
 from tests.test_api import assert_error, built, settings  # noqa: F401 (fixtures)
 from tests.test_teams import Cloud

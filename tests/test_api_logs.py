@@ -12,9 +12,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.api import create_app
-from assistant.api import service as api_service
-from assistant.api.logs import REQUEST_ID, JsonFormatter, configure_logging, request_id_from
+from assistant.channels.http import create_app
+from assistant.channels.http import service as api_service
+from assistant.channels.http.logs import (
+    REQUEST_ID,
+    JsonFormatter,
+    configure_logging,
+    request_id_from,
+)
 from assistant.pipeline import Engine
 from assistant.settings import Settings
 from tests.test_api import QUESTION, built, settings  # noqa: F401 (fixtures)

@@ -7,7 +7,7 @@ from importlib import metadata
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from assistant.api import create_app
+from assistant.channels.http import create_app
 from assistant.pipeline import Engine
 from assistant.settings import Settings
 from tests.test_api import QUESTION, built, settings  # noqa: F401 (fixtures)
@@ -117,7 +117,7 @@ def test_query_cache_and_model_batches_are_reported(
 ) -> None:
     from dataclasses import replace
 
-    from assistant.embedding import CachedEmbedder
+    from assistant.index.embedding import CachedEmbedder
     from tests.fakes import FakeEmbedder
 
     engine = replace(built[1], embedder=CachedEmbedder(FakeEmbedder(), size=8))

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.api import create_app
+from assistant.channels.http import create_app
 from assistant.pipeline import Engine
 from assistant.settings import Settings
 from assistant.store import get_answer, list_feedback, open_store

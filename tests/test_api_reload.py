@@ -21,11 +21,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.api import create_app
-from assistant.api import service as api_service
-from assistant.api.app import reload_on_hangup
-from assistant.api.service import Service
-from assistant.index import MANIFEST_NAME, build_index
+from assistant.channels.http import create_app
+from assistant.channels.http import service as api_service
+from assistant.channels.http.app import reload_on_hangup
+from assistant.channels.http.service import Service
+from assistant.index.build import MANIFEST_NAME, build_index
 from assistant.pipeline import Engine, load_engine
 from assistant.settings import Settings, load_settings
 from tests.fakes import FakeEmbedder

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.datastructures import Headers
 
-from assistant.api import create_app
-from assistant.api.security import (
+from assistant.channels.http import create_app
+from assistant.channels.http.security import (
     RateLimiter,
     check_admin_key,
     from_allowed_browser,

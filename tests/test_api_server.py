@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from assistant.benchmark import running_server
+from assistant.bench.benchmark import running_server
 from assistant.settings import PROJECT_ROOT, load_settings
 from assistant.store import list_feedback, open_store
 from tests.test_api import ANSWER_KEYS, BAD_ASK, CITATION_KEYS, assert_error, parse_sse

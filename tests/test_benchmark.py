@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant import benchmark, vectors
-from assistant.benchmark import Plan
-from assistant.cli import app
-from assistant.embedding import CachedEmbedder
-from assistant.index import build_index
+from assistant.bench import benchmark
+from assistant.bench.benchmark import Plan
+from assistant.channels.cli import app
+from assistant.index import vectors
+from assistant.index.build import build_index
+from assistant.index.embedding import CachedEmbedder
 from assistant.pipeline import Engine, load_engine
 from assistant.settings import PROJECT_ROOT, Settings, load_settings
 from tests.fakes import FakeEmbedder
@@ -137,7 +138,7 @@ def live_server(engine: Engine, tmp_path: Path) -> Iterator[str]:
     """The real app with the fake engine, served by uvicorn on loopback in a thread."""
     import uvicorn
 
-    from assistant.api import create_app
+    from assistant.channels.http import create_app
 
     settings = replace(engine.settings, data_dir=tmp_path, rate_limit_per_minute=0)
     port = benchmark.free_port()

@@ -1,6 +1,6 @@
 """The committed index must match the committed corpus and the default settings."""
 
-from assistant.index import check_index, load_index
+from assistant.index.build import check_index, load_index
 from assistant.settings import load_settings
 
 

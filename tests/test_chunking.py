@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chunking import MIN_PASSAGE, chunk_document, chunk_documents
-from assistant.corpus import load_catalog, read_text
+from assistant.index.chunking import MIN_PASSAGE, chunk_document, chunk_documents
+from assistant.ingest.catalog import load_catalog, read_text
+from assistant.ingest.normalise import line_roles, normalise
 from assistant.models import Chunk, Document, DocumentMeta
-from assistant.normalisation import line_roles, normalise
 from assistant.settings import Settings, load_settings
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"

@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from assistant.corpus import (
+from assistant.errors import CorpusError
+from assistant.ingest.catalog import (
     CATALOG_NAME,
     load_catalog,
     load_documents,
     read_text,
     save_catalog,
 )
-from assistant.errors import CorpusError
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 TEXT = "1. Inledning\nRegionen ansvarar för abstinensvård.\n"

@@ -9,15 +9,15 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from assistant import embedding
-from assistant.embedding import (
+from assistant.errors import EmbedderError
+from assistant.index import embedding
+from assistant.index.embedding import (
     CachedEmbedder,
     Embedder,
     QueryBatcher,
     e5_prefixes,
     embed_query,
 )
-from assistant.errors import EmbedderError
 from assistant.settings import load_settings
 from tests.fakes import FakeEmbedder
 

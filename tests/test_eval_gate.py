@@ -15,7 +15,7 @@ import pytest
 
 from assistant.evals import cases as eval_cases
 from assistant.evals import gate, metrics, reporting, runs
-from assistant.index import check_index
+from assistant.index.build import check_index
 from assistant.settings import load_settings
 
 pytestmark = pytest.mark.slow

@@ -14,13 +14,13 @@ from typing import Any, ClassVar
 import pytest
 from typer.testing import CliRunner
 
-from assistant import index
-from assistant.cli import app
+from assistant.channels.cli import app
 from assistant.errors import CasesError, IndexUnavailableError, InputError, SettingsError
 from assistant.evals import asking, comparison_report, gate, metrics, reporting, runs
 from assistant.evals import cases as eval_cases
 from assistant.evals.asking import CaseResult, Reply
 from assistant.evals.cases import Case, Evidence, Passage
+from assistant.index import build as index
 from assistant.pipeline import Engine, load_engine
 from assistant.settings import Settings, load_settings
 from tests.fakes import FakeEmbedder
@@ -691,7 +691,7 @@ def test_http_and_in_process_runs_agree_on_the_real_app(tmp_path: Path) -> None:
 
     import uvicorn
 
-    from assistant.api.app import create_app
+    from assistant.channels.http.app import create_app
     from assistant.pipeline import load_engine
 
     settings = load_settings().with_overrides(data_dir=tmp_path / "data", api_keys=())

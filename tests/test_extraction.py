@@ -10,7 +10,7 @@ import pytest
 from fpdf import FPDF
 
 from assistant.errors import IngestError
-from assistant.extraction import PAGE_BREAK, extract_text
+from assistant.ingest.extract import PAGE_BREAK, extract_text
 
 # One distinct sentence per page, each with å/ä/ö, short enough to stay on one PDF line.
 PAGE_SENTENCES = (

@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from assistant.generation import GENERATED_WARNING, check_reply, claims, generate
-from assistant.index import build_index
+from assistant.answer.generation import GENERATED_WARNING, check_reply, claims, generate
+from assistant.index.build import build_index
 from assistant.models import Answer, Chunk, Citation, Hit, RegionQuery
 from assistant.pipeline import Engine, ask, load_engine
-from assistant.retrieval import Retrieval
+from assistant.search.retrieval import Retrieval
 from assistant.settings import Settings, load_settings
 from tests.fakes import FakeEmbedder
 

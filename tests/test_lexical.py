@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant import lexical
 from assistant.errors import IndexUnavailableError
+from assistant.index import lexical
 
 PASSAGES = [
     "Regionen ansvarar för abstinensvård och avgiftning.",

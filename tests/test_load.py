@@ -37,10 +37,10 @@ from typing import Any
 import httpx
 import pytest
 
-from assistant.benchmark import free_port
-from assistant.index import CACHE_NAME, cache_key, load_index, read_manifest
+from assistant.bench.benchmark import free_port
+from assistant.index.build import CACHE_NAME, cache_key, load_index, read_manifest
+from assistant.index.vectors import matrix
 from assistant.settings import PROJECT_ROOT, load_settings
-from assistant.vectors import matrix
 from tests.test_api_server import index_dir
 
 pytestmark = pytest.mark.slow

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus import load_catalog, read_text
+from assistant.ingest.catalog import load_catalog, read_text
+from assistant.ingest.normalise import line_roles, normalise, page_at
 from assistant.models import Block, Document, DocumentMeta
-from assistant.normalisation import line_roles, normalise, page_at
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 TITLE = "Överenskommelse om samverkan kring personer med psykisk ohälsa"

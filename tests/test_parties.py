@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.chunking import LEAD_IN_GAP
-from assistant.parties import asks_who, party_asked_of, party_of
-from assistant.sentences import split_sentences
+from assistant.answer.parties import asks_who, party_asked_of, party_of
+from assistant.answer.sentences import split_sentences
+from assistant.index.chunking import LEAD_IN_GAP
 
 
 def only(text: str, trail: tuple[str, ...] = ()) -> tuple[str, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.errors import InputError
-from assistant.regions import canonical_region, detect_region, fold, mentions
+from assistant.search.regions import canonical_region, detect_region, fold, mentions
 
 COVERED = {"Värmland", "Västmanland", "Dalarna"}
 
@@ -68,7 +68,7 @@ def test_every_covered_municipality_points_to_its_county(name: str, lan: str) ->
 def test_every_place_name_of_the_country_is_found_in_a_sentence() -> None:
     # mentions() tries only the patterns whose first letters begin a word of the question;
     # every name, in every län, must still be found, and as the right län.
-    from assistant.regions import MUNICIPALITIES, REGION_FORMS
+    from assistant.search.regions import MUNICIPALITIES, REGION_FORMS
 
     names = [(lan, lan) for lan in MUNICIPALITIES]
     names += [(m, lan) for lan, ms in MUNICIPALITIES.items() for m in ms]

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from assistant import index as index_module
 from assistant.errors import InputError
-from assistant.index import LoadedIndex
-from assistant.regions import detect_region
-from assistant.retrieval import (
+from assistant.index import build as index_module
+from assistant.index.build import LoadedIndex
+from assistant.search.regions import detect_region
+from assistant.search.retrieval import (
     MAX_QUESTION,
     Filters,
     clean_question,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from assistant.cli import app
+from assistant.channels.cli import app
 from assistant.errors import InputError
 from assistant.evals import compare, comparison_report
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from assistant.api import create_app
+from assistant.channels.http import create_app
 from assistant.pipeline import Engine
 from assistant.settings import Settings
 from tests.test_api import built, settings  # noqa: F401 (fixtures)

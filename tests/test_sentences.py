@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.sentences import plain, split_sentences
+from assistant.answer.sentences import plain, split_sentences
 
 
 def test_a_law_reference_ends_a_sentence_that_lost_its_full_stop() -> None:

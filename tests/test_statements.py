@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import actors
-from assistant.corpus import parse_entry
+from assistant.evals.statements import evaluate
+from assistant.index import actors
+from assistant.index.statements import extract_statements
+from assistant.ingest.catalog import parse_entry
+from assistant.ingest.normalise import normalise
 from assistant.models import Statement
-from assistant.normalisation import normalise
-from assistant.statement_scoring import evaluate
-from assistant.statements import extract_statements
 
 
 def statements_of(text: str) -> list[Statement]:

@@ -461,7 +461,7 @@ def test_naive_and_other_timezones_are_read_as_utc(store: Store) -> None:
 def test_purge_command(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from assistant.cli import app
+    from assistant.channels.cli import app
 
     runner = CliRunner()
     env = {"ASSISTANT_DATA_DIR": str(tmp_path), "ASSISTANT_RETENTION_DAYS": "30"}

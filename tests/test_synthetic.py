@@ -8,9 +8,9 @@ from datetime import date
 import numpy as np
 import pytest
 
+from assistant.bench.synthetic import Perturbation, perturb_text, perturb_vectors, synthesise
 from assistant.models import Chunk, DocumentMeta
-from assistant.regions import MUNICIPALITIES
-from assistant.synthetic import Perturbation, perturb_text, perturb_vectors, synthesise
+from assistant.search.regions import MUNICIPALITIES
 
 
 def meta(doc_id: str, region: str | None) -> DocumentMeta:

@@ -29,12 +29,8 @@ import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 
-from assistant.api.error_handlers import install_error_handlers
-from assistant.errors import AssistantError, IndexUnavailableError
-from assistant.models import Answer, Citation
-from assistant.settings import Settings, load_settings
-from assistant.store import Store, get_answer, list_feedback, open_store
-from assistant.teams import (
+from assistant.channels.http.error_handlers import install_error_handlers
+from assistant.channels.teams import (
     MAX_CITATION_ABSTRACT,
     MAX_CITATION_NAME,
     MAX_CITATIONS,
@@ -53,6 +49,10 @@ from assistant.teams import (
     reply_answer_id,
     shorten,
 )
+from assistant.errors import AssistantError, IndexUnavailableError
+from assistant.models import Answer, Citation
+from assistant.settings import Settings, load_settings
+from assistant.store import Store, get_answer, list_feedback, open_store
 
 APP_ID = "6f1c2a9e-0d3b-4c55-9a7e-1b2c3d4e5f60"
 TENANT_ID = "0b3c6f4e-5a21-4e8f-9d7c-2a1b3c4d5e6f"

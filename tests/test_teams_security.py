@@ -25,15 +25,15 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import BaseModel, ValidationError
 
-from assistant.api.app import create_app
-from assistant.settings import Settings, load_settings
-from assistant.store import open_store
-from assistant.teams import (
+from assistant.channels.http.app import create_app
+from assistant.channels.teams import (
     anonymous_allowed,
     escape_markdown,
     quiet_sdk_logs,
     region_unknown_text,
 )
+from assistant.settings import Settings, load_settings
+from assistant.store import open_store
 from tests import test_teams
 from tests.test_deployment import instructions as dockerfile_instructions
 from tests.test_teams import (

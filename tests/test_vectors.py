@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant import vectors
 from assistant.errors import IndexUnavailableError
+from assistant.index import vectors
 
 
 def unit_rows(n: int, dim: int, seed: int = 0) -> np.ndarray:

@@ -33,8 +33,8 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from assistant.api import create_app
-from assistant.benchmark import free_port
+from assistant.bench.benchmark import free_port
+from assistant.channels.http import create_app
 from assistant.settings import PROJECT_ROOT, Settings, load_settings
 from assistant.store import get_answer, list_feedback, open_store
 

@@ -94,7 +94,7 @@ def local_asker(engine: Engine, depth: int = DEPTH, *, sweep: bool = True) -> As
 
 def decline_threshold(engine: Engine, found: Any) -> float | None:
     """The smallest min_support in SWEEP at which `compose` declines this retrieval."""
-    from assistant.answering import compose
+    from assistant.answer.compose import compose
 
     today = date.today()
 

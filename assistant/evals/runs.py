@@ -217,7 +217,7 @@ def ensure_index(settings: Settings, scratch: Path, *, progress: bool = True) ->
     Indexes built in scratch are named by what shapes them, so two sides of a comparison
     that differ only in, say, fusion share one.
     """
-    from assistant.index import build_index, check_index
+    from assistant.index.build import build_index, check_index
 
     if check_index(settings).fresh:
         return settings
@@ -312,7 +312,7 @@ def evaluate_remotely(
     notes = []
     known = server_documents(server, api_key=api_key)
     if known is None:
-        from assistant.corpus import load_catalog
+        from assistant.ingest.catalog import load_catalog
 
         known = set(load_catalog(settings.corpus_dir))
         notes.append(

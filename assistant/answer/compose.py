@@ -1,0 +1,524 @@
+"""Extractive answers: the sentences that answer, who is responsible, when to decline.
+
+No language model is needed: the answer is made of the agreements' own sentences
+(`sentences`), each followed by the `[n]` of the passage it comes from, and names the party
+those sentences give the matter to (`parties`). Without a region in the question, sentences
+from different regions are never blended: the answer is given per region, with a warning.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from functools import lru_cache
+from urllib.parse import quote as url_quote
+
+from assistant.answer.matching import coverage, question_terms, rank_lift, unit_terms
+from assistant.answer.parties import (
+    RESPONSIBILITY_QUESTION,
+    asks_who,
+    offers_choice,
+    party_asked_of,
+    party_of,
+)
+from assistant.answer.sentences import SENTENCE_END_MARK, Sentence, plain, split_sentences
+from assistant.answer.statement_answers import (
+    Matched,
+    choose,
+    match_statements,
+    party_of_statements,
+    quote_in,
+    sentence_of,
+)
+from assistant.index import lexical
+from assistant.models import (
+    Answer,
+    Citation,
+    DocumentMeta,
+    Hit,
+    Responsibility,
+    Responsible,
+    Statement,
+)
+from assistant.search.retrieval import Retrieval, strip_places, without_ages
+
+NATIONAL = "nationell vägledning"
+_FOOTNOTE = re.compile(r"^\d{1,3}\)?\s+\S|^\d{1,3}https?:")
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A sentence with how well it answers, and the passage it comes from."""
+
+    sentence: Sentence
+    hit: Hit
+    n: int
+    score: float  # `merit`, lifted by the rank of the passage in the retrieval
+    coverage: float  # the share of the question's weight the sentence holds
+    merit: float  # how well the sentence itself answers: coverage, duty, noise
+
+def idf_table(texts: Iterable[str]) -> dict[str, float]:
+    """Inverse document frequency of BM25 terms over the passages."""
+    df: dict[str, int] = {}
+    count = 0
+    for text in texts:
+        count += 1
+        for term in set(lexical.analyse(text)):
+            df[term] = df.get(term, 0) + 1
+    return {t: math.log(1 + (count - n + 0.5) / (n + 0.5)) for t, n in df.items()}
+
+
+def score_sentences(
+    question: str, hits: tuple[Hit, ...], idf: Mapping[str, float], *, about: str | None = None
+) -> list[Scored]:
+    """Every sentence of the hits, scored by the share of the question's weight it holds.
+
+    `about`: the question as asked, place names and all ("Har Region Dalarna någon roll
+    …?"); when it names one party, sentences about that party's duties come first.
+    """
+    q = question_terms(question, idf)
+    responsibility = bool(RESPONSIBILITY_QUESTION.search(without_ages(question)))
+    asked_of = party_asked_of(about or question)
+    scored: list[Scored] = []
+    for n, hit in enumerate(hits, start=1):
+        context = set(lexical.analyse(hit.chunk.section))
+        for sentence in split_sentences(hit.chunk.text):
+            covered = coverage(q, unit_terms(plain(sentence), idf), context)
+            duty = 0.0
+            if responsibility:
+                party = party_of(sentence, hit.chunk.trail)
+                duty = (0.3 if party else 0.0) + (0.15 if party and party == asked_of else 0.0)
+            merit = covered + duty - _noise(sentence.text)
+            scored.append(Scored(sentence, hit, n, merit + rank_lift(hit, n), covered, merit))
+    scored.sort(key=lambda s: -s.score)
+    return scored
+
+
+RERANK_WEIGHT = 0.5  # what the best sentence's coverage adds to a passage's fused score
+
+
+def rerank(retrieval: Retrieval, idf: Mapping[str, float], top_k: int) -> Retrieval:
+    """The best `top_k` passages, each lifted by how much of the question its best sentence
+    covers.
+
+    A passage that lists many duties ("Kommunerna och regionen har ett gemensamt ansvar
+    för: • psykosocial behandling • kompetensutveckling • …") is diluted for both the
+    embedding and BM25, though one of its items may answer the question exactly; read
+    sentence by sentence, it is found.
+    """
+    question = strip_places(retrieval.question, retrieval.place)
+    best: dict[int, float] = {}
+    for s in score_sentences(question, retrieval.hits, idf, about=retrieval.question):
+        best[s.n] = max(best.get(s.n, 0.0), s.coverage)
+    # The new score stays on the fused score's 0–1 scale.
+    lifted = [
+        replace(h, fused=(h.fused + RERANK_WEIGHT * best.get(n, 0.0)) / (1 + RERANK_WEIGHT))
+        for n, h in enumerate(retrieval.hits, start=1)
+    ]
+    order = sorted(range(len(lifted)), key=lambda i: (-lifted[i].fused, i))[:top_k]
+    hits = tuple(replace(lifted[i], rank=rank) for rank, i in enumerate(order, start=1))
+    return replace(retrieval, hits=hits)
+
+
+_POINTER = re.compile(r"(?:•\s*)?(?:läs mer|se även|mer information|se bilaga)\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=50_000)
+def _noise(text: str) -> float:
+    """Penalty for units that are not prose: footnotes, table residue, run-on extracts."""
+    penalty = 0.0
+    if _FOOTNOTE.match(text):
+        penalty += 0.5
+    if len(text) > 400:
+        penalty += 0.2 * min(2.0, len(text) / 400 - 1)
+    words = text.split()
+    if words and sum(len(w) <= 2 for w in words) / len(words) > 0.4:
+        penalty += 0.4  # "x x x x" cells of a table that lost its columns
+    if len(words) <= 6 and not SENTENCE_END_MARK.search(text) and not text.startswith("•"):
+        penalty += 0.4  # a heading or a glossary entry ("10. Giltighetstid"), not an answer
+    if re.fullmatch(r"\S*https?://\S+", text.strip()) or _POINTER.match(text):
+        penalty += 0.6  # a pointer elsewhere ("Läs mer om SIP på …") answers nothing
+    return penalty
+
+def validity_warnings(metas: Iterable[DocumentMeta], today: date) -> list[str]:
+    """Swedish notes on cited agreements whose validity has ended or that are drafts."""
+    notes: list[str] = []
+    for meta in metas:
+        name = _document_name(meta)
+        if meta.valid_to and meta.valid_to < today:
+            until = meta.valid_to.isoformat()
+            note = f"{name} gällde till och med {until}; giltighetstiden har gått ut."
+            if meta.extension:
+                note += f" Enligt texten: {meta.extension}"
+            notes.append(note + " Kontrollera att den fortfarande tillämpas.")
+        if meta.draft:
+            notes.append(f"{name} är märkt som förslag i texten, inte som beslutad version.")
+    return notes
+
+
+def _document_name(meta: DocumentMeta) -> str:
+    if meta.region is None:
+        return f"Vägledningen ”{meta.title}”"
+    return f"Överenskommelsen för {meta.region} (”{_short(meta.title)}”)"
+
+
+def _short(title: str, limit: int = 70) -> str:
+    return title if len(title) <= limit else title[: limit - 1].rsplit(" ", 1)[0] + " …"
+
+
+def _cite(hit: Hit, n: int, quote: str, meta: DocumentMeta) -> Citation:
+    chunk = hit.chunk
+    return Citation(
+        n=n,
+        document_id=chunk.document_id,
+        title=meta.title,
+        region=meta.region,
+        section=chunk.section,
+        page=chunk.page_start,
+        text=chunk.text,
+        quote=quote,
+        score=round(float(hit.fused), 4),
+        url=passage_url(chunk.document_id, chunk.id, quote),
+    )
+
+
+def passage_url(document_id: str, chunk_id: str, quote: str) -> str:
+    """Self-contained link: the passage view marks the quote without stored state."""
+    return (
+        f"/dokument/{document_id}/{chunk_id}"
+        + (f"?citat={url_quote(quote, safe='')}" if quote else "")
+        + "#stycke"
+    )
+
+
+def _region_label(meta: DocumentMeta) -> str:
+    return meta.region or NATIONAL
+
+
+def compose(
+    retrieval: Retrieval,
+    catalog: Mapping[str, DocumentMeta],
+    idf: Mapping[str, float],
+    *,
+    today: date,
+    min_support: float,
+    chunk_statements: Mapping[str, Sequence[Statement]] | None = None,
+) -> Answer:
+    """The extractive answer for a retrieval: answered per region, or declined.
+
+    `chunk_statements` (chunk id → the statements in it): a question of who does what is
+    answered from the statements that match it, where one answers as well as a sentence.
+    """
+    question = retrieval.question
+    answer_id = uuid.uuid4().hex
+    place = retrieval.place
+    covered = sorted({m.region for m in catalog.values() if m.region})
+    if place.uncovered:
+        text = (
+            f"Det finns ingen samverkansöverenskommelse för {place.uncovered} i underlaget. "
+            f"Tjänsten täcker {', '.join(covered)} samt nationell vägledning från SKR. "
+            "Kontakta din egen region eller kommun för deras överenskommelse."
+        )
+        return Answer(answer_id, question, "no_support", text, None, None, ())
+
+    # Place names have done their work as a filter; they say nothing about the answer.
+    stripped = strip_places(question, place)
+    scored = score_sentences(stripped, retrieval.hits, idf, about=question)
+    best_by_passage: dict[int, Scored] = {}
+    for s in scored:
+        best_by_passage.setdefault(s.n, s)
+    citations = tuple(
+        _cite(hit, n, best_by_passage[n].sentence.text if n in best_by_passage else "",
+              catalog[hit.chunk.document_id])
+        for n, hit in enumerate(retrieval.hits, start=1)
+    )
+    top = scored[0] if scored else None
+    top_dense = max((h.dense for h in retrieval.hits), default=0.0)
+    support = 0.0 if top is None else support_score(top.coverage, top_dense)
+    if top is None or support < min_support:
+        text = (
+            "Jag hittar inget i överenskommelserna som besvarar frågan. "
+            "Nedan visas de avsnitt som ligger närmast, så att du kan läsa själv."
+        )
+        if not retrieval.hits:
+            text = "Jag hittar inget i överenskommelserna som besvarar frågan."
+        return Answer(answer_id, question, "no_support", text, None, place.region, citations)
+
+    responsibility = bool(RESPONSIBILITY_QUESTION.search(question))
+    choice = offers_choice(question)
+    by_region: dict[str, list[Scored]] = {}
+    for s in scored:
+        if s.score >= 0.6 * top.score and s.coverage >= 0.5 * top.coverage:
+            by_region.setdefault(_region_label(catalog[s.hit.chunk.document_id]), []).append(s)
+    regions = answering_regions(by_region, [r for r in by_region if r != NATIONAL])
+    warnings: list[str] = []
+    if place.region or len(regions) <= 1:
+        pool = by_region.get(regions[0] if regions else NATIONAL, [top]) or [top]
+        answered = [(regions[0] if regions and not place.region else None, pool)]
+        if regions and not place.region and len(covered) > 1:
+            warnings.append(
+                f"Frågan nämner ingen region. Svaret bygger på överenskommelsen för "
+                f"{regions[0]}; i andra regioner kan ansvaret vara fördelat på annat sätt. "
+                "Ange region (eller en kommun) för ett svar som gäller just er."
+            )
+    else:
+        warnings.append(
+            "Svaret skiljer sig mellan regioner. Ange region (eller en kommun) i frågan för "
+            "ett svar som gäller just er."
+        )
+        ordered = sorted(regions, key=lambda r: -by_region[r][0].score)
+        answered = [(region, by_region[region]) for region in ordered]
+    picks = {label: _pick(pool, responsibility, choice) for label, pool in answered}
+    party = {
+        label: _combined([party_of(c.sentence, c.hit.chunk.trail) for c in picked])
+        for label, picked in picks.items()
+    }
+    from_statements: dict[str | None, list[Matched]] = {}
+    if responsibility and chunk_statements:
+        q = question_terms(stripped, idf)
+        asked_of = party_asked_of(question)
+        for label, pool in answered:
+            own = _region_label(catalog[pool[0].hit.chunk.document_id])
+            hits = [
+                (n, h) for n, h in enumerate(retrieval.hits, start=1)
+                if _region_label(catalog[h.chunk.document_id]) == own
+            ]
+            matched = match_statements(q, hits, chunk_statements, idf, asked_of)
+            best = picks[label][0]
+            anchor = (best.n, best.sentence.text)
+            answering = choose(matched, pool[0].coverage, choice, asked_of, anchor)
+            if answering:
+                from_statements[label] = answering
+                party[label] = party_of_statements(answering)
+    # Asked who does it, a region whose text names nobody does not gainsay the regions that
+    # name a party; the answer says so for it and shows its nearest sentence, but the
+    # party it gives is only that of the regions that name one.
+    silent = (
+        [label for label in picks if party[label] is None]
+        if asks_who(question) and len(picks) > 1 and any(party.values())
+        else []
+    )
+    named = [label for label in picks if label not in silent]
+    parts: list[str] = []
+    quotes: dict[int, str] = {}  # passage number → the sentence the answer uses from it
+    for label in picks:
+        if label in from_statements:
+            for n in dict.fromkeys(m.n for m in from_statements[label]):
+                passage = retrieval.hits[n - 1].chunk.text
+                quoted = quote_in(passage, [m for m in from_statements[label] if m.n == n])
+                quotes[n] = quoted or quotes.get(n) or passage
+            for i, m in enumerate(from_statements[label]):
+                parts.append(_where(label) + sentence_of(m) if i == 0 and label else sentence_of(m))
+            continue
+        for i, chosen in enumerate(picks[label]):
+            quotes[chosen.n] = _quote(chosen, quotes.get(chosen.n))
+            if label in silent:  # one sentence, which names nobody
+                parts.append(
+                    f"I {label}: De avsnitt jag hittar säger inte vem som ansvarar; närmast är: "
+                    + _sentence_with_marker(chosen, None)
+                )
+            else:
+                parts.append(_sentence_with_marker(chosen, label if i == 0 else None))
+    # The party is one the regions that name one agree on; it is never claimed for a region
+    # whose text names another.
+    stated = {party[label] for label in named}
+    responsible: Responsible | None = (
+        stated.pop() if responsibility and len(stated) == 1 else None
+    )
+    text, citations, renumbered = _cited_first(" ".join(parts), citations, quotes)
+    responsibilities = tuple(
+        Responsibility(
+            party=m.statement.party,
+            actor=m.statement.actor,
+            duty=m.statement.duty,
+            conditions=m.statement.conditions,
+            polarity=m.statement.polarity,
+            region=catalog[m.statement.document_id].region,
+            n=renumbered[m.n],
+        )
+        for label in picks if label in from_statements
+        for m in from_statements[label]
+    )
+    cited_docs = {c.document_id for c in citations if c.n <= len(quotes)}
+    warnings.extend(validity_warnings((catalog[d] for d in sorted(cited_docs)), today))
+    return Answer(
+        id=answer_id,
+        question=question,
+        status="answered",
+        text=text,
+        responsible=responsible,
+        region=place.region or (named[0] if len(named) == 1 and named[0] in regions else None),
+        citations=citations,
+        warnings=tuple(warnings),
+        responsibilities=responsibilities,
+        regions=(place.region,) if place.region else tuple(r for r in named if r in regions),
+    )
+
+
+def _quote(chosen: Scored, quoted: str | None) -> str:
+    """A passage's quote: the sentence used, or the span up to it when it follows the one
+    already quoted ("Regionen ansvarar för … Kommunerna ansvarar för resterande …")."""
+    if quoted is None:
+        return chosen.sentence.text
+    if chosen.sentence.previous is None or not quoted.endswith(chosen.sentence.previous):
+        return quoted
+    passage = chosen.hit.chunk.text
+    start = passage.find(quoted)
+    end = passage.find(chosen.sentence.text, start + len(quoted))
+    return passage[start : end + len(chosen.sentence.text)] if start >= 0 and end >= 0 else quoted
+
+
+def _cited_first(
+    text: str, citations: tuple[Citation, ...], quotes: Mapping[int, str]
+) -> tuple[str, tuple[Citation, ...], dict[int, int]]:
+    """Renumber so the passages the answer uses come first, in the order the answer uses them.
+
+    The rest follow in retrieval order; a used passage's quote is the sentence used. Also
+    gives the new number of each old one.
+    """
+    used = list(dict.fromkeys(int(m) for m in re.findall(r"\[(\d+)\]", text)))
+    order = used + [c.n for c in citations if c.n not in used]
+    new_n = {old: new for new, old in enumerate(order, start=1)}
+    by_n = {c.n: c for c in citations}
+    renumbered = tuple(_requoted(by_n[old], new_n[old], quotes.get(old)) for old in order)
+    text = re.sub(r"\[(\d+)\]", lambda m: f"[{new_n[int(m.group(1))]}]", text)
+    return text, renumbered, new_n
+
+
+def _requoted(citation: Citation, n: int, quote: str | None) -> Citation:
+    """The citation renumbered, quoting what the answer uses (its link marks that too)."""
+    if quote is None or quote == citation.quote:
+        return replace(citation, n=n)
+    chunk_id = citation.url.split("?", 1)[0].split("#", 1)[0].rsplit("/", 1)[-1]
+    return replace(
+        citation, n=n, quote=quote, url=passage_url(citation.document_id, chunk_id, quote)
+    )
+
+
+def support_score(coverage: float, dense: float) -> float:
+    """How well the best sentence is supported: its term coverage, lifted by dense similarity.
+
+    The e5 cosine for related Swedish text sits around 0.80–0.90 and for unrelated text
+    around 0.70–0.78, so it is rescaled from that band onto 0–1.
+    """
+    semantic = min(1.0, max(0.0, (dense - 0.75) / 0.12))
+    return 0.6 * coverage + 0.4 * semantic
+
+
+def _pick(candidates: list[Scored], responsibility: bool, choice: bool = False) -> list[Scored]:
+    """The best sentence; for a question of responsibility, also the best one naming a party.
+
+    When the best-matching sentence does not say who is responsible, a nearly as good
+    sentence that does is added, so the answer states the party with its own citation.
+    When that sentence spells out a duty the sentence before it states ("Hälso- och
+    sjukvården ansvarar för …"), the two are read together. When the question offers a
+    choice ("soc eller vården?") and an equally good sentence gives the matter to the other
+    party, both are shown: the text gives it to both. Asked without a choice, the same holds
+    for the sentence right before or after the best one in the same passage: two adjacent,
+    equally good sentences naming different parties divide the matter between them.
+    """
+    best = candidates[0]
+    party = party_of(best.sentence, best.hit.chunk.trail) if responsibility else None
+    if not responsibility:
+        return [best]
+    if party and not choice:
+        # "Regionen ansvarar för hjälpmedel till barn och unga … Kommunerna ansvarar för
+        # resterande hjälpmedel till vuxna.": the sentence next to the best one gives the
+        # same matter, as well matched, to the other party. The text divides the matter
+        # between the two; both sentences are shown, in the text's order.
+        for other in candidates[1:6]:
+            if other.score < TIE * best.score:
+                break
+            if other.n != best.n:
+                continue
+            if other.sentence.previous == best.sentence.text:
+                pair = [best, other]
+            elif best.sentence.previous == other.sentence.text:
+                pair = [other, best]
+            else:
+                continue
+            found = party_of(other.sentence, other.hit.chunk.trail)
+            if found and found != party:
+                return pair
+        return [best]
+    if party is None and best.sentence.previous:
+        # "Hälso- och sjukvården ansvarar för medicinska insatser. Individer … kan behöva
+        # LARO, sprututbyte …": the sentence before states the duty this one spells out.
+        before = next(
+            (u for u in split_sentences(best.hit.chunk.text) if u.text == best.sentence.previous),
+            None,
+        )
+        if before and _STATES_DUTY.search(before.text) and party_of(before, best.hit.chunk.trail):
+            return [replace(best, sentence=before), best]
+    for other in candidates[1:6]:
+        if other.score < (TIE if party else 0.7) * best.score:
+            break
+        found = party_of(other.sentence, other.hit.chunk.trail)
+        if found and found != party:
+            return [best, other]
+    return [best]
+
+
+# Another region is answered only when its own text answers nearly as well as the best
+# region's: these shares of the best region's merit and coverage (see answering_regions).
+OTHER_REGION_MERIT = 0.6
+OTHER_REGION_COVERAGE = 0.5
+
+
+def answering_regions(by_region: Mapping[str, list[Scored]], regions: list[str]) -> list[str]:
+    """The regions whose own text answers the question, not just comes near it.
+
+    A region whose best sentence answers far less well than the best region's is a near
+    miss ("Ansvarar för att ansöka om tvångsvård …" for a question on suicide risk);
+    showing it as that region's answer would mislead. Merit leaves out the passage's
+    retrieval rank, which says how well the passage matched, not whether the sentence
+    answers. The answer's warning says that other regions may divide the matter otherwise.
+    """
+    if not regions:
+        return regions
+    merit = {r: max(s.merit for s in by_region[r]) for r in regions}
+    cover = {r: max(s.coverage for s in by_region[r]) for r in regions}
+    top_merit, top_cover = max(merit.values()), max(cover.values())
+    return [
+        r for r in regions
+        if merit[r] == top_merit
+        or (
+            merit[r] >= OTHER_REGION_MERIT * top_merit
+            and cover[r] >= OTHER_REGION_COVERAGE * top_cover
+        )
+    ]
+
+
+# "Hälso- och sjukvården ansvarar för …": a sentence that states whose a duty is.
+_STATES_DUTY = re.compile(r"\bansvar(?:ar|et)? för\b", re.IGNORECASE)
+TIE = 0.9  # "equally good": within a tenth of the best sentence's score
+
+
+def _combined(parties: list[Responsible | None]) -> Responsible | None:
+    """The party of one region's answer: the one named, or both when both are named.
+
+    Sentences that name no party do not outvote those that do.
+    """
+    named = {p for p in parties if p}
+    if len(named) > 1:
+        return "gemensamt"
+    return named.pop() if named else None
+
+
+def _sentence_with_marker(s: Scored, region: str | None) -> str:
+    text = plain(s.sentence).rstrip()
+    text = text if text.endswith((".", "!", "?", ":")) else text + "."
+    if text.endswith((".", "!", "?")):
+        marked = f"{text[:-1]} [{s.n}]{text[-1]}"
+    else:
+        marked = f"{text} [{s.n}]"
+    return marked if region is None else _where(region) + marked
+
+
+def _where(region: str) -> str:
+    """The opening that says whose agreement a part of the answer comes from."""
+    return "I nationell vägledning (SKR): " if region == NATIONAL else f"I {region}: "

@@ -1,0 +1,203 @@
+"""The corpus on disk: agreement texts plus `catalog.json`, validated on every load."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import CorpusError
+from assistant.ingest.normalise import normalise
+from assistant.models import Document, DocumentMeta
+
+CATALOG_NAME = "catalog.json"
+TEXT_SUFFIX = ".txt"
+KINDS = ("överenskommelse", "vägledning")
+TARGET_GROUPS = (
+    "psykisk funktionsnedsättning",
+    "psykisk ohälsa",
+    "missbruk och beroende",
+    "barn och unga placerade utanför hemmet",
+)
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,80}$")
+REQUIRED = (
+    "id", "title", "region", "parties", "target_groups", "age_scope", "kind",
+    "valid_from", "valid_to", "extension", "draft", "source",
+)
+
+
+def catalog_path(corpus_dir: Path) -> Path:
+    """Where the catalog of a corpus folder lives."""
+    return corpus_dir / CATALOG_NAME
+
+
+def _field_error(where: str, name: str, problem: str) -> CorpusError:
+    return CorpusError(f"{where}: fältet '{name}' {problem}")
+
+
+def _text(entry: dict[str, Any], name: str, where: str, *, optional: bool = False) -> str | None:
+    value = entry.get(name)
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise _field_error(where, name, "måste vara en icke-tom text")
+    return value.strip()
+
+
+def _strings(entry: dict[str, Any], name: str, where: str) -> tuple[str, ...]:
+    value = entry.get(name)
+    if not isinstance(value, list) or not value or not all(
+        isinstance(v, str) and v.strip() for v in value
+    ):
+        raise _field_error(where, name, "måste vara en icke-tom lista av texter")
+    return tuple(v.strip() for v in value)
+
+
+def _date(entry: dict[str, Any], name: str, where: str) -> date | None:
+    value = entry.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _field_error(where, name, "måste vara ett datum ÅÅÅÅ-MM-DD eller null")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _field_error(where, name, f"har ogiltigt datum {value!r} (ÅÅÅÅ-MM-DD)") from None
+
+
+def parse_entry(entry: Any, where: str) -> DocumentMeta:
+    """Validate one catalog entry and turn it into a `DocumentMeta`."""
+    if not isinstance(entry, dict):
+        raise CorpusError(f"{where}: posten måste vara ett objekt")
+    for name in REQUIRED:
+        if name not in entry:
+            raise _field_error(where, name, "saknas")
+    doc_id = _text(entry, "id", where)
+    assert doc_id is not None
+    if not ID_PATTERN.match(doc_id):
+        raise _field_error(where, "id", "får bara innehålla a–z, 0–9 och bindestreck")
+    where = f"{where} ({doc_id})"
+    kind = _text(entry, "kind", where)
+    if kind not in KINDS:
+        raise _field_error(where, "kind", f"måste vara ett av {', '.join(KINDS)}")
+    groups = _strings(entry, "target_groups", where)
+    unknown = [g for g in groups if g not in TARGET_GROUPS]
+    if unknown:
+        raise _field_error(
+            where, "target_groups", f"har okända målgrupper {unknown}; tillåtna: {TARGET_GROUPS}"
+        )
+    if not isinstance(entry["draft"], bool):
+        raise _field_error(where, "draft", "måste vara true eller false")
+    valid_from = _date(entry, "valid_from", where)
+    valid_to = _date(entry, "valid_to", where)
+    if valid_from and valid_to and valid_to < valid_from:
+        raise _field_error(where, "valid_to", "ligger före valid_from")
+    source = _text(entry, "source", where)
+    assert source is not None
+    if Path(source).name != source:
+        raise _field_error(where, "source", "måste vara ett filnamn i corpus/, utan katalog")
+    return DocumentMeta(
+        id=doc_id,
+        title=_text(entry, "title", where) or "",
+        region=_text(entry, "region", where, optional=True),
+        parties=_strings(entry, "parties", where),
+        target_groups=groups,
+        age_scope=_text(entry, "age_scope", where) or "",
+        kind=kind,  # type: ignore[arg-type]
+        valid_from=valid_from,
+        valid_to=valid_to,
+        extension=_text(entry, "extension", where, optional=True),
+        draft=entry["draft"],
+        source=source,
+        identity=_text(entry, "identity", where, optional=True),
+    )
+
+
+def load_catalog(corpus_dir: Path) -> dict[str, DocumentMeta]:
+    """Read and validate the catalog; every entry must have its text and vice versa."""
+    path = catalog_path(corpus_dir)
+    if not path.is_file():
+        raise CorpusError(f"{path}: katalogen saknas")
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CorpusError(f"{path}: ogiltig JSON ({exc})") from None
+    entries = raw.get("documents") if isinstance(raw, dict) else None
+    if not isinstance(entries, list):
+        raise CorpusError(f"{path}: fältet 'documents' måste vara en lista")
+    catalog: dict[str, DocumentMeta] = {}
+    for i, entry in enumerate(entries, start=1):
+        meta = parse_entry(entry, f"{path.name} post {i}")
+        if meta.id in catalog:
+            raise CorpusError(f"{path.name} post {i}: id '{meta.id}' finns redan")
+        if meta.source != meta.id + TEXT_SUFFIX:
+            raise CorpusError(
+                f"{path.name} post {i} ({meta.id}): fältet 'source' måste vara '{meta.id}.txt'"
+            )
+        if not (corpus_dir / meta.source).is_file():
+            raise CorpusError(f"{corpus_dir / meta.source}: texten för '{meta.id}' saknas")
+        catalog[meta.id] = meta
+    for text in sorted(corpus_dir.glob("*" + TEXT_SUFFIX)):
+        if text.stem not in catalog:
+            raise CorpusError(f"{text}: texten saknar post i {CATALOG_NAME}")
+    return catalog
+
+
+def meta_to_json(meta: DocumentMeta) -> dict[str, Any]:
+    """A catalog entry as stored in `catalog.json`."""
+    entry = asdict(meta)
+    for name in ("parties", "target_groups"):
+        entry[name] = list(entry[name])
+    for name in ("valid_from", "valid_to"):
+        entry[name] = entry[name].isoformat() if entry[name] else None
+    return entry
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` so that readers never see a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_catalog(corpus_dir: Path, catalog: dict[str, DocumentMeta]) -> None:
+    """Write the catalog atomically, entries in a stable order."""
+    body = {"documents": [meta_to_json(m) for m in catalog.values()]}
+    text = json.dumps(body, ensure_ascii=False, indent=2) + "\n"
+    write_atomically(catalog_path(corpus_dir), text.encode("utf-8"))
+
+
+def read_text(corpus_dir: Path, meta: DocumentMeta) -> str:
+    """The raw text of one agreement as stored in the corpus."""
+    path = corpus_dir / meta.source
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise CorpusError(f"{path}: texten är inte giltig UTF-8") from None
+
+
+def load_documents(corpus_dir: Path, ids: list[str] | None = None) -> list[Document]:
+    """Load and normalise the agreements (all, or those named), in catalog order."""
+    catalog = load_catalog(corpus_dir)
+    if ids:
+        unknown = [i for i in ids if i not in catalog]
+        if unknown:
+            raise CorpusError(f"okänt dokument-id: {', '.join(unknown)}")
+    return [
+        normalise(meta, read_text(corpus_dir, meta))
+        for meta in catalog.values()
+        if not ids or meta.id in ids
+    ]

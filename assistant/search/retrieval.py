@@ -1,0 +1,279 @@
+"""Hybrid retrieval: dense (e5) and lexical (BM25) candidates, fused, filtered, de-duplicated.
+
+Filters come first so that every result can be shown for the question's region: a region
+named in the question (or given explicitly) restricts the search to that region's
+agreements plus national guidance; a named place without an agreement returns nothing,
+with the place reported for the answer layer.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
+from datetime import date
+from functools import cache, lru_cache
+from importlib import resources
+
+from assistant.errors import InputError
+from assistant.index import lexical, vectors
+from assistant.index.build import LoadedIndex
+from assistant.index.embedding import Embedder
+from assistant.models import DocumentMeta, Hit, RegionQuery
+from assistant.search.regions import canonical_region, detect_region
+from assistant.settings import Settings
+
+MAX_QUESTION = 1000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e]")
+_LETTERS = re.compile(r"[^\W\d_]")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the caller restricts the search to."""
+
+    region: str | None = None  # a län name; None = detect from the question
+    document_ids: tuple[str, ...] = ()
+    target_group: str | None = None
+    valid_on: date | None = None  # only agreements valid on this day
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """The passages found for a question, and what the question said about place."""
+
+    question: str
+    hits: tuple[Hit, ...]
+    place: RegionQuery
+    searched_documents: tuple[str, ...]
+    timings: dict[str, float] = field(default_factory=dict, compare=False)
+
+
+def clean_question(raw: str) -> str:
+    """Trim, drop control characters and fold white space; reject what cannot be a question."""
+    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", raw))
+    text = " ".join(text.split())
+    if not text:
+        raise InputError("Frågan är tom. Skriv en fråga, till exempel 'Vem ansvarar för SIP?'.")
+    if len(text) > MAX_QUESTION:
+        raise InputError(f"Frågan är för lång ({len(text)} tecken); högst {MAX_QUESTION}.")
+    if not _LETTERS.search(text):
+        raise InputError("Frågan innehåller inga ord. Skriv frågan med bokstäver.")
+    return text
+
+
+@cache
+def synonym_groups() -> tuple[tuple[str, ...], ...]:
+    """Domain synonyms staff use for the agreements' words (one group a line)."""
+    text = resources.files("assistant").joinpath("data/synonyms.txt").read_text("utf-8")
+    groups = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            groups.append(tuple(term.strip().lower() for term in line.split(",") if term.strip()))
+    return tuple(groups)
+
+
+@cache
+def _analysed_groups() -> tuple[tuple[str, ...], ...]:
+    """Each synonym group as BM25 terms (stemmed, folded), so "boendet" finds "boende"."""
+    return tuple(
+        tuple(" ".join(lexical.analyse(term)) for term in group) for group in synonym_groups()
+    )
+
+
+@lru_cache(maxsize=10_000)  # answering expands each word of a question on its own too
+def expand_query(question: str) -> str:
+    """The question plus the synonyms of the words and phrases in it, for BM25."""
+    asked = f" {' '.join(lexical.analyse(question))} "
+    extra: list[str] = []
+    for group, terms in zip(synonym_groups(), _analysed_groups(), strict=True):
+        if any(t and f" {t} " in asked for t in terms):
+            extra.extend(w for w, t in zip(group, terms, strict=True) if f" {t} " not in asked)
+    return question if not extra else f"{question} {' '.join(extra)}"
+
+
+def strip_places(question: str, place: RegionQuery) -> str:
+    """The question without the place names that were used to filter."""
+    text = question
+    for words in place.mentioned:
+        text = re.sub(
+            rf"\b(?:i|för|inom|från|region|regionen)?\s*{re.escape(words)}\b", " ", text, flags=re.I
+        )
+    cleaned = " ".join(text.split())
+    return cleaned if _LETTERS.search(cleaned) else question
+
+
+# "en 30-åring", "en man på 52 år": one person's age. An age limit ("under 18 år") is left:
+# the agreements state theirs in the same words.
+_AGE = re.compile(r"\b\d{1,3}[- ]?(åring\w*)\b|(?<=\bpå )\d{1,3} (år)\b", re.IGNORECASE)
+
+
+def without_ages(question: str) -> str:
+    """The question without the numbers of a person's age: "30" in "en 30-åring" is no word
+    to look for, and would match a law reference ("HSL 2017:30") or a page number."""
+    return _AGE.sub(lambda m: m.group(1) or m.group(2), question)
+
+
+def _valid(meta: DocumentMeta, day: date) -> bool:
+    return (meta.valid_from is None or meta.valid_from <= day) and (
+        meta.valid_to is None or day <= meta.valid_to
+    )
+
+
+# "enligt SKR", "SKR:s stöd", "vad säger SKR": the question asks what the national guidance
+# says (not "SKR:s handlingsplan", a plan the agreements themselves mention).
+_SKR = r"(?:SKR|Sveriges Kommuner och Regioner)"
+NATIONAL_ASKED = re.compile(
+    rf"\benligt {_SKR}|\b{_SKR}:?s (?:stöd|vägledning|checklista|rekommendation\w*)\b|"
+    rf"\b(?:säger|anser|rekommenderar|skriver) {_SKR}|\b{_SKR} (?:säger|anser|rekommenderar)|"
+    r"\bnationell\w* (?:vägledning|stöd)\b",
+    re.IGNORECASE,
+)
+
+
+def select_documents(
+    index: LoadedIndex, filters: Filters, place: RegionQuery, *, national: bool = False
+) -> tuple[str, ...]:
+    """The documents a question may be answered from, after region and other filters.
+
+    `national`: the question asks for the national guidance; when there is some (and no
+    region or document was chosen), only it is searched.
+    """
+    unknown = [d for d in filters.document_ids if d not in index.documents]
+    if unknown:
+        raise InputError(f"Okänt dokument-id: {', '.join(unknown)}.")
+    guidance = [m.id for m in index.documents.values() if m.region is None]
+    if national and guidance and not (place.region or place.uncovered or filters.document_ids):
+        filters = replace(filters, document_ids=tuple(guidance))
+    chosen = []
+    for meta in index.documents.values():
+        if filters.document_ids and meta.id not in filters.document_ids:
+            continue
+        if place.uncovered or (place.region and meta.region not in (None, place.region)):
+            continue
+        if filters.target_group and filters.target_group not in meta.target_groups:
+            continue
+        if filters.valid_on and not _valid(meta, filters.valid_on):
+            continue
+        chosen.append(meta.id)
+    return tuple(chosen)
+
+
+def locate(question: str, filters: Filters, covered: set[str]) -> RegionQuery:
+    """The place a question is about: the explicit region wins over words in the question."""
+    if filters.region:
+        region = canonical_region(filters.region)
+        if region not in covered:
+            return RegionQuery(region=None, uncovered=region, mentioned=(filters.region,))
+        return RegionQuery(region=region, mentioned=(filters.region,))
+    return detect_region(question, covered)
+
+
+def fuse(
+    dense: list[tuple[int, float]],
+    lexical_hits: list[tuple[int, float]],
+    settings: Settings,
+) -> list[tuple[int, float, float, float]]:
+    """(row, dense, lexical, fused) best first, by reciprocal rank or weighted scores."""
+    d_scores = dict(dense)
+    l_scores = dict(lexical_hits)
+    rows = set(d_scores) | set(l_scores)
+    w = settings.dense_weight
+    if settings.fusion == "rrf":
+        d_rank = {r: i for i, (r, _) in enumerate(dense)}
+        l_rank = {r: i for i, (r, _) in enumerate(lexical_hits)}
+        k = settings.rrf_k
+        fused = {
+            r: w * (1 / (k + d_rank[r]) if r in d_rank else 0.0)
+            + (1 - w) * (1 / (k + l_rank[r]) if r in l_rank else 0.0)
+            for r in rows
+        }
+        scale = 1 / (1 / k)  # so that rank 1 in both lists scores 1.0
+        fused = {r: s * scale for r, s in fused.items()}
+    else:
+        # Min-max within each list: e5 cosines crowd into a narrow band, BM25 is unbounded.
+        d_norm = _min_max(d_scores)
+        l_norm = _min_max(l_scores)
+        fused = {r: w * d_norm.get(r, 0.0) + (1 - w) * l_norm.get(r, 0.0) for r in rows}
+    order = sorted(rows, key=lambda r: (-fused[r], r))
+    return [(r, d_scores.get(r, 0.0), l_scores.get(r, 0.0), fused[r]) for r in order]
+
+
+def _min_max(scores: dict[int, float]) -> dict[int, float]:
+    if not scores:
+        return {}
+    low, high = min(scores.values()), max(scores.values())
+    if high == low:  # a sole candidate (or all alike) is the best of its list, not the worst
+        return dict.fromkeys(scores, 1.0)
+    return {r: (v - low) / (high - low) for r, v in scores.items()}
+
+
+def _overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
+    return a_start < b_end and b_start < a_end
+
+
+def retrieve(
+    index: LoadedIndex,
+    embedder: Embedder,
+    question: str,
+    settings: Settings,
+    *,
+    filters: Filters | None = None,
+    top_k: int | None = None,
+) -> Retrieval:
+    """The best passages for a question, filtered by place and catalog, overlaps removed."""
+    filters = filters or Filters()
+    top_k = top_k or settings.top_k
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    question = clean_question(question)
+    covered = {m.region for m in index.documents.values() if m.region}
+    place = locate(question, filters, covered)
+    documents = select_documents(
+        index, filters, place, national=bool(NATIONAL_ASKED.search(question))
+    )
+    timings["filter"] = time.perf_counter() - clock
+    if not documents:
+        return Retrieval(question, (), place, (), timings)
+
+    allowed: Collection[int] | None = None
+    if len(documents) < len(index.documents):
+        allowed = {r for d in documents for r in index.document_rows.get(d, ())}
+    candidates = max(settings.candidates, top_k * 4)
+
+    # The place has done its work as a filter; left in the query it only pulls towards
+    # passages that happen to name the region, not towards the answer.
+    query = strip_places(question, place) if place.region else question
+
+    clock = time.perf_counter()
+    query_vector = embedder.embed_queries([query])
+    timings["embed"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    dense = vectors.search(index.vectors, query_vector, candidates, allowed)[0]
+    timings["dense"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    lexical_hits = lexical.search(
+        index.lexical, expand_query(without_ages(query)), candidates, allowed
+    )
+    timings["lexical"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    hits: list[Hit] = []
+    for row, d, lx, f in fuse(dense, lexical_hits, settings):
+        chunk = index.chunks[row]
+        if any(
+            h.chunk.document_id == chunk.document_id
+            and _overlaps(h.chunk.start, h.chunk.end, chunk.start, chunk.end)
+            for h in hits
+        ):
+            continue  # overlapping passages never show the same text twice
+        hits.append(Hit(chunk=chunk, dense=d, lexical=lx, fused=f, rank=len(hits) + 1))
+        if len(hits) == top_k:
+            break
+    timings["fusion"] = time.perf_counter() - clock
+    return Retrieval(question, tuple(hits), place, documents, timings)
