@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import NotRequired, TypedDict, Unpack
 
 from assistant.errors import CorpusError, IngestError, InputError
 from assistant.ingest.catalog import (
@@ -78,31 +79,29 @@ def default_parties(region: str | None) -> tuple[str, ...]:
     return (f"Region {region}", f"kommunerna i {LAN[region]}")
 
 
+class EntryFields(TypedDict):
+    """The catalog fields an administrator gives for an agreement (the CLI's options)."""
+
+    doc_id: str
+    title: str
+    region: str | None
+    parties: Sequence[str]
+    target_groups: Sequence[str]
+    age_scope: str
+    kind: str
+    valid_from: date | str | None
+    valid_to: date | str | None
+    extension: str | None
+    draft: bool
+    identity: NotRequired[str | None]
+
+
 def ingest_file(
-    settings: Settings,
-    path: Path,
-    *,
-    doc_id: str,
-    title: str,
-    region: str | None,
-    parties: Sequence[str],
-    target_groups: Sequence[str],
-    age_scope: str,
-    kind: str,
-    valid_from: date | str | None,
-    valid_to: date | str | None,
-    extension: str | None,
-    draft: bool,
-    replace: bool = False,
-    identity: str | None = None,
+    settings: Settings, path: Path, *, replace: bool = False, **fields: Unpack[EntryFields]
 ) -> DocumentMeta:
     """Add (or with `replace`, replace) one agreement file in the corpus; return its entry."""
     corpus_dir = settings.corpus_dir
-    meta = build_meta(
-        doc_id=doc_id, title=title, region=region, parties=parties,
-        target_groups=target_groups, age_scope=age_scope, kind=kind, valid_from=valid_from,
-        valid_to=valid_to, extension=extension, draft=draft, identity=identity,
-    )
+    meta = build_meta(**fields)
     # Fail fast on a duplicate id before the (possibly slow) extraction; checked again below.
     _check_id_free(_current_catalog(corpus_dir), meta.id, replace)
     raw = extract_text(path)
@@ -117,41 +116,29 @@ def ingest_file(
     return meta
 
 
-def build_meta(
-    *,
-    doc_id: str,
-    title: str,
-    region: str | None,
-    parties: Sequence[str],
-    target_groups: Sequence[str],
-    age_scope: str,
-    kind: str,
-    valid_from: date | str | None,
-    valid_to: date | str | None,
-    extension: str | None,
-    draft: bool,
-    identity: str | None = None,
-) -> DocumentMeta:
+def build_meta(**fields: Unpack[EntryFields]) -> DocumentMeta:
     """Validate catalog fields with the catalog's own rules and return the entry."""
-    doc_id = doc_id.strip()
-    canonical = canonical_region(region)
-    party_list = [p for p in parties if p.strip()] or list(default_parties(canonical))
+    doc_id = fields["doc_id"].strip()
+    canonical = canonical_region(fields["region"])
+    party_list = [p for p in fields["parties"] if p.strip()] or list(default_parties(canonical))
     if not party_list:
         raise InputError("ange minst en part (--party) för en text utan region")
-    if not target_groups:
+    if not fields["target_groups"]:
         raise InputError(f"ange minst en målgrupp (--target-group): {', '.join(TARGET_GROUPS)}")
+    extension = fields["extension"]
+    identity = fields.get("identity")
     entry = {
         "id": doc_id,
-        "title": title,
+        "title": fields["title"],
         "region": canonical,
         "parties": party_list,
-        "target_groups": list(target_groups),
-        "age_scope": age_scope,
-        "kind": kind,
-        "valid_from": _iso(valid_from),
-        "valid_to": _iso(valid_to),
+        "target_groups": list(fields["target_groups"]),
+        "age_scope": fields["age_scope"],
+        "kind": fields["kind"],
+        "valid_from": _iso(fields["valid_from"]),
+        "valid_to": _iso(fields["valid_to"]),
         "extension": extension if extension and extension.strip() else None,
-        "draft": draft,
+        "draft": fields["draft"],
         "source": doc_id + TEXT_SUFFIX,
         "identity": identity if identity and identity.strip() else None,
     }
