@@ -17,8 +17,8 @@ from assistant.ingest.catalog import (
     read_text,
     save_catalog,
 )
+from tests.ingest.documents import CORPUS
 
-CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 TEXT = "1. Inledning\nRegionen ansvarar för abstinensvård.\n"
 
 

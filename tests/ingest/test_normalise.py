@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from assistant.ingest.catalog import load_catalog, read_text
 from assistant.ingest.normalise import line_roles, normalise, page_at
 from assistant.models import Block, Document, DocumentMeta
+from tests.ingest.documents import CORPUS
 
-CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 TITLE = "Överenskommelse om samverkan kring personer med psykisk ohälsa"
 
 

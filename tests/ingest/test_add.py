@@ -19,7 +19,7 @@ from assistant.ingest.catalog import load_catalog, load_documents
 from assistant.ingest.extract import PAGE_BREAK
 from assistant.models import Document, DocumentMeta
 from assistant.settings import Settings, load_settings
-from tests.test_extraction import PAGE_SENTENCES, make_docx, make_image_pdf, make_pdf
+from tests.ingest.documents import PAGE_SENTENCES, make_docx, make_image_pdf, make_pdf
 
 TEXT = (
     "1. Inledning\n"
