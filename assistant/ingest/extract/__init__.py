@@ -9,7 +9,8 @@ for the suffix in `EXTRACTORS`. One module per format:
 - `docx`  paragraphs and table cells, the only module that imports python-docx.
 
 A PDF's pages are joined with a form feed (`PAGE_BREAK`, "\\f"), one segment per page in
-order, so that the normaliser knows every page break exactly; the other formats have none.
+order, so that the normaliser knows every page break exactly; a text file's own form feeds
+are kept as page breaks, and a Word file has none.
 
 Adding a format is one new module here with an `extract(path, data) -> str` (see
 `base.Extractor`) and one line in `EXTRACTORS`.
