@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from assistant.answer.matching import QuestionTerms, coverage, rank_lift, unit_terms
 from assistant.answer.sentences import find_quote
 from assistant.index import lexical
-from assistant.index.actors import combined_party
+from assistant.index.statements import combined_party
 from assistant.models import Hit, Party, Statement
 
 # A statement answers when it covers at least this share of what the region's best

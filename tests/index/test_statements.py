@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.evals.statements import evaluate
-from assistant.index import actors
-from assistant.index.statements import extract_statements
+from assistant.index.statements import actors, extract_statements
 from assistant.ingest.catalog import parse_entry
 from assistant.ingest.normalise import normalise
 from assistant.models import Statement
