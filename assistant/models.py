@@ -166,6 +166,7 @@ class Citation:
     quote: str
     score: float
     url: str
+    chunk_id: str = ""  # the passage's chunk in the index ("" for one not from the index)
 
 
 @dataclass(frozen=True)
