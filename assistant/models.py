@@ -37,6 +37,14 @@ class DocumentMeta:
     source: str  # file name under corpus/
     identity: str | None = None  # document identity or diary number, where stated
 
+    def expired_on(self, day: date) -> bool:
+        """Whether the stated period has ended before `day`."""
+        return self.valid_to is not None and self.valid_to < day
+
+    def in_force_on(self, day: date) -> bool:
+        """Whether `day` lies within the stated period (open ends count as met)."""
+        return (self.valid_from is None or self.valid_from <= day) and not self.expired_on(day)
+
 
 @dataclass(frozen=True)
 class Block:

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from assistant.answer.compose import answering_regions, compose, validity_warnings
+from assistant.answer.compose import answering_regions, compose
 from assistant.answer.scoring import (
     Scored,
     best_coverage,
@@ -18,6 +18,7 @@ from assistant.answer.scoring import (
     support_score,
 )
 from assistant.answer.sentences import split_sentences
+from assistant.answer.validity import validity_warnings
 from assistant.answer.weights import WEIGHTS
 from assistant.models import Answer, Chunk, DocumentMeta, Hit, RegionQuery
 from assistant.search.rerank import rerank as rerank_by

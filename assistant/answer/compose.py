@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from urllib.parse import quote as url_quote
@@ -39,6 +39,7 @@ from assistant.answer.statement_answers import (
     quote_in,
     sentence_of,
 )
+from assistant.answer.validity import validity_warnings
 from assistant.answer.weights import WEIGHTS, Weights
 from assistant.models import (
     Answer,
@@ -52,32 +53,6 @@ from assistant.models import (
 from assistant.search.retrieval import Retrieval, strip_places
 
 NATIONAL = "nationell vägledning"
-
-
-def validity_warnings(metas: Iterable[DocumentMeta], today: date) -> list[str]:
-    """Swedish notes on cited agreements whose validity has ended or that are drafts."""
-    notes: list[str] = []
-    for meta in metas:
-        name = _document_name(meta)
-        if meta.valid_to and meta.valid_to < today:
-            until = meta.valid_to.isoformat()
-            note = f"{name} gällde till och med {until}; giltighetstiden har gått ut."
-            if meta.extension:
-                note += f" Enligt texten: {meta.extension}"
-            notes.append(note + " Kontrollera att den fortfarande tillämpas.")
-        if meta.draft:
-            notes.append(f"{name} är märkt som förslag i texten, inte som beslutad version.")
-    return notes
-
-
-def _document_name(meta: DocumentMeta) -> str:
-    if meta.region is None:
-        return f"Vägledningen ”{meta.title}”"
-    return f"Överenskommelsen för {meta.region} (”{_short(meta.title)}”)"
-
-
-def _short(title: str, limit: int = 70) -> str:
-    return title if len(title) <= limit else title[: limit - 1].rsplit(" ", 1)[0] + " …"
 
 
 def _cite(hit: Hit, n: int, quote: str, meta: DocumentMeta) -> Citation:
