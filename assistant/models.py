@@ -84,18 +84,29 @@ class Document:
         return self.meta.id
 
 
+# Between a list's lead-in and a passage cut from the middle of the list: the reader sees the
+# two apart ("Regionen ansvarar för:\n[…]\n• LARO"); code reads `Chunk.lead_in` and `Chunk.body`.
+LEAD_IN_GAP = "\n[…]\n"
+
+
 @dataclass(frozen=True)
 class Chunk:
     """A passage: what is indexed, retrieved and cited."""
 
     id: str
     document_id: str
-    text: str  # what the reader sees: list lead-in (when cut from it) + the passage
+    text: str  # what the reader sees and the index reads: lead-in + LEAD_IN_GAP + body
     trail: tuple[str, ...]
     page_start: int | None
     page_end: int | None
     start: int  # span of the passage body in Document.text
     end: int
+    lead_in: str | None = None  # the lead-in of the list the passage was cut from, if any
+
+    @property
+    def body(self) -> str:
+        """The passage as cut from the document, without the lead-in put in front of it."""
+        return self.text[len(self.lead_in) + len(LEAD_IN_GAP) :] if self.lead_in else self.text
 
     @property
     def section(self) -> str:

@@ -30,7 +30,7 @@ from assistant.answer.scoring import (
     read_passages,
     support_score,
 )
-from assistant.answer.sentences import plain, split_sentences
+from assistant.answer.sentences import plain, sentences_of
 from assistant.answer.statement_answers import (
     Matched,
     choose,
@@ -341,7 +341,7 @@ def _pick(
         # "Hälso- och sjukvården ansvarar för medicinska insatser. Individer … kan behöva
         # LARO, sprututbyte …": the sentence before states the duty this one spells out.
         before = next(
-            (u for u in split_sentences(best.hit.chunk.text) if u.text == best.sentence.previous),
+            (u for u in sentences_of(best.hit.chunk) if u.text == best.sentence.previous),
             None,
         )
         if before and _STATES_DUTY.search(before.text) and party_of(before, best.hit.chunk.trail):

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from assistant.answer.matching import QuestionTerms, coverage, question_terms, rank_lift, unit_terms
 from assistant.answer.parties import RESPONSIBILITY_QUESTION, party_asked_of, party_of
-from assistant.answer.sentences import SENTENCE_END_MARK, Sentence, plain, split_sentences
+from assistant.answer.sentences import SENTENCE_END_MARK, Sentence, plain, sentences_of
 from assistant.answer.weights import WEIGHTS, Weights
 from assistant.index import lexical
 from assistant.models import Hit
@@ -79,7 +79,7 @@ def read_passages(
     for hit in hits:
         context = set(lexical.analyse(hit.chunk.section))
         units: list[Reading] = []
-        for sentence in split_sentences(hit.chunk.text):
+        for sentence in sentences_of(hit.chunk):
             covered = coverage(q, unit_terms(plain(sentence), idf), context, weights)
             duty = 0.0
             if responsibility:
