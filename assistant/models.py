@@ -37,6 +37,14 @@ class DocumentMeta:
     source: str  # file name under corpus/
     identity: str | None = None  # document identity or diary number, where stated
 
+    def expired_on(self, day: date) -> bool:
+        """Whether the stated period has ended before `day`."""
+        return self.valid_to is not None and self.valid_to < day
+
+    def in_force_on(self, day: date) -> bool:
+        """Whether `day` lies within the stated period (open ends count as met)."""
+        return (self.valid_from is None or self.valid_from <= day) and not self.expired_on(day)
+
 
 @dataclass(frozen=True)
 class Block:
@@ -76,18 +84,29 @@ class Document:
         return self.meta.id
 
 
+# Between a list's lead-in and a passage cut from the middle of the list: the reader sees the
+# two apart ("Regionen ansvarar för:\n[…]\n• LARO"); code reads `Chunk.lead_in` and `Chunk.body`.
+LEAD_IN_GAP = "\n[…]\n"
+
+
 @dataclass(frozen=True)
 class Chunk:
     """A passage: what is indexed, retrieved and cited."""
 
     id: str
     document_id: str
-    text: str  # what the reader sees: list lead-in (when cut from it) + the passage
+    text: str  # what the reader sees and the index reads: lead-in + LEAD_IN_GAP + body
     trail: tuple[str, ...]
     page_start: int | None
     page_end: int | None
     start: int  # span of the passage body in Document.text
     end: int
+    lead_in: str | None = None  # the lead-in of the list the passage was cut from, if any
+
+    @property
+    def body(self) -> str:
+        """The passage as cut from the document, without the lead-in put in front of it."""
+        return self.text[len(self.lead_in) + len(LEAD_IN_GAP) :] if self.lead_in else self.text
 
     @property
     def section(self) -> str:
@@ -166,6 +185,7 @@ class Citation:
     quote: str
     score: float
     url: str
+    chunk_id: str = ""  # the passage's chunk in the index ("" for one not from the index)
 
 
 @dataclass(frozen=True)

@@ -7,26 +7,45 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
-from assistant.answer.compose import compose, idf_table, rerank
+from assistant.answer.compose import compose
+from assistant.answer.matching import QuestionTerms, question_terms
+from assistant.answer.scoring import Reading, best_coverage, idf_table, read_passages
+from assistant.answer.weights import WEIGHTS, Weights
 from assistant.index.build import LoadedIndex, load_index
 from assistant.index.embedding import Embedder, get_embedder
 from assistant.models import Answer
-from assistant.search.retrieval import Filters, Retrieval, retrieve
+from assistant.search.rerank import rerank
+from assistant.search.retrieval import Filters, Retrieval, retrieve, strip_places
 from assistant.settings import Settings
 
 
 @dataclass(frozen=True, eq=False)
 class Engine:
-    """What answering needs, loaded once: the index, the embedder and term weights."""
+    """What answering needs, loaded once: the index, the embedder, term weights and the
+    answer layer's tuned numbers."""
 
     settings: Settings
     index: LoadedIndex
     embedder: Embedder
     idf: Mapping[str, float]
+    weights: Weights = WEIGHTS
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """All one ask found: the passages shown (reranked), the answer, and the support score
+    the decline rule compared with `min_support` (None: nothing to answer from)."""
+
+    retrieval: Retrieval
+    answer: Answer
+    support: float | None
 
 
 def load_engine(
-    settings: Settings, index: LoadedIndex | None = None, embedder: Embedder | None = None
+    settings: Settings,
+    index: LoadedIndex | None = None,
+    embedder: Embedder | None = None,
+    weights: Weights = WEIGHTS,
 ) -> Engine:
     """Load the index and prepare the embedder (the model itself loads on first use).
 
@@ -35,23 +54,28 @@ def load_engine(
     embedder = embedder or get_embedder(settings)
     index = index or load_index(settings, embedder)
     idf = idf_table(chunk.indexed_text for chunk in index.chunks)
-    return Engine(settings=settings, index=index, embedder=embedder, idf=idf)
+    return Engine(settings=settings, index=index, embedder=embedder, idf=idf, weights=weights)
 
 
-def search(
+@dataclass(frozen=True)
+class _Read:
+    """A reranked retrieval with the question's terms and its sentences read once."""
+
+    retrieval: Retrieval
+    terms: QuestionTerms
+    read: Mapping[str, tuple[Reading, ...]]
+
+
+def _search(
     engine: Engine,
     question: str,
     *,
-    region: str | None = None,
-    document_ids: list[str] | None = None,
-    target_group: str | None = None,
-    valid_on: date | None = None,
-    top_k: int | None = None,
-) -> Retrieval:
-    """The passages for a question with the given filters, best first.
-
-    Retrieval brings a wider pool (RERANK_POOL), which is reranked by the sentences in it.
-    """
+    region: str | None,
+    document_ids: list[str] | None,
+    target_group: str | None,
+    valid_on: date | None,
+    top_k: int | None,
+) -> _Read:
     filters = Filters(
         region=region,
         document_ids=tuple(document_ids or ()),
@@ -68,10 +92,36 @@ def search(
         top_k=max(top_k, RERANK_POOL),
     )
     clock = time.perf_counter()
-    reranked = rerank(found, engine.idf, top_k)
+    # Place names have done their work as a filter; they say nothing about the answer.
+    asked = strip_places(found.question, found.place)
+    terms = question_terms(asked, engine.idf, engine.weights)
+    read = read_passages(
+        asked, found.hits, engine.idf, about=found.question, weights=engine.weights, terms=terms
+    )
+    reranked = rerank(found, best_coverage(read), top_k, engine.weights.rerank)
     timings = dict(found.timings)
     timings["rerank"] = time.perf_counter() - clock
-    return replace(reranked, timings=timings)
+    return _Read(replace(reranked, timings=timings), terms, read)
+
+
+def search(
+    engine: Engine,
+    question: str,
+    *,
+    region: str | None = None,
+    document_ids: list[str] | None = None,
+    target_group: str | None = None,
+    valid_on: date | None = None,
+    top_k: int | None = None,
+) -> Retrieval:
+    """The passages for a question with the given filters, best first.
+
+    Retrieval brings a wider pool (RERANK_POOL), which is reranked by the sentences in it.
+    """
+    return _search(
+        engine, question, region=region, document_ids=document_ids,
+        target_group=target_group, valid_on=valid_on, top_k=top_k,
+    ).retrieval
 
 
 RERANK_POOL = 20  # passages retrieved for reranking, whatever fewer the answer shows
@@ -85,18 +135,25 @@ def ask(
     document_ids: list[str] | None = None,
     top_k: int | None = None,
     today: date | None = None,
-) -> Answer:
+) -> Outcome:
     """Answer a Swedish question from the agreements, with citations and warnings."""
     started = time.perf_counter()
-    found = search(engine, question, region=region, document_ids=document_ids, top_k=top_k)
+    searched = _search(
+        engine, question, region=region, document_ids=document_ids,
+        target_group=None, valid_on=None, top_k=top_k,
+    )
+    found = searched.retrieval
     clock = time.perf_counter()
-    answer = compose(
+    answer, support = compose(
         found,
         engine.index.documents,
         engine.idf,
         today=today or date.today(),
         min_support=engine.settings.min_support,
         chunk_statements=engine.index.chunk_statements,
+        weights=engine.weights,
+        read=searched.read,
+        terms=searched.terms,
     )
     if engine.settings.llm_url and answer.status == "answered":
         from assistant.answer.generation import generate
@@ -105,4 +162,4 @@ def ask(
     timings = dict(found.timings)
     timings["answer"] = time.perf_counter() - clock
     timings["total"] = time.perf_counter() - started
-    return replace(answer, timings=timings)
+    return Outcome(found, replace(answer, timings=timings), support)

@@ -8,18 +8,20 @@ from datetime import date
 
 import pytest
 
-from assistant.answer.compose import (
+from assistant.answer.compose import answering_regions, compose
+from assistant.answer.scoring import (
     Scored,
-    answering_regions,
-    compose,
+    best_coverage,
     idf_table,
-    rerank,
+    read_passages,
     score_sentences,
     support_score,
-    validity_warnings,
 )
 from assistant.answer.sentences import split_sentences
+from assistant.answer.validity import validity_warnings
+from assistant.answer.weights import WEIGHTS
 from assistant.models import Answer, Chunk, DocumentMeta, Hit, RegionQuery
+from assistant.search.rerank import rerank as rerank_by
 from assistant.search.retrieval import Retrieval
 
 TODAY = date(2026, 1, 15)
@@ -107,7 +109,7 @@ def answer(
     place = RegionQuery(region=region, uncovered=uncovered, mentioned=())
     idf = idf_table([h.chunk.indexed_text for h in hits] + BACKGROUND)
     found = Retrieval(question, hits, place, tuple(CATALOG))
-    return compose(found, CATALOG, idf, today=TODAY, min_support=min_support)
+    return compose(found, CATALOG, idf, today=TODAY, min_support=min_support)[0]
 
 
 def scored(question: str, hits: tuple[Hit, ...]) -> list[Scored]:
@@ -355,6 +357,12 @@ def test_a_list_item_answering_exactly_lifts_its_passage_in_the_reranking() -> N
     assert all(0.0 <= h.fused <= 1.0 for h in reranked.hits)
     assert reranked.hits[0].fused >= reranked.hits[1].fused
     assert [h.chunk.id for h in rerank(found, idf, top_k=1).hits] == [listing.id]
+
+
+def rerank(found: Retrieval, idf: dict[str, float], top_k: int) -> Retrieval:
+    """Rerank as the pipeline does: by each passage's best sentence."""
+    read = read_passages(found.question, found.hits, idf, about=found.question)
+    return rerank_by(found, best_coverage(read), top_k, WEIGHTS.rerank)
 
 
 def test_a_pointer_elsewhere_is_not_an_answer() -> None:

@@ -803,6 +803,7 @@ def _chunk(ident: str, text: str, start: int, lead_in: str = "") -> Chunk:
         id=ident,
         document_id="d",
         text=f"{lead_in}\n[…]\n{text}" if lead_in else text,
+        lead_in=lead_in or None,
         trail=("1. Ansvar",),
         page_start=None,
         page_end=None,

@@ -220,9 +220,11 @@ def test_dalarna_missbruk_lists_keep_their_lead_in(corpus: Corpus, chunk_size: i
 def test_lead_in_is_not_repeated_when_the_passage_holds_it(corpus: Corpus) -> None:
     for _, (_, _, _, chunks) in corpus.items():
         for chunk in chunks:
-            if "\n[…]\n" in chunk.text:
-                lead_in, body = chunk.text.split("\n[…]\n", 1)
-                assert lead_in not in body
+            if chunk.lead_in:
+                assert chunk.text == f"{chunk.lead_in}\n[…]\n{chunk.body}"
+                assert chunk.lead_in not in chunk.body
+            else:
+                assert chunk.body == chunk.text and "\n[…]\n" not in chunk.text
 
 
 # Pages -----------------------------------------------------------------------------------

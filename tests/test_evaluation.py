@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import pytest
 from typer.testing import CliRunner
 
+from assistant.answer.weights import WEIGHTS, with_weights
 from assistant.channels.cli import app
 from assistant.errors import CasesError, IndexUnavailableError, InputError, SettingsError
 from assistant.evals import asking, comparison_report, gate, metrics, reporting, runs
@@ -420,6 +421,7 @@ def test_in_process_run_through_the_ask_path(tiny: tuple[Settings, Engine], tmp_
     assert run.summary.overall.declined == 1.0
     assert len(run.summary.sweep) == len(asking.SWEEP)
     assert run.settings["index"]["chunks"] == len(engine.index.chunks)
+    assert run.settings["weights"]["tie"] == engine.weights.tie  # the report records them
 
 
 # ── over HTTP, against a stand-in server on loopback ───────────────────────────────────
@@ -634,6 +636,19 @@ def test_compare_specs_become_validated_settings() -> None:
         runs.parse_overrides("chunk_size")
     with pytest.raises(SettingsError):
         runs.apply_overrides(base, {"fusion": "max"})
+
+
+def test_compare_specs_may_vary_the_answer_weights() -> None:
+    base = load_settings({})
+    overrides = runs.parse_overrides("tie=0.8, min_support=0.4")
+    side = runs.apply_overrides(base, overrides)
+    assert side.min_support == 0.4  # the weight is not a setting and leaves the rest alone
+    varied = with_weights(WEIGHTS, {"tie": "0.8", "partner_reach": "500"})
+    assert varied.tie == 0.8 and varied.partner_reach == 500 and varied.duty == WEIGHTS.duty
+    with pytest.raises(InputError, match="ett tal"):
+        with_weights(WEIGHTS, {"tie": "lika"})
+    with pytest.raises(InputError, match="Okänd vikt"):
+        with_weights(WEIGHTS, {"chunk_size": "800"})
 
 
 def test_floors_round_down_and_catch_a_drop(tmp_path: Path) -> None:

@@ -511,14 +511,14 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
 
 
 def test_ask_uses_the_generated_answer_when_configured(engine: Engine, chat: FakeChat) -> None:
-    plain = ask(engine, QUESTION)
+    plain = ask(engine, QUESTION).answer
     assert plain.status == "answered"
     assert not chat.requests  # off by default: no call without llm_url
     assert GENERATED_WARNING not in plain.warnings
 
     on = replace(engine, settings=engine.settings.with_overrides(llm_url=chat.url))
     chat.reply("Regionen ansvarar för abstinensvård och avgiftning [1].")
-    answer = ask(on, QUESTION)
+    answer = ask(on, QUESTION).answer
     assert answer.text == "Regionen ansvarar för abstinensvård och avgiftning [1]."
     assert answer.warnings[-1] == GENERATED_WARNING
     assert [c.document_id for c in answer.citations] == [c.document_id for c in plain.citations]
@@ -529,6 +529,6 @@ def test_ask_uses_the_generated_answer_when_configured(engine: Engine, chat: Fak
     assert "model" not in chat.requests[0]["body"]  # no llm_model set
 
     chat.reply("Regionen ansvarar för allt, även sådant som inte står i texten.")
-    fallback = ask(on, QUESTION)
+    fallback = ask(on, QUESTION).answer
     assert fallback.text == plain.text
     assert GENERATED_WARNING not in fallback.warnings

@@ -7,7 +7,6 @@ import pytest
 
 from assistant.answer.parties import asks_who, party_asked_of, party_of
 from assistant.answer.sentences import split_sentences
-from assistant.index.chunking import LEAD_IN_GAP
 
 
 def only(text: str, trail: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -23,8 +22,9 @@ def test_a_bullet_under_regionen_ansvarar_for_is_the_regions() -> None:
 
 
 def test_a_lead_in_carried_over_a_cut_list_still_counts() -> None:
-    text = f"Insatser som kommunerna ansvarar för:{LEAD_IN_GAP}• boendestöd\n• sysselsättning"
-    units = split_sentences(text)
+    units = split_sentences(
+        "• boendestöd\n• sysselsättning", lead_in="Insatser som kommunerna ansvarar för:"
+    )
     assert [u.lead_in for u in units] == ["Insatser som kommunerna ansvarar för:"] * 2
     assert [party_of(u, ()) for u in units] == ["kommun", "kommun"]
 

@@ -40,7 +40,9 @@ def assert_sound(result: Answer) -> None:
 
 
 def test_ask_answers_with_party_citations_and_timings(engine: Engine) -> None:
-    result = ask(engine, "  Vem ansvarar för abstinensvård i Värmland? ", today=date(2026, 1, 1))
+    result = ask(
+        engine, "  Vem ansvarar för abstinensvård i Värmland? ", today=date(2026, 1, 1)
+    ).answer
     assert result.question == "Vem ansvarar för abstinensvård i Värmland?"
     assert result.status == "answered"
     assert result.responsible == "region"
@@ -57,21 +59,23 @@ def test_ask_answers_with_party_citations_and_timings(engine: Engine) -> None:
 
 
 def test_ask_with_a_region_parameter(engine: Engine) -> None:
-    result = ask(engine, "Vem ansvarar för boendestöd?", region="dalarna")
+    result = ask(engine, "Vem ansvarar för boendestöd?", region="dalarna").answer
     assert result.region == "Dalarna"
     assert {c.document_id for c in result.citations} <= {"dalarna-test", "nationell-test"}
     assert not any("skiljer sig" in w for w in result.warnings)
 
 
 def test_ask_respects_top_k_and_document_ids(engine: Engine) -> None:
-    result = ask(engine, "Vem ansvarar för boendestöd?", top_k=1)
+    result = ask(engine, "Vem ansvarar för boendestöd?", top_k=1).answer
     assert len(result.citations) == 1
-    only = ask(engine, "Vem ansvarar för boendestöd?", document_ids=["vastmanland-test"])
+    only = ask(
+        engine, "Vem ansvarar för boendestöd?", document_ids=["vastmanland-test"]
+    ).answer
     assert {c.document_id for c in only.citations} == {"vastmanland-test"}
 
 
 def test_ask_for_an_uncovered_place_declines_and_names_it(engine: Engine) -> None:
-    result = ask(engine, "Vem ansvarar för LARO i Skåne?")
+    result = ask(engine, "Vem ansvarar för LARO i Skåne?").answer
     assert result.status == "no_support"
     assert result.citations == ()
     assert "Skåne" in result.text
@@ -79,7 +83,7 @@ def test_ask_for_an_uncovered_place_declines_and_names_it(engine: Engine) -> Non
 
 
 def test_ask_without_a_region_answers_per_region(engine: Engine) -> None:
-    result = ask(engine, "Vem ansvarar för boendestöd?", top_k=10)
+    result = ask(engine, "Vem ansvarar för boendestöd?", top_k=10).answer
     assert result.status == "answered"
     regions = re.findall(r"(?:^|\s)I (Värmland|Dalarna|Västmanland): ", result.text)
     assert len(regions) >= 2, result.text
@@ -90,8 +94,8 @@ def test_ask_without_a_region_answers_per_region(engine: Engine) -> None:
 
 def test_the_day_decides_the_validity_warning(engine: Engine) -> None:
     question = "Vem ansvarar för psykiatrisk behandling i Dalarna?"
-    before = ask(engine, question, today=date(2023, 1, 1))
-    after = ask(engine, question, today=date(2025, 1, 1))
+    before = ask(engine, question, today=date(2023, 1, 1)).answer
+    after = ask(engine, question, today=date(2025, 1, 1)).answer
     assert before.status == after.status == "answered"
     assert not any("gått ut" in w for w in before.warnings)
     assert any("2024-06-30" in w and "automatiskt" in w for w in after.warnings)
@@ -125,7 +129,7 @@ def test_ask_rejects_bad_input(engine: Engine, question: str) -> None:
 def test_off_topic_foreign_and_injected_questions_do_not_crash(
     engine: Engine, question: str
 ) -> None:
-    result = ask(engine, question)
+    result = ask(engine, question).answer
     assert result.status in {"answered", "no_support"}
     assert_sound(result)
 
@@ -175,7 +179,7 @@ def _region_parts(text: str) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_real_abstinensvard_in_varmland(real: Engine) -> None:
-    result = ask(real, "Vem ansvarar för abstinensvård i Värmland?")
+    result = ask(real, "Vem ansvarar för abstinensvård i Värmland?").answer
     assert result.status == "answered"
     assert result.responsible == "region"
     assert result.region == "Värmland"
@@ -187,7 +191,7 @@ def test_real_abstinensvard_in_varmland(real: Engine) -> None:
 
 @pytest.mark.slow
 def test_real_a_karlstad_question_is_restricted_to_varmland_and_skr(real: Engine) -> None:
-    result = ask(real, "Vem ansvarar för boendestöd i Karlstads kommun?")
+    result = ask(real, "Vem ansvarar för boendestöd i Karlstads kommun?").answer
     assert result.region == "Värmland"
     assert result.citations
     assert {c.document_id for c in result.citations} <= {VARMLAND, SKR}
@@ -197,7 +201,7 @@ def test_real_a_karlstad_question_is_restricted_to_varmland_and_skr(real: Engine
 def test_real_laro_in_skane_is_declined_naming_skane_and_the_covered_regions(
     real: Engine,
 ) -> None:
-    result = ask(real, "Vem ansvarar för LARO i Skåne?")
+    result = ask(real, "Vem ansvarar för LARO i Skåne?").answer
     assert result.status == "no_support"
     assert result.responsible is None
     assert "Skåne" in result.text
@@ -211,7 +215,7 @@ def test_real_laro_in_skane_is_declined_naming_skane_and_the_covered_regions(
     ["Vem ansvarar för hjälpmedel?", "Vem kallar till SIP?", "Vem ansvarar för anhörigstöd?"],
 )
 def test_real_a_regionless_question_is_answered_per_region(real: Engine, question: str) -> None:
-    result = ask(real, question)
+    result = ask(real, question).answer
     assert result.status == "answered"
     parts = _region_parts(result.text)
     assert len(parts) >= 2, result.text
@@ -228,7 +232,7 @@ def test_real_a_regionless_question_is_answered_per_region(real: Engine, questio
 def test_real_the_expired_dalarna_agreements_warn_about_the_extension(real: Engine) -> None:
     result = ask(
         real, "Vem ansvarar för abstinensvård i slutenvård i Dalarna?", today=date(2026, 1, 1)
-    )
+    ).answer
     assert result.status == "answered"
     cited = {result.citations[n - 1].document_id for n in markers(result.text)}
     assert cited & {DALARNA_MISSBRUK, DALARNA_PSYKISK}
@@ -243,7 +247,7 @@ def test_real_the_dalarna_psykisk_draft_is_flagged(real: Engine) -> None:
         real,
         "Vem ansvarar för boendestöd för personer med psykisk funktionsnedsättning i Dalarna?",
         document_ids=[DALARNA_PSYKISK],
-    )
+    ).answer
     assert result.status == "answered"
     assert any("förslag" in w for w in result.warnings)
 
@@ -259,14 +263,14 @@ def test_real_the_dalarna_psykisk_draft_is_flagged(real: Engine) -> None:
     ],
 )
 def test_real_off_topic_and_injected_questions_are_declined(real: Engine, question: str) -> None:
-    result = ask(real, question)
+    result = ask(real, question).answer
     assert result.status == "no_support", result.text
     assert result.responsible is None
 
 
 @pytest.mark.slow
 def test_real_a_question_in_english_does_not_crash(real: Engine) -> None:
-    result = ask(real, "Who is responsible for detox in Värmland?")
+    result = ask(real, "Who is responsible for detox in Värmland?").answer
     assert result.status in {"answered", "no_support"}
     assert result.region == "Värmland"
     assert_sound(result)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.errors import InputError
-from assistant.search.regions import canonical_region, detect_region, fold, mentions
+from assistant.search.regions import canonical_region, detect_region, mentions
+from assistant.text import fold
 
 COVERED = {"Värmland", "Västmanland", "Dalarna"}
 

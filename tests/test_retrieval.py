@@ -20,7 +20,6 @@ from assistant.index import build as index_module
 from assistant.index.build import LoadedIndex
 from assistant.search.regions import detect_region
 from assistant.search.retrieval import (
-    MAX_QUESTION,
     Filters,
     clean_question,
     expand_query,
@@ -30,6 +29,7 @@ from assistant.search.retrieval import (
     without_ages,
 )
 from assistant.settings import Settings, load_settings
+from assistant.text import MAX_QUESTION_CHARS
 from tests.fakes import FakeEmbedder
 
 EXTENSION = (
@@ -549,10 +549,10 @@ def test_control_characters_inside_a_question_are_removed() -> None:
 
 
 def test_the_longest_allowed_question_passes() -> None:
-    question = ("a" * 9 + " ") * (MAX_QUESTION // 10)
-    assert len(clean_question(question)) == MAX_QUESTION - 1
+    question = ("a" * 9 + " ") * (MAX_QUESTION_CHARS // 10)
+    assert len(clean_question(question)) == MAX_QUESTION_CHARS - 1
     with pytest.raises(InputError):
-        clean_question("a" * (MAX_QUESTION + 1))
+        clean_question("a" * (MAX_QUESTION_CHARS + 1))
 
 
 @pytest.mark.parametrize(

@@ -8,16 +8,14 @@ from different regions are never blended: the answer is given per region, with a
 
 from __future__ import annotations
 
-import math
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date
-from functools import lru_cache
 from urllib.parse import quote as url_quote
 
-from assistant.answer.matching import coverage, question_terms, rank_lift, unit_terms
+from assistant.answer.matching import QuestionTerms, question_terms
 from assistant.answer.parties import (
     RESPONSIBILITY_QUESTION,
     asks_who,
@@ -25,7 +23,14 @@ from assistant.answer.parties import (
     party_asked_of,
     party_of,
 )
-from assistant.answer.sentences import SENTENCE_END_MARK, Sentence, plain, split_sentences
+from assistant.answer.scoring import (
+    Reading,
+    Scored,
+    rank_sentences,
+    read_passages,
+    support_score,
+)
+from assistant.answer.sentences import plain, sentences_of
 from assistant.answer.statement_answers import (
     Matched,
     choose,
@@ -34,7 +39,8 @@ from assistant.answer.statement_answers import (
     quote_in,
     sentence_of,
 )
-from assistant.index import lexical
+from assistant.answer.validity import validity_warnings
+from assistant.answer.weights import WEIGHTS, Weights
 from assistant.models import (
     Answer,
     Citation,
@@ -44,130 +50,9 @@ from assistant.models import (
     Responsible,
     Statement,
 )
-from assistant.search.retrieval import Retrieval, strip_places, without_ages
+from assistant.search.retrieval import Retrieval, strip_places
 
 NATIONAL = "nationell vägledning"
-_FOOTNOTE = re.compile(r"^\d{1,3}\)?\s+\S|^\d{1,3}https?:")
-
-
-@dataclass(frozen=True)
-class Scored:
-    """A sentence with how well it answers, and the passage it comes from."""
-
-    sentence: Sentence
-    hit: Hit
-    n: int
-    score: float  # `merit`, lifted by the rank of the passage in the retrieval
-    coverage: float  # the share of the question's weight the sentence holds
-    merit: float  # how well the sentence itself answers: coverage, duty, noise
-
-def idf_table(texts: Iterable[str]) -> dict[str, float]:
-    """Inverse document frequency of BM25 terms over the passages."""
-    df: dict[str, int] = {}
-    count = 0
-    for text in texts:
-        count += 1
-        for term in set(lexical.analyse(text)):
-            df[term] = df.get(term, 0) + 1
-    return {t: math.log(1 + (count - n + 0.5) / (n + 0.5)) for t, n in df.items()}
-
-
-def score_sentences(
-    question: str, hits: tuple[Hit, ...], idf: Mapping[str, float], *, about: str | None = None
-) -> list[Scored]:
-    """Every sentence of the hits, scored by the share of the question's weight it holds.
-
-    `about`: the question as asked, place names and all ("Har Region Dalarna någon roll
-    …?"); when it names one party, sentences about that party's duties come first.
-    """
-    q = question_terms(question, idf)
-    responsibility = bool(RESPONSIBILITY_QUESTION.search(without_ages(question)))
-    asked_of = party_asked_of(about or question)
-    scored: list[Scored] = []
-    for n, hit in enumerate(hits, start=1):
-        context = set(lexical.analyse(hit.chunk.section))
-        for sentence in split_sentences(hit.chunk.text):
-            covered = coverage(q, unit_terms(plain(sentence), idf), context)
-            duty = 0.0
-            if responsibility:
-                party = party_of(sentence, hit.chunk.trail)
-                duty = (0.3 if party else 0.0) + (0.15 if party and party == asked_of else 0.0)
-            merit = covered + duty - _noise(sentence.text)
-            scored.append(Scored(sentence, hit, n, merit + rank_lift(hit, n), covered, merit))
-    scored.sort(key=lambda s: -s.score)
-    return scored
-
-
-RERANK_WEIGHT = 0.5  # what the best sentence's coverage adds to a passage's fused score
-
-
-def rerank(retrieval: Retrieval, idf: Mapping[str, float], top_k: int) -> Retrieval:
-    """The best `top_k` passages, each lifted by how much of the question its best sentence
-    covers.
-
-    A passage that lists many duties ("Kommunerna och regionen har ett gemensamt ansvar
-    för: • psykosocial behandling • kompetensutveckling • …") is diluted for both the
-    embedding and BM25, though one of its items may answer the question exactly; read
-    sentence by sentence, it is found.
-    """
-    question = strip_places(retrieval.question, retrieval.place)
-    best: dict[int, float] = {}
-    for s in score_sentences(question, retrieval.hits, idf, about=retrieval.question):
-        best[s.n] = max(best.get(s.n, 0.0), s.coverage)
-    # The new score stays on the fused score's 0–1 scale.
-    lifted = [
-        replace(h, fused=(h.fused + RERANK_WEIGHT * best.get(n, 0.0)) / (1 + RERANK_WEIGHT))
-        for n, h in enumerate(retrieval.hits, start=1)
-    ]
-    order = sorted(range(len(lifted)), key=lambda i: (-lifted[i].fused, i))[:top_k]
-    hits = tuple(replace(lifted[i], rank=rank) for rank, i in enumerate(order, start=1))
-    return replace(retrieval, hits=hits)
-
-
-_POINTER = re.compile(r"(?:•\s*)?(?:läs mer|se även|mer information|se bilaga)\b", re.IGNORECASE)
-
-
-@lru_cache(maxsize=50_000)
-def _noise(text: str) -> float:
-    """Penalty for units that are not prose: footnotes, table residue, run-on extracts."""
-    penalty = 0.0
-    if _FOOTNOTE.match(text):
-        penalty += 0.5
-    if len(text) > 400:
-        penalty += 0.2 * min(2.0, len(text) / 400 - 1)
-    words = text.split()
-    if words and sum(len(w) <= 2 for w in words) / len(words) > 0.4:
-        penalty += 0.4  # "x x x x" cells of a table that lost its columns
-    if len(words) <= 6 and not SENTENCE_END_MARK.search(text) and not text.startswith("•"):
-        penalty += 0.4  # a heading or a glossary entry ("10. Giltighetstid"), not an answer
-    if re.fullmatch(r"\S*https?://\S+", text.strip()) or _POINTER.match(text):
-        penalty += 0.6  # a pointer elsewhere ("Läs mer om SIP på …") answers nothing
-    return penalty
-
-def validity_warnings(metas: Iterable[DocumentMeta], today: date) -> list[str]:
-    """Swedish notes on cited agreements whose validity has ended or that are drafts."""
-    notes: list[str] = []
-    for meta in metas:
-        name = _document_name(meta)
-        if meta.valid_to and meta.valid_to < today:
-            until = meta.valid_to.isoformat()
-            note = f"{name} gällde till och med {until}; giltighetstiden har gått ut."
-            if meta.extension:
-                note += f" Enligt texten: {meta.extension}"
-            notes.append(note + " Kontrollera att den fortfarande tillämpas.")
-        if meta.draft:
-            notes.append(f"{name} är märkt som förslag i texten, inte som beslutad version.")
-    return notes
-
-
-def _document_name(meta: DocumentMeta) -> str:
-    if meta.region is None:
-        return f"Vägledningen ”{meta.title}”"
-    return f"Överenskommelsen för {meta.region} (”{_short(meta.title)}”)"
-
-
-def _short(title: str, limit: int = 70) -> str:
-    return title if len(title) <= limit else title[: limit - 1].rsplit(" ", 1)[0] + " …"
 
 
 def _cite(hit: Hit, n: int, quote: str, meta: DocumentMeta) -> Citation:
@@ -183,6 +68,7 @@ def _cite(hit: Hit, n: int, quote: str, meta: DocumentMeta) -> Citation:
         quote=quote,
         score=round(float(hit.fused), 4),
         url=passage_url(chunk.document_id, chunk.id, quote),
+        chunk_id=chunk.id,
     )
 
 
@@ -207,11 +93,17 @@ def compose(
     today: date,
     min_support: float,
     chunk_statements: Mapping[str, Sequence[Statement]] | None = None,
-) -> Answer:
-    """The extractive answer for a retrieval: answered per region, or declined.
+    weights: Weights = WEIGHTS,
+    read: Mapping[str, tuple[Reading, ...]] | None = None,
+    terms: QuestionTerms | None = None,
+) -> tuple[Answer, float | None]:
+    """The extractive answer for a retrieval, answered per region or declined, and its
+    support score (None: declined whatever the threshold, nothing to answer from).
 
     `chunk_statements` (chunk id → the statements in it): a question of who does what is
     answered from the statements that match it, where one answers as well as a sentence.
+    `read`, `terms`: the hits' sentences and the question's terms as the pipeline already
+    read them (see `scoring.read_passages`); computed here when not given.
     """
     question = retrieval.question
     answer_id = uuid.uuid4().hex
@@ -223,11 +115,15 @@ def compose(
             f"Tjänsten täcker {', '.join(covered)} samt nationell vägledning från SKR. "
             "Kontakta din egen region eller kommun för deras överenskommelse."
         )
-        return Answer(answer_id, question, "no_support", text, None, None, ())
+        return Answer(answer_id, question, "no_support", text, None, None, ()), None
 
     # Place names have done their work as a filter; they say nothing about the answer.
     stripped = strip_places(question, place)
-    scored = score_sentences(stripped, retrieval.hits, idf, about=question)
+    q = terms or question_terms(stripped, idf, weights)
+    if read is None:
+        read = read_passages(stripped, retrieval.hits, idf, about=question, weights=weights,
+                             terms=q)
+    scored = rank_sentences(retrieval.hits, read, weights)
     best_by_passage: dict[int, Scored] = {}
     for s in scored:
         best_by_passage.setdefault(s.n, s)
@@ -238,23 +134,25 @@ def compose(
     )
     top = scored[0] if scored else None
     top_dense = max((h.dense for h in retrieval.hits), default=0.0)
-    support = 0.0 if top is None else support_score(top.coverage, top_dense)
-    if top is None or support < min_support:
+    support = None if top is None else support_score(top.coverage, top_dense, weights)
+    if top is None or support is None or support < min_support:
         text = (
             "Jag hittar inget i överenskommelserna som besvarar frågan. "
             "Nedan visas de avsnitt som ligger närmast, så att du kan läsa själv."
         )
         if not retrieval.hits:
             text = "Jag hittar inget i överenskommelserna som besvarar frågan."
-        return Answer(answer_id, question, "no_support", text, None, place.region, citations)
+        answer = Answer(answer_id, question, "no_support", text, None, place.region, citations)
+        return answer, support
 
     responsibility = bool(RESPONSIBILITY_QUESTION.search(question))
     choice = offers_choice(question)
     by_region: dict[str, list[Scored]] = {}
     for s in scored:
-        if s.score >= 0.6 * top.score and s.coverage >= 0.5 * top.coverage:
+        if (s.score >= weights.pool_score * top.score
+                and s.coverage >= weights.pool_coverage * top.coverage):
             by_region.setdefault(_region_label(catalog[s.hit.chunk.document_id]), []).append(s)
-    regions = answering_regions(by_region, [r for r in by_region if r != NATIONAL])
+    regions = answering_regions(by_region, [r for r in by_region if r != NATIONAL], weights)
     warnings: list[str] = []
     if place.region or len(regions) <= 1:
         pool = by_region.get(regions[0] if regions else NATIONAL, [top]) or [top]
@@ -272,14 +170,13 @@ def compose(
         )
         ordered = sorted(regions, key=lambda r: -by_region[r][0].score)
         answered = [(region, by_region[region]) for region in ordered]
-    picks = {label: _pick(pool, responsibility, choice) for label, pool in answered}
+    picks = {label: _pick(pool, responsibility, choice, weights) for label, pool in answered}
     party = {
         label: _combined([party_of(c.sentence, c.hit.chunk.trail) for c in picked])
         for label, picked in picks.items()
     }
     from_statements: dict[str | None, list[Matched]] = {}
     if responsibility and chunk_statements:
-        q = question_terms(stripped, idf)
         asked_of = party_asked_of(question)
         for label, pool in answered:
             own = _region_label(catalog[pool[0].hit.chunk.document_id])
@@ -287,10 +184,10 @@ def compose(
                 (n, h) for n, h in enumerate(retrieval.hits, start=1)
                 if _region_label(catalog[h.chunk.document_id]) == own
             ]
-            matched = match_statements(q, hits, chunk_statements, idf, asked_of)
+            matched = match_statements(q, hits, chunk_statements, idf, asked_of, weights)
             best = picks[label][0]
             anchor = (best.n, best.sentence.text)
-            answering = choose(matched, pool[0].coverage, choice, asked_of, anchor)
+            answering = choose(matched, pool[0].coverage, choice, asked_of, anchor, weights)
             if answering:
                 from_statements[label] = answering
                 party[label] = party_of_statements(answering)
@@ -309,7 +206,9 @@ def compose(
         if label in from_statements:
             for n in dict.fromkeys(m.n for m in from_statements[label]):
                 passage = retrieval.hits[n - 1].chunk.text
-                quoted = quote_in(passage, [m for m in from_statements[label] if m.n == n])
+                quoted = quote_in(
+                    passage, [m for m in from_statements[label] if m.n == n], weights.quote_reach
+                )
                 quotes[n] = quoted or quotes.get(n) or passage
             for i, m in enumerate(from_statements[label]):
                 parts.append(_where(label) + sentence_of(m) if i == 0 and label else sentence_of(m))
@@ -345,7 +244,7 @@ def compose(
     )
     cited_docs = {c.document_id for c in citations if c.n <= len(quotes)}
     warnings.extend(validity_warnings((catalog[d] for d in sorted(cited_docs)), today))
-    return Answer(
+    answer = Answer(
         id=answer_id,
         question=question,
         status="answered",
@@ -357,6 +256,7 @@ def compose(
         responsibilities=responsibilities,
         regions=(place.region,) if place.region else tuple(r for r in named if r in regions),
     )
+    return answer, support
 
 
 def _quote(chosen: Scored, quoted: str | None) -> str:
@@ -393,23 +293,15 @@ def _requoted(citation: Citation, n: int, quote: str | None) -> Citation:
     """The citation renumbered, quoting what the answer uses (its link marks that too)."""
     if quote is None or quote == citation.quote:
         return replace(citation, n=n)
-    chunk_id = citation.url.split("?", 1)[0].split("#", 1)[0].rsplit("/", 1)[-1]
     return replace(
-        citation, n=n, quote=quote, url=passage_url(citation.document_id, chunk_id, quote)
+        citation, n=n, quote=quote,
+        url=passage_url(citation.document_id, citation.chunk_id, quote),
     )
 
 
-def support_score(coverage: float, dense: float) -> float:
-    """How well the best sentence is supported: its term coverage, lifted by dense similarity.
-
-    The e5 cosine for related Swedish text sits around 0.80–0.90 and for unrelated text
-    around 0.70–0.78, so it is rescaled from that band onto 0–1.
-    """
-    semantic = min(1.0, max(0.0, (dense - 0.75) / 0.12))
-    return 0.6 * coverage + 0.4 * semantic
-
-
-def _pick(candidates: list[Scored], responsibility: bool, choice: bool = False) -> list[Scored]:
+def _pick(
+    candidates: list[Scored], responsibility: bool, choice: bool, weights: Weights
+) -> list[Scored]:
     """The best sentence; for a question of responsibility, also the best one naming a party.
 
     When the best-matching sentence does not say who is responsible, a nearly as good
@@ -431,7 +323,7 @@ def _pick(candidates: list[Scored], responsibility: bool, choice: bool = False) 
         # same matter, as well matched, to the other party. The text divides the matter
         # between the two; both sentences are shown, in the text's order.
         for other in candidates[1:6]:
-            if other.score < TIE * best.score:
+            if other.score < weights.tie * best.score:
                 break
             if other.n != best.n:
                 continue
@@ -449,13 +341,13 @@ def _pick(candidates: list[Scored], responsibility: bool, choice: bool = False) 
         # "Hälso- och sjukvården ansvarar för medicinska insatser. Individer … kan behöva
         # LARO, sprututbyte …": the sentence before states the duty this one spells out.
         before = next(
-            (u for u in split_sentences(best.hit.chunk.text) if u.text == best.sentence.previous),
+            (u for u in sentences_of(best.hit.chunk) if u.text == best.sentence.previous),
             None,
         )
         if before and _STATES_DUTY.search(before.text) and party_of(before, best.hit.chunk.trail):
             return [replace(best, sentence=before), best]
     for other in candidates[1:6]:
-        if other.score < (TIE if party else 0.7) * best.score:
+        if other.score < (weights.tie if party else weights.other_party) * best.score:
             break
         found = party_of(other.sentence, other.hit.chunk.trail)
         if found and found != party:
@@ -463,13 +355,9 @@ def _pick(candidates: list[Scored], responsibility: bool, choice: bool = False) 
     return [best]
 
 
-# Another region is answered only when its own text answers nearly as well as the best
-# region's: these shares of the best region's merit and coverage (see answering_regions).
-OTHER_REGION_MERIT = 0.6
-OTHER_REGION_COVERAGE = 0.5
-
-
-def answering_regions(by_region: Mapping[str, list[Scored]], regions: list[str]) -> list[str]:
+def answering_regions(
+    by_region: Mapping[str, list[Scored]], regions: list[str], weights: Weights = WEIGHTS
+) -> list[str]:
     """The regions whose own text answers the question, not just comes near it.
 
     A region whose best sentence answers far less well than the best region's is a near
@@ -487,15 +375,14 @@ def answering_regions(by_region: Mapping[str, list[Scored]], regions: list[str])
         r for r in regions
         if merit[r] == top_merit
         or (
-            merit[r] >= OTHER_REGION_MERIT * top_merit
-            and cover[r] >= OTHER_REGION_COVERAGE * top_cover
+            merit[r] >= weights.other_region_merit * top_merit
+            and cover[r] >= weights.other_region_coverage * top_cover
         )
     ]
 
 
 # "Hälso- och sjukvården ansvarar för …": a sentence that states whose a duty is.
 _STATES_DUTY = re.compile(r"\bansvar(?:ar|et)? för\b", re.IGNORECASE)
-TIE = 0.9  # "equally good": within a tenth of the best sentence's score
 
 
 def _combined(parties: list[Responsible | None]) -> Responsible | None:

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.answer.parties import QUESTION_ACTOR
+from assistant.answer.weights import WEIGHTS, Weights
 from assistant.index import lexical
 from assistant.models import Hit
 from assistant.search.retrieval import expand_query, without_ages
 
-ACTOR_WEIGHT = 0.2  # what a party named in the question weighs
-STORY_WEIGHT = 0.5  # what a word of a case told around the asking sentence weighs
 # A sentence that asks: up to and including its question mark.
 _ASKING = re.compile(r"[^.!?]*\?")
 
@@ -40,7 +39,9 @@ class QuestionTerms:
         return frozenset((self.asked - self.actors) & terms)
 
 
-def question_terms(question: str, idf: Mapping[str, float]) -> QuestionTerms:
+def question_terms(
+    question: str, idf: Mapping[str, float], weights: Weights = WEIGHTS
+) -> QuestionTerms:
     """The question's terms, their synonyms and weights (ages removed)."""
     question = without_ages(question)
     expanded = expand_query(question)
@@ -57,10 +58,10 @@ def question_terms(question: str, idf: Mapping[str, float]) -> QuestionTerms:
     asks = _ASKING.findall(question)
     asking = set(lexical.analyse(" ".join(asks)))
     story = asked - asking if asking and len(asks) < _sentences(question) else set()
-    weights = {
+    weight_of = {
         t: idf.get(t, rare)
-        * (ACTOR_WEIGHT if t in actors else 1.0)
-        * (STORY_WEIGHT if t in story else 1.0)
+        * (weights.actor if t in actors else 1.0)
+        * (weights.story if t in story else 1.0)
         for t in asked | wanted
     }
     stand_ins: dict[str, set[str]] = {}
@@ -71,9 +72,9 @@ def question_terms(question: str, idf: Mapping[str, float]) -> QuestionTerms:
                 set(lexical.analyse(expand_query(word))) - {term[0]}
             )
     return QuestionTerms(
-        idf=weights,
+        idf=weight_of,
         asked=frozenset(asked),
-        weight=sum(weights[t] for t in asked) or 1.0,
+        weight=sum(weight_of[t] for t in asked) or 1.0,
         long_asked=frozenset(t for t in asked if len(t) >= 5),
         stand_ins={t: frozenset(x) for t, x in stand_ins.items()},
         # Synonyms of phrases ("skriva under") rather than of one word count as before.
@@ -87,31 +88,33 @@ def _sentences(text: str) -> int:
     return len([p for p in re.split(r"(?<=[.!?])\s+", text.strip()) if p])
 
 
-def coverage(q: QuestionTerms, terms: set[str], context: set[str]) -> float:
+def coverage(
+    q: QuestionTerms, terms: set[str], context: set[str], weights: Weights = WEIGHTS
+) -> float:
     """The share of the question's weight a unit's terms hold (0–1); `context` (its
-    section's terms) counts for 0.3."""
+    section's terms) counts for `weights.context`."""
     idf = q.idf
     # "kostnad" is said by "kostnadsansvar", "diagnos" by "diagnostik": half weight.
     starts = " " + " ".join(terms)
     heads = sum(idf[t] for t in q.long_asked - terms if " " + t in starts)
-    own = (sum(idf[t] for t in q.asked & terms) + 0.5 * heads) / q.weight
+    own = (sum(idf[t] for t in q.asked & terms) + weights.compound_head * heads) / q.weight
     # Synonyms stand in for a word of the question the unit lacks, at half their weight but
     # never more than half that word's ("sjukhus": "slutenvård", "inskrivning",
     # "utskrivning" together say "sjukhus" once).
-    synonyms = 0.5 * (
+    synonyms = weights.synonym * (
         sum(
             min(idf[t], sum(idf[x] for x in q.stand_ins[t] & terms))
             for t in q.asked - terms if q.stand_ins.get(t, frozenset()) & terms
         )
         + sum(idf[t] for t in q.phrase_terms & terms)
     ) / q.weight
-    around = 0.3 * sum(idf[t] for t in q.asked & (context - terms)) / q.weight
+    around = weights.context * sum(idf[t] for t in q.asked & (context - terms)) / q.weight
     return min(1.0, own + synonyms + around)
 
 
-def rank_lift(hit: Hit, n: int) -> float:
+def rank_lift(hit: Hit, n: int, weights: Weights = WEIGHTS) -> float:
     """What a unit gains from its passage's place in the retrieval."""
-    return 0.25 * hit.fused / (1 + 0.3 * (n - 1))
+    return weights.rank_lift * hit.fused / (1 + weights.rank_decay * (n - 1))
 
 
 # "öppen- och slutenvård", "rörelse-, kognitions- och kommunikationsområdet"

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.index.chunking import LEAD_IN_GAP
+from assistant.models import Chunk
 
 _ABBREVIATIONS = re.compile(
     r"(?:\b(?:t\.ex|bl\.a|m\.m|m\.fl|d\.v\.s|dvs|kap|s|nr|ca|jfr|resp|inkl|exkl|st|p|osv|o\.s\.v|"
@@ -39,17 +39,19 @@ class Sentence:
 
 
 
-def split_sentences(passage: str) -> list[Sentence]:
-    """Sentences and list items of a passage, each with the lead-in of its list."""
-    return list(_split(passage))
+def split_sentences(body: str, lead_in: str | None = None) -> list[Sentence]:
+    """Sentences and list items of a passage, each with the lead-in of its list (`lead_in`:
+    that of the list the passage was cut from)."""
+    return list(_split(body, lead_in))
+
+
+def sentences_of(chunk: Chunk) -> list[Sentence]:
+    """The sentences and list items of a passage."""
+    return split_sentences(chunk.body, chunk.lead_in)
 
 
 @lru_cache(maxsize=5_000)  # the same passages come back question after question
-def _split(passage: str) -> tuple[Sentence, ...]:
-    lead_in: str | None = None
-    body = passage
-    if LEAD_IN_GAP in passage:
-        lead_in, body = passage.split(LEAD_IN_GAP, 1)
+def _split(body: str, lead_in: str | None) -> tuple[Sentence, ...]:
     units: list[Sentence] = []
     current_lead = lead_in
     for paragraph in body.split("\n\n"):

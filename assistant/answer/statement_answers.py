@@ -19,19 +19,11 @@ from dataclasses import dataclass
 
 from assistant.answer.matching import QuestionTerms, coverage, rank_lift, unit_terms
 from assistant.answer.sentences import find_quote
+from assistant.answer.weights import WEIGHTS, Weights
 from assistant.index import lexical
 from assistant.index.statements import combined_party
 from assistant.models import Hit, Party, Statement
 
-# A statement answers when it covers at least this share of what the region's best
-# sentence covers (a statement's duty is shorter than its sentence, so a little less).
-STATEMENT_SHARE = 0.8
-# Another party's statement completes the answer when it answers as well (this share of
-# the chosen one's coverage) and lies this close to it (a matter divided in the text).
-PARTNER_SHARE = 0.9
-PARTNER_REACH = 700  # characters
-# A quote runs from a list's lead-in to its item when they are at most this far apart.
-QUOTE_REACH = 800  # characters
 _WORDS = re.compile(r"[^\W\d_]+")
 
 
@@ -53,6 +45,7 @@ def match_statements(
     chunk_statements: Mapping[str, Sequence[Statement]],
     vocabulary: Mapping[str, float],
     asked_of: Party | None = None,
+    weights: Weights = WEIGHTS,
 ) -> list[Matched]:
     """The statements of the passages `hits` ((number, hit) pairs), best first; a
     statement in two overlapping passages counts once, in the better one. `vocabulary`:
@@ -62,9 +55,9 @@ def match_statements(
         context = set(lexical.analyse(hit.chunk.section))
         for statement in chunk_statements.get(hit.chunk.id, ()):
             terms = unit_terms(_reading(statement), vocabulary)
-            covered = coverage(q, terms, context)
-            asked = 0.15 if asked_of and statement.party == asked_of else 0.0
-            score = covered + asked + rank_lift(hit, n)
+            covered = coverage(q, terms, context, weights)
+            asked = weights.asked_party if asked_of and statement.party == asked_of else 0.0
+            score = covered + asked + rank_lift(hit, n, weights)
             found = Matched(statement, hit, n, covered, score, q.matter(terms))
             if statement.id not in best or found.score > best[statement.id].score:
                 best[statement.id] = found
@@ -98,6 +91,7 @@ def choose(
     choice: bool = False,
     asked_of: Party | None = None,
     anchor: tuple[int, str] | None = None,
+    weights: Weights = WEIGHTS,
 ) -> list[Matched]:
     """The statements one region's answer rests on, in text order; [] when no statement
     answers as well as the sentences do.
@@ -106,20 +100,23 @@ def choose(
     made from it speaks for it. Otherwise the best statement answers when it covers the
     question nearly as well as the best sentence. `choice`: the question asks which of the
     two; `asked_of`: the one party the question asks about ("Har regionen någon roll …?"),
-    whose answer is not completed with the other's.
+    whose answer is not completed with the other's. A statement answers when it covers
+    `weights.statement_share` of what the best sentence covers (a statement's duty is
+    shorter than its sentence, so a little less); another party's completes it at
+    `weights.partner_share` of the chosen one's coverage.
     """
     first = next((m for m in matched if anchor and _made_from(m, *anchor)), None)
     if first is None:
-        if not matched or matched[0].coverage < STATEMENT_SHARE * best_sentence_coverage:
+        if not matched or matched[0].coverage < weights.statement_share * best_sentence_coverage:
             return []
         first = matched[0]
     chosen = [first]
     for other in matched:
-        if other is first or other.coverage < PARTNER_SHARE * first.coverage:
+        if other is first or other.coverage < weights.partner_share * first.coverage:
             continue
         if asked_of and not choice and other.statement.party != asked_of:
             continue
-        if _partner(first, other, choice) and all(
+        if _partner(first, other, choice, weights.partner_reach) and all(
             other.statement.party != c.statement.party for c in chosen
         ):
             chosen.append(other)
@@ -136,7 +133,7 @@ def _made_from(m: Matched, n: int, sentence: str) -> bool:
     return bool(own) and (own in unit or unit in own)
 
 
-def _partner(first: Matched, other: Matched, choice: bool) -> bool:
+def _partner(first: Matched, other: Matched, choice: bool, reach: int) -> bool:
     """Whether `other`, as good an answer as `first`, completes it: another party's part of
     the same matter (it holds every word of the question `first` holds), close by in the
     same agreement, or anywhere in the region's text when the question asks which of the
@@ -147,7 +144,7 @@ def _partner(first: Matched, other: Matched, choice: bool) -> bool:
     if choice:
         return True
     return a.document_id == b.document_id and (
-        abs(a.spans[0][0] - b.spans[0][0]) <= PARTNER_REACH
+        abs(a.spans[0][0] - b.spans[0][0]) <= reach
     )
 
 
@@ -164,7 +161,9 @@ def sentence_of(m: Matched) -> str:
     return f"{text} [{m.n}]."
 
 
-def quote_in(passage: str, chosen: Sequence[Matched]) -> str | None:
+def quote_in(
+    passage: str, chosen: Sequence[Matched], reach: int = WEIGHTS.quote_reach
+) -> str | None:
     """The stretch of `passage` the statements quote, verbatim so the passage view can mark
     it: from a list's lead-in to its item (or the two sentences of a divided matter) when
     they are close together in the passage, else the statements' own quotes; None if none
@@ -176,7 +175,7 @@ def quote_in(passage: str, chosen: Sequence[Matched]) -> str | None:
             continue
         found = [f for f in (find_quote(passage, q) for q in m.statement.quotes) if f is not None]
         whole = (min(a for a, _ in found), max(b for _, b in found))
-        spans.append(whole if whole[1] - whole[0] <= QUOTE_REACH else own)
+        spans.append(whole if whole[1] - whole[0] <= reach else own)
     if not spans:
         return None
     return passage[min(a for a, _ in spans) : max(b for _, b in spans)]

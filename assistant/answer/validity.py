@@ -1,7 +1,13 @@
-"""Whether an agreement applies today: its catalog dates, draft mark and extension rule."""
+"""Whether an agreement applies today: its catalog dates, draft mark and extension rule.
+
+The one place validity is read: the status the catalog views show (`validity_of`) and the
+warnings an answer carries (`validity_warnings`); the dates themselves are compared by
+`DocumentMeta.expired_on` / `in_force_on` (retrieval's `valid_on` filter uses the latter).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -29,7 +35,7 @@ class Validity:
 
 def validity_of(meta: DocumentMeta, today: date) -> Validity:
     """The validity status of a catalog entry on `today`."""
-    expired = meta.valid_to is not None and meta.valid_to < today
+    expired = meta.expired_on(today)
     parts: list[str] = []
     status: ValidityStatus
     if meta.valid_from is not None and meta.valid_from > today:
@@ -56,3 +62,29 @@ def validity_of(meta: DocumentMeta, today: date) -> Validity:
         status = "förslag"
         parts.insert(0, "Texten är märkt som förslag, inte som beslutad version.")
     return Validity(status=status, description=" ".join(parts), expired=expired)
+
+
+def validity_warnings(metas: Iterable[DocumentMeta], today: date) -> list[str]:
+    """Swedish notes on cited agreements whose validity has ended or that are drafts."""
+    notes: list[str] = []
+    for meta in metas:
+        name = _document_name(meta)
+        if meta.valid_to is not None and meta.expired_on(today):
+            until = meta.valid_to.isoformat()
+            note = f"{name} gällde till och med {until}; giltighetstiden har gått ut."
+            if meta.extension:
+                note += f" Enligt texten: {meta.extension}"
+            notes.append(note + " Kontrollera att den fortfarande tillämpas.")
+        if meta.draft:
+            notes.append(f"{name} är märkt som förslag i texten, inte som beslutad version.")
+    return notes
+
+
+def _document_name(meta: DocumentMeta) -> str:
+    if meta.region is None:
+        return f"Vägledningen ”{meta.title}”"
+    return f"Överenskommelsen för {meta.region} (”{_short(meta.title)}”)"
+
+
+def _short(title: str, limit: int = 70) -> str:
+    return title if len(title) <= limit else title[: limit - 1].rsplit(" ", 1)[0] + " …"

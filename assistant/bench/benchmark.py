@@ -256,7 +256,7 @@ def measure_queries(
     model = bare_embedder(engine.embedder)
 
     def run(question: str) -> dict[str, float]:
-        found = ask(engine, question) if answer else search(engine, question)
+        found = ask(engine, question).answer if answer else search(engine, question)
         return dict(found.timings)
 
     run(WARM_UP)  # loads the model and the lazily built tables

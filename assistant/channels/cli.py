@@ -471,15 +471,11 @@ def ask(
 
     settings = settings_from(corpus, index)
     engine = pipeline.load_engine(settings)
-    found = pipeline.search(engine, question, region=region, top_k=top_k)
-    answer = pipeline.ask(engine, question, region=region, top_k=top_k)
+    outcome = pipeline.ask(engine, question, region=region, top_k=top_k)
+    answer = outcome.answer
     # The scores live on the hits; a citation is its hit's passage (used ones come first).
-    by_passage = {(h.chunk.document_id, h.chunk.text): h for h in found.hits}
-    hits = {
-        c.n: by_passage[(c.document_id, c.text)]
-        for c in answer.citations
-        if (c.document_id, c.text) in by_passage
-    }
+    by_chunk = {h.chunk.id: h for h in outcome.retrieval.hits}
+    hits = {c.n: by_chunk[c.chunk_id] for c in answer.citations if c.chunk_id in by_chunk}
     if as_json:
         body = answer_json(answer)
         body["retrieval"] = [

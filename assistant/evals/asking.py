@@ -13,7 +13,6 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import AssistantError, IndexUnavailableError, InputError
@@ -73,18 +72,15 @@ def local_asker(engine: Engine, depth: int = DEPTH, *, sweep: bool = True) -> As
     from assistant import pipeline
 
     def ask(question: str, region: str | None) -> Reply:
-        answer = pipeline.ask(engine, question, region=region, top_k=depth)
-        decline_at = None
-        if sweep:
-            found = pipeline.search(engine, question, region=region, top_k=depth)
-            decline_at = decline_threshold(engine, found)
+        outcome = pipeline.ask(engine, question, region=region, top_k=depth)
+        answer = outcome.answer
         return Reply(
             status=answer.status,
             responsible=answer.responsible,
             answer=answer.text,
             passages=tuple(Passage(c.document_id, c.text) for c in answer.citations),
             seconds=float(answer.timings.get("total", 0.0)),
-            decline_at=decline_at,
+            decline_at=decline_threshold(outcome.support) if sweep else None,
             sweep_known=sweep,
             quoted=cited(answer.text, ((c.n, c.document_id, c.quote) for c in answer.citations)),
         )
@@ -92,32 +88,12 @@ def local_asker(engine: Engine, depth: int = DEPTH, *, sweep: bool = True) -> As
     return ask
 
 
-def decline_threshold(engine: Engine, found: Any) -> float | None:
-    """The smallest min_support in SWEEP at which `compose` declines this retrieval."""
-    from assistant.answer.compose import compose
-
-    today = date.today()
-
-    def declined(threshold: float) -> bool:
-        answer = compose(
-            found, engine.index.documents, engine.idf, today=today, min_support=threshold,
-            chunk_statements=engine.index.chunk_statements,
-        )
-        return answer.status == "no_support"
-
-    # A threshold declines everything below the support score, so the status flips once.
-    if declined(SWEEP[0]):
+def decline_threshold(support: float | None) -> float | None:
+    """The smallest min_support in SWEEP at which the answer is declined: the first above
+    its support score (compose declines below it); SWEEP[0] when nothing could answer."""
+    if support is None:
         return SWEEP[0]
-    if not declined(SWEEP[-1]):
-        return None
-    low, high = 0, len(SWEEP) - 1  # answered at low, declined at high
-    while high - low > 1:
-        middle = (low + high) // 2
-        if declined(SWEEP[middle]):
-            high = middle
-        else:
-            low = middle
-    return SWEEP[high]
+    return next((threshold for threshold in SWEEP if support < threshold), None)
 
 
 def _request(

@@ -20,6 +20,7 @@ from typing import Any
 
 from assistant.errors import CasesError
 from assistant.settings import Settings
+from assistant.text import MAX_QUESTION_CHARS
 
 KINDS = ("responsibility", "procedure", "fact", "definition", "comparison", "unanswerable")
 PARTIES = ("kommun", "region", "gemensamt", "annan")
@@ -27,7 +28,6 @@ REQUIRED_FIELDS = ("id", "question", "kind", "answerable", "evidence")
 DEPTH = 10  # passages asked for, so that hit@10, MRR@10 and nDCG@10 can be computed
 HIT_SHARE = 0.8
 QUOTE_SHARE = 0.6  # share of an evidence quote's tokens the answer's own quotes must hold
-MAX_QUESTION = 1000  # the API's limit, checked up front so no case fails half-way
 NO_REGION = "ingen region"
 NO_DOCUMENT = "inget (obesvarbar)"
 _WORD = re.compile(r"\w+")
@@ -140,8 +140,8 @@ def parse_case(text: str, line: int) -> tuple[Case | None, list[str]]:
         problems.append("fältet 'id' måste vara en icke-tom text")
     if not isinstance(question, str) or not question.strip():
         problems.append("fältet 'question' måste vara en icke-tom text")
-    elif len(" ".join(question.split())) > MAX_QUESTION:
-        problems.append(f"frågan är längre än {MAX_QUESTION} tecken")
+    elif len(" ".join(question.split())) > MAX_QUESTION_CHARS:
+        problems.append(f"frågan är längre än {MAX_QUESTION_CHARS} tecken")
     elif not _LETTER.search(question):
         problems.append("frågan innehåller inga ord")
     if kind not in KINDS:

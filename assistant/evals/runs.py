@@ -7,10 +7,11 @@ import hashlib
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.answer.weights import WEIGHTS, Weights, is_weight, with_weights
 from assistant.errors import InputError
 from assistant.settings import PROJECT_ROOT, Settings, load_settings
 
@@ -109,6 +110,7 @@ def settings_summary(settings: Settings, engine: Engine | None = None) -> dict[s
     }
     summary["llm"] = bool(settings.llm_url)
     if engine is not None:
+        summary["weights"] = asdict(engine.weights)
         manifest = engine.index.manifest
         summary["index"] = {
             "dir": shown_path(settings.index_dir),
@@ -179,8 +181,11 @@ INDEX_SETTINGS = frozenset({"chunk_size", "chunk_overlap", "embedder", "embedder
 
 
 def parse_overrides(spec: str) -> dict[str, str]:
-    """`chunk_size=800,fusion=weighted` → {"chunk_size": "800", "fusion": "weighted"}."""
-    names = {f.name for f in fields(Settings)}
+    """`chunk_size=800,fusion=weighted` → {"chunk_size": "800", "fusion": "weighted"}.
+
+    A name is a setting or one of the answer weights (`assistant.answer.weights`, e.g. tie).
+    """
+    names = {f.name for f in fields(Settings)} | {f.name for f in fields(Weights)}
     out: dict[str, str] = {}
     for part in (p.strip() for p in spec.split(",")):
         if not part:
@@ -201,7 +206,7 @@ def parse_overrides(spec: str) -> dict[str, str]:
 
 def apply_overrides(base: Settings, overrides: Mapping[str, str]) -> Settings:
     """Settings with overrides given as text, converted and validated like the environment."""
-    env = {f"ASSISTANT_{k.upper()}": v for k, v in overrides.items()}
+    env = {f"ASSISTANT_{k.upper()}": v for k, v in overrides.items() if not is_weight(k)}
     kept = {f.name: getattr(base, f.name) for f in fields(Settings) if f.name not in overrides}
     return load_settings(env, **kept)
 
@@ -279,7 +284,8 @@ def evaluate_locally(
     """Load the index and run the cases in-process through `pipeline.ask`."""
     from assistant import pipeline
 
-    engine = pipeline.load_engine(settings)
+    weights = with_weights(WEIGHTS, {k: v for k, v in (overrides or {}).items() if is_weight(k)})
+    engine = pipeline.load_engine(settings, weights=weights)
     require_known_documents(cases_file, cases, engine.index.documents)
     pipeline.search(engine, "uppvärmning")  # load the model now, not inside case 1's timing
     return evaluate(

@@ -48,7 +48,8 @@ from assistant.ingest import catalog as corpus
 from assistant.models import Chunk, Document, DocumentMeta, Statement
 from assistant.settings import Settings
 
-INDEX_FORMAT = 2  # bump when the folder layout or a file format changes (2: statements)
+INDEX_FORMAT = 3  # bump when the folder layout or a file format changes (2: statements,
+# 3: a chunk's lead_in)
 MANIFEST_NAME = "manifest.json"
 CHUNKS_NAME = "chunks.jsonl"
 DOCUMENTS_NAME = "documents.json"

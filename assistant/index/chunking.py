@@ -18,12 +18,11 @@ from itertools import groupby
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from assistant.ingest.normalise import NORMALISER_VERSION, page_at
-from assistant.models import Block, Chunk, Document
+from assistant.models import LEAD_IN_GAP, Block, Chunk, Document
 from assistant.settings import Settings
 
 # Part of the index fingerprint: bump when passages would come out differently.
 CHUNKER_VERSION = f"3+n{NORMALISER_VERSION}"
-LEAD_IN_GAP = "\n[…]\n"
 MIN_PASSAGE = 100  # characters: a shorter piece of a section joins its neighbour
 SEPARATORS = ["\n\n", "\n", ". ", "; ", ", ", " ", ""]
 
@@ -118,6 +117,7 @@ def chunk_document(doc: Document, settings: Settings) -> list[Chunk]:
                     page_end=last,
                     start=start,
                     end=end,
+                    lead_in=lead_in,
                 )
             )
     return chunks

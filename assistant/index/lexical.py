@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from assistant.errors import IndexUnavailableError
+from assistant.text import strip_marks
 
 ANALYSER_VERSION = "1"  # bump whenever tokenize/fold/stem change: old BM25 files are stale
 META_NAME = "lexical.json"
@@ -49,13 +50,7 @@ STOP_WORDS = frozenset(_SNOWBALL_SWEDISH.split())
 _WORD = re.compile(r"[^\W_]+")
 
 
-def fold(word: str) -> str:
-    """Strip diacritics: å/ä → a, ö → o, é → e (letters without a decomposition stay)."""
-    decomposed = unicodedata.normalize("NFKD", word)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-_FOLDED_STOP_WORDS = frozenset(fold(w) for w in STOP_WORDS)
+_FOLDED_STOP_WORDS = frozenset(strip_marks(w) for w in STOP_WORDS)
 
 
 def _is_stop_word(word: str) -> bool:
@@ -86,7 +81,7 @@ def _term(word: str) -> str:
     and folding character by character is the slow part."""
     stemmer, lock = _stemmer()
     with lock:
-        return str(stemmer.stemWord(fold(word)))
+        return str(stemmer.stemWord(strip_marks(word)))
 
 
 @lru_cache(maxsize=20_000)

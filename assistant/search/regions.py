@@ -9,11 +9,11 @@ region's agreement.
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import cache
 
 from assistant.errors import InputError
 from assistant.models import RegionQuery
+from assistant.text import fold
 
 # län → its municipalities (SCB's list of 290 kommuner).
 MUNICIPALITIES: dict[str, tuple[str, ...]] = {
@@ -133,12 +133,6 @@ REGION_FORMS: dict[str, tuple[str, ...]] = {
 COMMON_WORDS = {
     "vara", "mark", "berg", "kil", "ale", "boden", "lund", "salem", "nora", "åre", "ånge",
 }
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip diacritics, so "Västerås" matches "vasteras"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 @cache

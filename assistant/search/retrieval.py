@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import time
-import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -21,12 +20,11 @@ from assistant.errors import InputError
 from assistant.index import lexical, vectors
 from assistant.index.build import LoadedIndex
 from assistant.index.embedding import Embedder
-from assistant.models import DocumentMeta, Hit, RegionQuery
+from assistant.models import Hit, RegionQuery
 from assistant.search.regions import canonical_region, detect_region
 from assistant.settings import Settings
+from assistant.text import MAX_QUESTION_CHARS, clean
 
-MAX_QUESTION = 1000
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e]")
 _LETTERS = re.compile(r"[^\W\d_]")
 
 
@@ -53,12 +51,13 @@ class Retrieval:
 
 def clean_question(raw: str) -> str:
     """Trim, drop control characters and fold white space; reject what cannot be a question."""
-    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", raw))
-    text = " ".join(text.split())
+    text = clean(raw)
     if not text:
         raise InputError("Frågan är tom. Skriv en fråga, till exempel 'Vem ansvarar för SIP?'.")
-    if len(text) > MAX_QUESTION:
-        raise InputError(f"Frågan är för lång ({len(text)} tecken); högst {MAX_QUESTION}.")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise InputError(
+            f"Frågan är för lång ({len(text)} tecken); högst {MAX_QUESTION_CHARS}."
+        )
     if not _LETTERS.search(text):
         raise InputError("Frågan innehåller inga ord. Skriv frågan med bokstäver.")
     return text
@@ -117,12 +116,6 @@ def without_ages(question: str) -> str:
     return _AGE.sub(lambda m: m.group(1) or m.group(2), question)
 
 
-def _valid(meta: DocumentMeta, day: date) -> bool:
-    return (meta.valid_from is None or meta.valid_from <= day) and (
-        meta.valid_to is None or day <= meta.valid_to
-    )
-
-
 # "enligt SKR", "SKR:s stöd", "vad säger SKR": the question asks what the national guidance
 # says (not "SKR:s handlingsplan", a plan the agreements themselves mention).
 _SKR = r"(?:SKR|Sveriges Kommuner och Regioner)"
@@ -156,7 +149,7 @@ def select_documents(
             continue
         if filters.target_group and filters.target_group not in meta.target_groups:
             continue
-        if filters.valid_on and not _valid(meta, filters.valid_on):
+        if filters.valid_on and not meta.in_force_on(filters.valid_on):
             continue
         chosen.append(meta.id)
     return tuple(chosen)

@@ -17,7 +17,6 @@ from string import Template
 
 from assistant.answer.sentences import find_quote
 from assistant.answer.validity import Validity, validity_of
-from assistant.index.chunking import LEAD_IN_GAP
 from assistant.models import SECTION_SEPARATOR, Chunk, DocumentMeta
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
@@ -57,9 +56,7 @@ def render_page(
 
 def passage_body(chunk: Chunk) -> str:
     """The passage without the list lead-in the chunker puts in front of it."""
-    if LEAD_IN_GAP in chunk.text:
-        return chunk.text.split(LEAD_IN_GAP, 1)[1]
-    return chunk.text
+    return chunk.body
 
 
 def pages_label(first: int | None, last: int | None) -> str:

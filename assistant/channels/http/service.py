@@ -177,7 +177,9 @@ def ask_blocking(
     engine = require_engine(service)
 
     def answer() -> Answer:
-        return ask(engine, question, region=region, document_ids=document_ids, top_k=top_k)
+        return ask(
+            engine, question, region=region, document_ids=document_ids, top_k=top_k
+        ).answer
 
     if question_tokens(engine.embedder, question) > HEAVY_QUERY_TOKENS:
         answered = run_heavy(service.admission, answer)

@@ -1,0 +1,152 @@
+"""Sentence scoring: how well each sentence of the retrieved passages answers the question,
+and the support score the decline rule reads.
+
+A sentence is read once per ask (`read_passages`, over the whole reranking pool); reranking
+takes each passage's best coverage from it and composing ranks the same readings by the
+passages' final places (`rank_sentences`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from assistant.answer.matching import QuestionTerms, coverage, question_terms, rank_lift, unit_terms
+from assistant.answer.parties import RESPONSIBILITY_QUESTION, party_asked_of, party_of
+from assistant.answer.sentences import SENTENCE_END_MARK, Sentence, plain, sentences_of
+from assistant.answer.weights import WEIGHTS, Weights
+from assistant.index import lexical
+from assistant.models import Hit
+from assistant.search.retrieval import without_ages
+
+_FOOTNOTE = re.compile(r"^\d{1,3}\)?\s+\S|^\d{1,3}https?:")
+_POINTER = re.compile(r"(?:•\s*)?(?:läs mer|se även|mer information|se bilaga)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One sentence of a passage, read against the question (before the passage's rank)."""
+
+    sentence: Sentence
+    coverage: float  # the share of the question's weight the sentence holds
+    merit: float  # how well the sentence itself answers: coverage, duty, noise
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A sentence with how well it answers, and the passage it comes from."""
+
+    sentence: Sentence
+    hit: Hit
+    n: int
+    score: float  # `merit`, lifted by the rank of the passage in the retrieval
+    coverage: float  # the share of the question's weight the sentence holds
+    merit: float  # how well the sentence itself answers: coverage, duty, noise
+
+
+def idf_table(texts: Iterable[str]) -> dict[str, float]:
+    """Inverse document frequency of BM25 terms over the passages."""
+    df: dict[str, int] = {}
+    count = 0
+    for text in texts:
+        count += 1
+        for term in set(lexical.analyse(text)):
+            df[term] = df.get(term, 0) + 1
+    return {t: math.log(1 + (count - n + 0.5) / (n + 0.5)) for t, n in df.items()}
+
+
+def read_passages(
+    question: str,
+    hits: Iterable[Hit],
+    idf: Mapping[str, float],
+    *,
+    about: str | None = None,
+    weights: Weights = WEIGHTS,
+    terms: QuestionTerms | None = None,
+) -> dict[str, tuple[Reading, ...]]:
+    """Every sentence of the hits read against the question, by chunk id, in text order.
+
+    `about`: the question as asked, place names and all ("Har Region Dalarna någon roll
+    …?"); when it names one party, sentences about that party's duties come first.
+    """
+    q = terms or question_terms(question, idf, weights)
+    responsibility = bool(RESPONSIBILITY_QUESTION.search(without_ages(question)))
+    asked_of = party_asked_of(about or question)
+    read: dict[str, tuple[Reading, ...]] = {}
+    for hit in hits:
+        context = set(lexical.analyse(hit.chunk.section))
+        units: list[Reading] = []
+        for sentence in sentences_of(hit.chunk):
+            covered = coverage(q, unit_terms(plain(sentence), idf), context, weights)
+            duty = 0.0
+            if responsibility:
+                party = party_of(sentence, hit.chunk.trail)
+                duty = (weights.duty if party else 0.0) + (
+                    weights.asked_party if party and party == asked_of else 0.0
+                )
+            merit = covered + duty - _noise(sentence.text, weights)
+            units.append(Reading(sentence, covered, merit))
+        read[hit.chunk.id] = tuple(units)
+    return read
+
+
+def rank_sentences(
+    hits: tuple[Hit, ...], read: Mapping[str, tuple[Reading, ...]], weights: Weights = WEIGHTS
+) -> list[Scored]:
+    """The readings of the hits, each lifted by its passage's place, best first."""
+    scored = [
+        Scored(r.sentence, hit, n, r.merit + rank_lift(hit, n, weights), r.coverage, r.merit)
+        for n, hit in enumerate(hits, start=1)
+        for r in read[hit.chunk.id]
+    ]
+    scored.sort(key=lambda s: -s.score)
+    return scored
+
+
+def score_sentences(
+    question: str,
+    hits: tuple[Hit, ...],
+    idf: Mapping[str, float],
+    *,
+    about: str | None = None,
+    weights: Weights = WEIGHTS,
+) -> list[Scored]:
+    """Every sentence of the hits, scored by the share of the question's weight it holds."""
+    read = read_passages(question, hits, idf, about=about, weights=weights)
+    return rank_sentences(hits, read, weights)
+
+
+def best_coverage(read: Mapping[str, tuple[Reading, ...]]) -> dict[str, float]:
+    """Each passage's best sentence coverage, by chunk id (what reranking lifts by)."""
+    return {chunk: max((r.coverage for r in units), default=0.0) for chunk, units in read.items()}
+
+
+@lru_cache(maxsize=50_000)
+def _noise(text: str, weights: Weights) -> float:
+    """Penalty for units that are not prose: footnotes, table residue, run-on extracts."""
+    penalty = 0.0
+    if _FOOTNOTE.match(text):
+        penalty += weights.footnote
+    if len(text) > 400:
+        penalty += weights.long_unit * min(2.0, len(text) / 400 - 1)
+    words = text.split()
+    if words and sum(len(w) <= 2 for w in words) / len(words) > 0.4:
+        penalty += weights.table_residue  # "x x x x" cells of a table that lost its columns
+    if len(words) <= 6 and not SENTENCE_END_MARK.search(text) and not text.startswith("•"):
+        penalty += weights.heading  # a heading or a glossary entry ("10. Giltighetstid")
+    if re.fullmatch(r"\S*https?://\S+", text.strip()) or _POINTER.match(text):
+        penalty += weights.pointer  # a pointer elsewhere ("Läs mer om SIP på …")
+    return penalty
+
+
+def support_score(coverage: float, dense: float, weights: Weights = WEIGHTS) -> float:
+    """How well the best sentence is supported: its term coverage, lifted by dense similarity.
+
+    The e5 cosine for related Swedish text sits around 0.80–0.90 and for unrelated text
+    around 0.70–0.78, so it is rescaled from that band onto 0–1.
+    """
+    semantic = min(1.0, max(0.0, (dense - weights.dense_floor) / weights.dense_band))
+    return weights.support_coverage * coverage + (1 - weights.support_coverage) * semantic
