@@ -42,7 +42,6 @@ from assistant.channels.teams import (
     citation_name,
     clean_message_text,
     match_region,
-    names_region,
     parse_command,
     parse_feedback,
     payload_size,
@@ -177,6 +176,7 @@ def test_parse_command(text: str, expected: Command) -> None:
         ("värmland", "Värmland"),
         ("Vastmanlands lan", "Västmanland"),
         ("Region Västmanland", "Västmanland"),
+        ("Karlstad", "Värmland"),  # as the API's region parameter reads it
         ("Skåne", None),
         ("Värm", None),
         ("", None),
@@ -184,12 +184,6 @@ def test_parse_command(text: str, expected: Command) -> None:
 )
 def test_match_region(written: str, region: str | None) -> None:
     assert match_region(written, REGIONS) == region
-
-
-def test_names_region_sees_region_names_only_as_words() -> None:
-    assert names_region("Vem ansvarar för LARO i varmland?", REGIONS)
-    assert names_region("Gäller Dalarnas överenskommelse för unga?", REGIONS)
-    assert not names_region("Vem ansvarar för LARO?", REGIONS)
 
 
 def test_shorten_cuts_at_a_word_and_marks_it() -> None:
@@ -461,7 +455,7 @@ def make_app(settings: Settings, ask: FakeAsk, store: Store) -> FastAPI:
     """The app as the factory builds it: the API's error handlers, the Teams router."""
     app = FastAPI()
     install_error_handlers(app)
-    app.include_router(build_teams_router(settings, ask, store))
+    app.include_router(build_teams_router(settings, ask, store, regions=lambda: REGIONS))
     return app
 
 
@@ -734,6 +728,24 @@ def test_region_command_is_remembered_for_the_conversation(
     send(bot, cloud, signing_key, message(cloud, conversation, "Region alla"))
     send(bot, cloud, signing_key, message(cloud, conversation, "Vem ansvarar för LARO?"))
     assert bot.ask.calls[-1] == ("Vem ansvarar för LARO?", None)
+
+
+@pytest.mark.slow
+def test_a_municipality_in_the_question_beats_the_remembered_region(
+    bot: Bot, cloud: Cloud, signing_key: rsa.RSAPrivateKey
+) -> None:
+    conversation = new_conversation()
+    send(bot, cloud, signing_key, message(cloud, conversation, "region Dalarna"))
+    # Karlstad is in Värmland: the question's own place decides, not the conversation's.
+    question = "Vem ansvarar för LARO i Karlstad?"
+    send(bot, cloud, signing_key, message(cloud, conversation, question))
+    assert bot.ask.calls[-1] == (question, None)
+    assert "(valt i samtalet)" not in cloud.replies(conversation)[-1]["body"]["text"]
+    # A place without an agreement decides too: the question is not answered for Dalarna.
+    send(bot, cloud, signing_key, message(cloud, conversation, "Vem ansvarar i Malmö?"))
+    assert bot.ask.calls[-1] == ("Vem ansvarar i Malmö?", None)
+    send(bot, cloud, signing_key, message(cloud, conversation, "Vem ansvarar för LARO?"))
+    assert bot.ask.calls[-1] == ("Vem ansvarar för LARO?", "Dalarna")
 
 
 @pytest.mark.slow
