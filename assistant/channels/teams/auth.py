@@ -169,7 +169,6 @@ def over_limit(limiter: RateLimiter | None, client: str) -> Response | None:
     return assistant_error_response(error, {"Retry-After": str(seconds)})
 
 
-
 class ClientCredentials(AccessTokenProviderBase):
     """Entra client-credentials tokens for the bot's replies, cached until near expiry."""
 

@@ -125,4 +125,3 @@ def quiet_sdk_logs() -> None:
         sdk_logger = logging.getLogger(name)
         if not any(isinstance(f, _WithoutInput) for f in sdk_logger.filters):
             sdk_logger.addFilter(_WithoutInput())
-

@@ -29,7 +29,6 @@ class Command:
     text: str = ""  # the question, or the region argument as written
 
 
-
 def clean_message_text(text: str) -> str:
     """The message without @-mention tags, HTML remnants and surrounding whitespace."""
     # In group chats and channels Teams puts "<at>Bot name</at>" in the text.
@@ -51,7 +50,6 @@ def parse_command(text: str) -> Command:
     return Command("question", text)
 
 
-
 def match_region(name: str, regions: Sequence[str]) -> str | None:
     """The covered region a `region` argument names (as the API's `region` parameter reads
     it: any casing, with or without å/ä/ö, `län`, genitive, a municipality), else None."""
@@ -65,7 +63,6 @@ def match_region(name: str, regions: Sequence[str]) -> str | None:
 def is_clear_word(argument: str) -> bool:
     """Whether a `region` argument asks to forget the choice (`alla`, `ingen`, …)."""
     return fold(argument.strip()) in {fold(w) for w in CLEAR_WORDS}
-
 
 
 def parse_feedback(value: object) -> tuple[Rating, str | None] | None:
@@ -90,8 +87,6 @@ def parse_feedback(value: object) -> tuple[Rating, str | None] | None:
     return rating, (text or None)
 
 
-
-
 def conversation_key(conversation_id: str) -> str:
     """A fixed-length store key for a Teams conversation (their ids can be very long)."""
     return "teams:" + hashlib.sha256(conversation_id.encode()).hexdigest()[:40]
@@ -101,4 +96,3 @@ def reply_answer_id(conversation_id: str, message_id: str) -> str:
     """The stored answer id of a bot reply: Teams rates a message by its id alone."""
     digest = hashlib.sha256(f"{conversation_id}\n{message_id}".encode()).hexdigest()
     return "teams-" + digest[:40]
-

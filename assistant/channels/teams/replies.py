@@ -157,7 +157,6 @@ def region_unknown_text(argument: str, regions: Sequence[str], current: str | No
     )
 
 
-
 _MARKER = re.compile(r"\[(\d+)\]")
 _MARKER_WITH_SPACE = re.compile(r"[ \t]*\[(\d+)\]")
 
