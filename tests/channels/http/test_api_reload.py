@@ -28,8 +28,13 @@ from assistant.channels.http.service import Service
 from assistant.index.build import MANIFEST_NAME, build_index
 from assistant.pipeline import Engine, load_engine
 from assistant.settings import Settings, load_settings
+from tests.channels.http.support import (
+    QUESTION,
+    assert_error,
+    index_dir,
+    write_corpus,
+)
 from tests.fakes import FakeEmbedder
-from tests.test_api import QUESTION, assert_error, write_corpus
 
 ADMIN = "administratorens-hemliga-nyckel"
 RELOAD = {"X-Admin-Key": ADMIN}
@@ -338,7 +343,6 @@ def test_without_a_good_index_at_start_nothing_is_served_and_readyz_says_why(
 def test_the_real_index_broken_at_start_gives_503_with_the_reason(
     tmp_path: Path, breakage: Callable[[Path], None], reason: str
 ) -> None:
-    from tests.test_api_server import index_dir
 
     shutil.copytree(index_dir(), tmp_path / "index")
     breakage(tmp_path / "index")
