@@ -16,25 +16,14 @@ from assistant.channels.http import create_app
 from assistant.channels.http.logs import configure_logging
 from assistant.index.build import build_index
 from assistant.pipeline import Engine, load_engine
-from assistant.settings import Settings, load_settings
-from tests.channels.http.support import write_corpus
+from assistant.settings import Settings
+from tests.channels.http.support import corpus_settings
 from tests.fakes import FakeEmbedder
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Engine]:
-    root = tmp_path_factory.mktemp("api-corpus")
-    write_corpus(root / "corpus")
-    settings = load_settings(
-        {},
-        corpus_dir=root / "corpus",
-        index_dir=root / "index",
-        data_dir=root / "data",
-        chunk_size=200,
-        chunk_overlap=60,
-        # The decline threshold is calibrated for the real model, not the fake embedder.
-        min_support=0.0,
-    )
+    settings = corpus_settings(tmp_path_factory.mktemp("api-corpus"))
     fake = FakeEmbedder()
     build_index(settings, fake, progress=False)
     return settings, load_engine(settings, embedder=fake)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from assistant.settings import PROJECT_ROOT
+from assistant.settings import PROJECT_ROOT, Settings, load_settings
 
 QUESTION = "Vem ansvarar för abstinensvård i Värmland?"
 ANSWER_KEYS = {
@@ -94,6 +94,24 @@ def write_corpus(folder: Path) -> None:
         )
     body = json.dumps({"documents": entries}, ensure_ascii=False)
     (folder / "catalog.json").write_text(body, encoding="utf-8")
+
+
+def corpus_settings(root: Path, **changes: Any) -> Settings:
+    """Settings for the tiny corpus written under `root` (corpus/, index/, data/ in it)."""
+    write_corpus(root / "corpus")
+    return load_settings(
+        {},
+        **{
+            "corpus_dir": root / "corpus",
+            "index_dir": root / "index",
+            "data_dir": root / "data",
+            "chunk_size": 200,
+            "chunk_overlap": 60,
+            # The decline threshold is calibrated for the real model, not the fake embedder.
+            "min_support": 0.0,
+            **changes,
+        },
+    )
 
 
 def parse_sse(text: str) -> list[tuple[str, Any]]:

@@ -31,6 +31,7 @@ from assistant.settings import Settings, load_settings
 from tests.channels.http.support import (
     QUESTION,
     assert_error,
+    corpus_settings,
     index_dir,
     write_corpus,
 )
@@ -90,15 +91,8 @@ def engine_for(settings: Settings, embedder: FakeEmbedder) -> Engine:
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
-    write_corpus(tmp_path / "corpus")
-    settings = load_settings(
-        {},
-        corpus_dir=tmp_path / "corpus",
-        index_dir=tmp_path / "index",
-        data_dir=tmp_path / "data",
-        chunk_size=200,
-        chunk_overlap=60,
-        min_support=0.0,
+    settings = corpus_settings(
+        tmp_path,
         admin_key=ADMIN,
         workers=2,
         rate_limit_per_minute=0,  # these tests hammer one client address on purpose

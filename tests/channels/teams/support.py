@@ -214,6 +214,21 @@ class Bot:
     settings: Settings
 
 
+def bot_settings(cloud: Cloud, **changes: Any) -> Settings:
+    """Settings of a bot with an app id, checking tokens against and replying via `cloud`."""
+    return load_settings(
+        environ={},
+        **{
+            "teams_app_id": APP_ID,
+            "teams_app_password": APP_PASSWORD,
+            "teams_tenant_id": TENANT_ID,
+            "teams_jwks_url": f"{cloud.url}/keys",
+            "teams_token_url": f"{cloud.url}/token",
+            **changes,
+        },
+    )
+
+
 def make_app(settings: Settings, ask: FakeAsk, store: Store) -> FastAPI:
     """The app as the factory builds it: the API's error handlers, the Teams router."""
     app = FastAPI()

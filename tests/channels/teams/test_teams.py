@@ -43,13 +43,12 @@ from assistant.settings import PROJECT_ROOT, load_settings
 from assistant.store import get_answer, list_feedback, open_store
 from tests.channels.teams.support import (
     APP_ID,
-    APP_PASSWORD,
     PUBLIC_URL,
     REGIONS,
-    TENANT_ID,
     Bot,
     Cloud,
     FakeAsk,
+    bot_settings,
     make_answer,
     make_app,
     make_citation,
@@ -251,15 +250,7 @@ def test_parse_feedback(value: object, expected: tuple[str, str | None] | None) 
 
 @pytest.fixture(scope="module")
 def bot(cloud: Cloud, serve: Any, tmp_path_factory: pytest.TempPathFactory) -> Bot:
-    settings = load_settings(
-        environ={},
-        teams_app_id=APP_ID,
-        teams_app_password=APP_PASSWORD,
-        teams_tenant_id=TENANT_ID,
-        teams_jwks_url=f"{cloud.url}/keys",
-        teams_token_url=f"{cloud.url}/token",
-        public_url=PUBLIC_URL,
-    )
+    settings = bot_settings(cloud, public_url=PUBLIC_URL)
     store = open_store(tmp_path_factory.mktemp("teams") / "store.sqlite3")
     ask = FakeAsk()
     return Bot(serve(make_app(settings, ask, store)), ask, store, settings)

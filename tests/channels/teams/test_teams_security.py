@@ -29,19 +29,17 @@ from assistant.channels.teams import (
     quiet_sdk_logs,
     region_unknown_text,
 )
-from assistant.settings import load_settings
 from assistant.store import open_store
 from tests.channels.dockerfile import image_settings
 from tests.channels.teams.support import (
     APP_ID,
-    APP_PASSWORD,
     LOOPBACK,
     REGIONS,
     REMOTE,
-    TENANT_ID,
     Cloud,
     FakeAsk,
     anonymous_settings,
+    bot_settings,
     expect_replies,
     make_app,
     message,
@@ -225,15 +223,7 @@ def test_anonymous_mode_is_rate_limited_over_http(
 def test_teams_users_are_rate_limited_one_by_one(
     cloud: Cloud, serve: Any, signing_key: rsa.RSAPrivateKey, tmp_path: Path
 ) -> None:
-    settings = load_settings(
-        environ={},
-        teams_app_id=APP_ID,
-        teams_app_password=APP_PASSWORD,
-        teams_tenant_id=TENANT_ID,
-        teams_jwks_url=f"{cloud.url}/keys",
-        teams_token_url=f"{cloud.url}/token",
-        rate_limit_per_minute=2,
-    )
+    settings = bot_settings(cloud, rate_limit_per_minute=2)
     ask = FakeAsk()
     url = serve(make_app(settings, ask, open_store(tmp_path / "store.sqlite3")))
 
