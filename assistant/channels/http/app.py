@@ -386,7 +386,7 @@ def _http_protocol(settings: Settings) -> Any:
     error shape if headers had begun to arrive. Headers over `MAX_HEADER_BYTES` get a 431.
     uvicorn answers what it cannot parse in plain text (`send_400_response`); here it is the
     error shape. All of this rests on uvicorn's parser callbacks, not on a public API:
-    tests/test_api_hardening.py fails if an upgrade breaks it.
+    tests/channels/http/test_api_hardening.py fails if an upgrade breaks it.
     """
     try:
         from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
