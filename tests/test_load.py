@@ -41,7 +41,7 @@ from assistant.bench.benchmark import free_port
 from assistant.index.build import CACHE_NAME, cache_key, load_index, read_manifest
 from assistant.index.vectors import matrix
 from assistant.settings import PROJECT_ROOT, load_settings
-from tests.test_api_server import index_dir
+from tests.channels.http.support import index_dir
 
 pytestmark = pytest.mark.slow
 

@@ -23,7 +23,7 @@ import re
 import signal
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from types import FrameType
@@ -39,6 +39,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from assistant.channels.common import covered_regions
 from assistant.channels.http import routes, views
 from assistant.channels.http.error_handlers import HTTP_CODES, error_body, install_error_handlers
 from assistant.channels.http.logs import configure_logging
@@ -311,7 +312,12 @@ def _mount_teams(app: FastAPI, service: Service) -> None:
         # The bot calls this in a worker thread and stores the answer itself (channel teams).
         return ask_blocking(service, question, region=region)
 
-    app.include_router(build_teams_router(service.settings, answer_question, service.store))
+    def regions() -> Sequence[str]:
+        # The engine of the moment: a reload that adds a region shows it at once.
+        return covered_regions(service.engine)
+
+    router = build_teams_router(service.settings, answer_question, service.store, regions=regions)
+    app.include_router(router)
 
 
 def serve(settings: Settings) -> None:
@@ -380,7 +386,7 @@ def _http_protocol(settings: Settings) -> Any:
     error shape if headers had begun to arrive. Headers over `MAX_HEADER_BYTES` get a 431.
     uvicorn answers what it cannot parse in plain text (`send_400_response`); here it is the
     error shape. All of this rests on uvicorn's parser callbacks, not on a public API:
-    tests/test_api_hardening.py fails if an upgrade breaks it.
+    tests/channels/http/test_api_hardening.py fails if an upgrade breaks it.
     """
     try:
         from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol

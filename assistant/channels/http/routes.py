@@ -14,6 +14,7 @@ from fastapi import APIRouter, Body, Depends, Header, Path, Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from assistant.channels.common import Channel
 from assistant.channels.http.metrics import CONTENT_TYPE, render
 from assistant.channels.http.schemas import (
     EXAMPLE_DOCUMENT,
@@ -33,7 +34,6 @@ from assistant.channels.http.schemas import (
 )
 from assistant.channels.http.security import ADMIN_KEY_HEADER, API_KEY_HEADER, check_admin_key
 from assistant.channels.http.service import (
-    Channel,
     Service,
     answer_and_record,
     reload_into,

@@ -1,7 +1,8 @@
 """What the routes share: the engine (or why there is none), the store and the ask path.
 
-`ask_blocking` is the ask path of every HTTP interface (API, stream, Teams). It is blocking
-and CPU-bound, so callers run it in a worker thread. Normal questions are not queued here:
+`ask_blocking` is the ask path of every HTTP interface (API, stream, Teams), and answers
+are stored for feedback through `channels.common.record`. It is blocking and CPU-bound,
+so callers run it in a worker thread. Normal questions are not queued here:
 the embedder runs at most `settings.workers` model calls at once and lets questions that
 arrive meanwhile share the next call (`embedding.QueryBatcher`), so queueing them before
 the model would only keep batches from forming. Heavy (long) questions take a turn at the
@@ -21,8 +22,8 @@ import threading
 import time
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
-from typing import Literal
 
+from assistant.channels.common import Channel, record
 from assistant.channels.http.admission import Admission, admission_for, run_heavy
 from assistant.channels.http.metrics import Metrics, count_answer, record_index, record_reload
 from assistant.errors import AssistantError, IndexUnavailableError, StoreError
@@ -30,13 +31,11 @@ from assistant.index.build import load_index
 from assistant.index.embedding import HEAVY_QUERY_TOKENS, question_tokens
 from assistant.models import Answer
 from assistant.pipeline import Engine, ask, load_engine
-from assistant.redaction import redact
 from assistant.settings import Settings
-from assistant.store import Store, citations_json, open_store, record_answer, store_health
+from assistant.store import Store, open_store, store_health
 
 logger = logging.getLogger("assistant.api")
 
-Channel = Literal["api", "web"]
 LOADING = "Indexet laddas fortfarande. Försök igen om en stund."
 LOAD_FAILED = "Indexet kunde inte laddas på grund av ett oväntat fel; se serverns logg."
 STORE_FAILED = "Lagringen för svar och återkoppling går inte att använda; se serverns logg."
@@ -214,31 +213,8 @@ def answer_and_record(
     )
     # The question itself is never logged, not even redacted: names and health details
     # would survive redaction, and logs travel further than the store (which keeps it).
-    record(service, question, answer, channel)
+    record(service.store, question, answer, channel)
     return answer
-
-
-def record(service: Service, question: str, answer: Answer, channel: Channel) -> None:
-    """Store the answer for feedback; a failing store is logged, the answer still goes out."""
-    if service.store is None:
-        logger.warning("Svar %s lagras inte: lagringen är inte öppen", answer.id)
-        return
-    try:
-        record_answer(
-            service.store,
-            answer_id=answer.id,
-            question=redact(question),
-            status=answer.status,
-            responsible=answer.responsible,
-            region=answer.region,
-            citations_json=citations_json(answer),
-            channel=channel,
-        )
-    except AssistantError as exc:
-        logger.error("Svar %s kunde inte lagras: %s", answer.id, exc.message)
-    except Exception:
-        # Storing is for feedback only; the user still gets the answer.
-        logger.exception("Svar %s kunde inte lagras", answer.id)
 
 
 def store_usable(service: Service, *, recheck: bool = True) -> bool:

@@ -24,21 +24,20 @@ import pytest
 from assistant.bench.benchmark import running_server
 from assistant.settings import PROJECT_ROOT, load_settings
 from assistant.store import list_feedback, open_store
-from tests.test_api import ANSWER_KEYS, BAD_ASK, CITATION_KEYS, assert_error, parse_sse
+from tests.channels.http.support import (
+    ANSWER_KEYS,
+    BAD_ASK,
+    CITATION_KEYS,
+    assert_error,
+    index_dir,
+    parse_sse,
+)
 
 pytestmark = pytest.mark.slow
 
 VARMLAND = "varmland-psykisk-funktionsnedsattning-beroende"
 QUESTION = "Vem ansvarar för abstinensvård i Värmland?"
 START_TIMEOUT = 180.0
-
-
-def index_dir() -> Path:
-    """The built index to serve: ASSISTANT_INDEX_DIR, else the project's index/."""
-    folder = Path(os.environ.get("ASSISTANT_INDEX_DIR") or PROJECT_ROOT / "index")
-    if not (folder / "manifest.json").is_file():
-        pytest.fail(f"Inget byggt index i {folder}: kör `assistant index` först.")
-    return folder
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,10 @@ from assistant.channels.http.security import (
 from assistant.errors import AuthError, SettingsError
 from assistant.pipeline import Engine
 from assistant.settings import Settings, load_settings
-from tests.test_api import QUESTION, assert_error, built, settings  # noqa: F401 (fixtures)
+from tests.channels.http.support import (
+    QUESTION,
+    assert_error,
+)
 
 KEY_A = "nyckel-for-journalsystemet-1"
 KEY_B = "nyckel-for-intranatets-sok-2"
@@ -35,7 +38,7 @@ def make_client(engine: Engine, base: Settings, **changes: Any) -> TestClient:
 
 
 @pytest.fixture
-def keyed(built: tuple[Settings, Engine], settings: Settings) -> Iterator[TestClient]:  # noqa: F811
+def keyed(built: tuple[Settings, Engine], settings: Settings) -> Iterator[TestClient]:
     with make_client(
         built[1], settings, api_keys=(KEY_A, KEY_B), cors_origins=(WIDGET_ORIGIN,)
     ) as client:
@@ -58,7 +61,7 @@ def test_key_matches_any_configured_key_and_nothing_else() -> None:
 
 
 def test_without_configured_keys_no_key_is_needed(
-    built: tuple[Settings, Engine], settings: Settings  # noqa: F811
+    built: tuple[Settings, Engine], settings: Settings
 ) -> None:
     with make_client(built[1], settings) as client:
         assert client.post("/v1/ask", json=ASK).status_code == 200
@@ -132,7 +135,7 @@ def test_the_services_own_chat_page_needs_no_key(keyed: TestClient) -> None:
 
 
 def test_keyless_browsers_can_be_turned_off(
-    built: tuple[Settings, Engine], settings: Settings  # noqa: F811
+    built: tuple[Settings, Engine], settings: Settings
 ) -> None:
     with make_client(
         built[1], settings, api_keys=(KEY_A,), cors_origins=(WIDGET_ORIGIN,),
@@ -147,7 +150,7 @@ def test_keyless_browsers_can_be_turned_off(
 
 
 def test_a_wildcard_origin_list_lets_no_site_skip_the_key(
-    built: tuple[Settings, Engine], settings: Settings  # noqa: F811
+    built: tuple[Settings, Engine], settings: Settings
 ) -> None:
     config = settings.with_overrides(api_keys=(KEY_A,), cors_origins=("*",))
     scope = {"type": "http", "scheme": "http"}
@@ -167,7 +170,7 @@ def test_a_wildcard_origin_list_lets_no_site_skip_the_key(
 # ── admin key ─────────────────────────────────────────────────────────────────────────
 
 
-def test_admin_key_check(settings: Settings) -> None:  # noqa: F811
+def test_admin_key_check(settings: Settings) -> None:
     with pytest.raises(AuthError, match="ASSISTANT_ADMIN_KEY"):
         check_admin_key(settings, ADMIN)
     configured = settings.with_overrides(admin_key=ADMIN)
@@ -178,7 +181,7 @@ def test_admin_key_check(settings: Settings) -> None:  # noqa: F811
 
 
 def test_admin_reload_needs_the_admin_key_not_an_api_key(
-    built: tuple[Settings, Engine], settings: Settings  # noqa: F811
+    built: tuple[Settings, Engine], settings: Settings
 ) -> None:
     with make_client(built[1], settings) as client:
         message = assert_error(client.post("/v1/admin/reload"), 401, "unauthorized")
@@ -224,7 +227,7 @@ def test_rate_limiter_forgets_idle_clients_first() -> None:
 
 
 def test_over_the_limit_is_a_429_per_key_and_per_address(
-    built: tuple[Settings, Engine], settings: Settings  # noqa: F811
+    built: tuple[Settings, Engine], settings: Settings
 ) -> None:
     with make_client(
         built[1], settings, api_keys=(KEY_A, KEY_B), rate_limit_per_minute=3,
@@ -262,7 +265,7 @@ def test_over_the_limit_is_a_429_per_key_and_per_address(
 
 
 def test_rate_limit_zero_is_off(
-    built: tuple[Settings, Engine], settings: Settings  # noqa: F811
+    built: tuple[Settings, Engine], settings: Settings
 ) -> None:
     with make_client(built[1], settings, rate_limit_per_minute=0) as client:
         assert all(client.get("/v1/documents").status_code == 200 for _ in range(30))
@@ -295,7 +298,7 @@ def test_cors_preflight_allows_the_key_and_request_id_headers(keyed: TestClient)
 
 
 def test_body_limit_follows_the_setting(
-    built: tuple[Settings, Engine], settings: Settings  # noqa: F811
+    built: tuple[Settings, Engine], settings: Settings
 ) -> None:
     with make_client(built[1], settings, max_body_bytes=2048) as client:
         small = {"question": QUESTION, "region": "x" * 100}

@@ -14,7 +14,6 @@ import pytest
 from assistant.channels.http import create_app
 from assistant.pipeline import Engine
 from assistant.settings import Settings
-from tests.test_api import built, settings  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.slow
 
@@ -25,8 +24,8 @@ MIN_CASES = 500
 
 
 def test_generated_requests_never_cause_a_server_error_and_match_the_schema(
-    built: tuple[Settings, Engine],  # noqa: F811
-    settings: Settings,  # noqa: F811
+    built: tuple[Settings, Engine],
+    settings: Settings,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Valid and invalid requests for every documented operation: no 5xx, all as documented.

@@ -6,7 +6,6 @@ import io
 import json
 import logging
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,34 +16,18 @@ from assistant.channels.http import service as api_service
 from assistant.channels.http.logs import (
     REQUEST_ID,
     JsonFormatter,
-    configure_logging,
     request_id_from,
 )
 from assistant.pipeline import Engine
 from assistant.settings import Settings
-from tests.test_api import QUESTION, built, settings  # noqa: F401 (fixtures)
+from tests.channels.http.support import (
+    QUESTION,
+)
 
 
 def records_of(stream: io.StringIO) -> list[dict[str, Any]]:
     """Every line written is one JSON object."""
     return [json.loads(line) for line in stream.getvalue().splitlines()]
-
-
-@pytest.fixture
-def json_log(settings: Settings) -> Iterator[io.StringIO]:  # noqa: F811
-    """The process's logging sent as JSON lines (debug and up) to a buffer, then restored."""
-    root = logging.getLogger()
-    saved = (list(root.handlers), root.level)
-    stream = io.StringIO()
-    configure_logging(settings.with_overrides(log_level="debug"), stream)
-    try:
-        yield stream
-    finally:
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        for handler in saved[0]:
-            root.addHandler(handler)
-        root.setLevel(saved[1])
 
 
 def test_formatter_writes_one_redacted_json_line() -> None:
@@ -138,7 +121,7 @@ def test_configure_logging_sends_uvicorn_through_the_same_handler(
 
 
 def test_every_app_line_is_json_with_the_requests_id(
-    built: tuple[Settings, Engine], settings: Settings, json_log: io.StringIO  # noqa: F811
+    built: tuple[Settings, Engine], settings: Settings, json_log: io.StringIO
 ) -> None:
     with TestClient(create_app(settings, engine=built[1])) as client:
         asked = client.post("/v1/ask", json={"question": QUESTION},
@@ -165,8 +148,8 @@ def test_every_app_line_is_json_with_the_requests_id(
 
 
 def test_an_unexpected_error_is_logged_with_its_id_and_without_personal_data(
-    built: tuple[Settings, Engine],  # noqa: F811
-    settings: Settings,  # noqa: F811
+    built: tuple[Settings, Engine],
+    settings: Settings,
     json_log: io.StringIO,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

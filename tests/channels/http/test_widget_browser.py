@@ -37,6 +37,9 @@ from assistant.bench.benchmark import free_port
 from assistant.channels.http import create_app
 from assistant.settings import PROJECT_ROOT, Settings, load_settings
 from assistant.store import get_answer, list_feedback, open_store
+from tests.channels.http.support import (
+    index_dir,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -112,16 +115,8 @@ class Servers:
     settings: Settings
 
 
-def index_dir() -> Path:
-    """The built index to serve: ASSISTANT_INDEX_DIR, else the project's index/."""
-    folder = Path(os.environ.get("ASSISTANT_INDEX_DIR") or PROJECT_ROOT / "index")
-    if not (folder / "manifest.json").is_file():
-        pytest.fail(f"Inget byggt index i {folder}: kör `assistant index` först.")
-    return folder
-
-
 def host_page_handler(api: str) -> type[BaseHTTPRequestHandler]:
-    """Serves tests/widget_pages/<name>.html with the widget tag pointing at the API."""
+    """Serves widget_pages/<name>.html with the widget tag pointing at the API."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:

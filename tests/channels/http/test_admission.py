@@ -19,14 +19,10 @@ from assistant.index.embedding import (
     cap_question,
     question_tokens,
 )
-from tests.fakes import FakeEmbedder
-from tests.test_api import (  # noqa: F401 (the API tests' fixtures)
+from tests.channels.http.support import (
     assert_error,
-    built,
-    client,
-    settings,
 )
-from tests.test_embedding import Caller, GatedModel, wait_until
+from tests.fakes import Caller, FakeEmbedder, GatedModel, wait_until
 
 
 def words(text: str) -> int:
@@ -154,7 +150,7 @@ def test_a_failing_heavy_question_gives_its_turn_back() -> None:
 
 
 def test_a_shed_heavy_question_is_503_overloaded_with_retry_after(
-    client: TestClient,  # noqa: F811
+    client: TestClient,
 ) -> None:
     gate = client.app.state.service.admission  # type: ignore[attr-defined]
     gate.admitted = gate.at_once + gate.waiting  # every turn and place in the queue taken
@@ -168,4 +164,3 @@ def test_a_shed_heavy_question_is_503_overloaded_with_retry_after(
     assert normal.status_code == 200  # normal questions never wait at the gate
     metrics = client.get("/metrics").text
     assert "assistant_heavy_questions_refused_total 1.0" in metrics
-

@@ -28,8 +28,14 @@ from assistant.channels.http.service import Service
 from assistant.index.build import MANIFEST_NAME, build_index
 from assistant.pipeline import Engine, load_engine
 from assistant.settings import Settings, load_settings
+from tests.channels.http.support import (
+    QUESTION,
+    assert_error,
+    corpus_settings,
+    index_dir,
+    write_corpus,
+)
 from tests.fakes import FakeEmbedder
-from tests.test_api import QUESTION, assert_error, write_corpus
 
 ADMIN = "administratorens-hemliga-nyckel"
 RELOAD = {"X-Admin-Key": ADMIN}
@@ -85,15 +91,8 @@ def engine_for(settings: Settings, embedder: FakeEmbedder) -> Engine:
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
-    write_corpus(tmp_path / "corpus")
-    settings = load_settings(
-        {},
-        corpus_dir=tmp_path / "corpus",
-        index_dir=tmp_path / "index",
-        data_dir=tmp_path / "data",
-        chunk_size=200,
-        chunk_overlap=60,
-        min_support=0.0,
+    settings = corpus_settings(
+        tmp_path,
         admin_key=ADMIN,
         workers=2,
         rate_limit_per_minute=0,  # these tests hammer one client address on purpose
@@ -338,7 +337,6 @@ def test_without_a_good_index_at_start_nothing_is_served_and_readyz_says_why(
 def test_the_real_index_broken_at_start_gives_503_with_the_reason(
     tmp_path: Path, breakage: Callable[[Path], None], reason: str
 ) -> None:
-    from tests.test_api_server import index_dir
 
     shutil.copytree(index_dir(), tmp_path / "index")
     breakage(tmp_path / "index")

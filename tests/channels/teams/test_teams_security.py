@@ -8,10 +8,7 @@ runs through a real uvicorn server on loopback.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import logging
-import shlex
 import socket
 import string
 import time
@@ -32,67 +29,33 @@ from assistant.channels.teams import (
     quiet_sdk_logs,
     region_unknown_text,
 )
-from assistant.settings import Settings, load_settings
 from assistant.store import open_store
-from tests import test_teams
-from tests.test_deployment import instructions as dockerfile_instructions
-from tests.test_teams import (
+from tests.channels.dockerfile import image_settings
+from tests.channels.teams.support import (
     APP_ID,
-    APP_PASSWORD,
+    LOOPBACK,
     REGIONS,
-    TENANT_ID,
+    REMOTE,
     Cloud,
     FakeAsk,
+    anonymous_settings,
+    bot_settings,
+    expect_replies,
     make_app,
     message,
     new_conversation,
     post,
+    post_as,
+    reply_texts,
     token,
 )
-
-# The fake Microsoft cloud, the signing key and the loopback server of the Teams tests.
-cloud = test_teams.cloud
-serve = test_teams.serve
-signing_key = test_teams.signing_key
 
 QUESTION = "Vem ansvarar för LARO i Värmland?"
 PERSONNUMMER = "19811218-9876"
 EVIL = "[Klicka_här](https://evil.example/login)"
 
 
-def anonymous_settings(**changes: Any) -> Settings:
-    """Settings without an app id, as `assistant serve` has them by default."""
-    return load_settings(environ={}, **{"teams_app_id": "", **changes})
-
-
-def post_as(
-    app: Any, peer: tuple[str, int] | None, activity: Any, headers: dict[str, str] | None = None
-) -> httpx.Response:
-    """POST an activity to the app in process, as if from the peer address `peer`."""
-
-    async def run() -> httpx.Response:
-        transport = httpx.ASGITransport(app=app, client=peer)  # type: ignore[arg-type]
-        async with httpx.AsyncClient(transport=transport, base_url="http://bot.test") as client:
-            return await client.post("/api/messages", json=activity, headers=headers or {})
-
-    return asyncio.run(run())
-
-
-def expect_replies(cloud: Cloud, text: str, **changes: Any) -> dict[str, Any]:
-    """A message asking for its replies in the HTTP response, as the probe sent it."""
-    return message(cloud, new_conversation(), text, deliveryMode="expectReplies", **changes)
-
-
-def reply_texts(response: httpx.Response) -> list[str]:
-    """The texts of the message activities an expectReplies response carries."""
-    activities = response.json()["activities"]
-    return [a["text"] for a in activities if a.get("type") == "message"]
-
-
 # --- 1. Who may use the anonymous mode -------------------------------------------------
-
-LOOPBACK = ("127.0.0.1", 50123)
-REMOTE = ("203.0.113.7", 50123)
 
 # (case, settings changes, peer, headers, allowed)
 PEER_RULE = [
@@ -191,20 +154,6 @@ def test_anonymous_replies_go_to_a_loopback_service_url_only(
     assert ask.calls == []
 
 
-def image_settings(**environ: str) -> Settings:
-    """The settings `assistant serve` has in the Docker image: its ENV, its CMD's --host."""
-    env: dict[str, str] = {}
-    command: list[str] = []
-    for kind, args in dockerfile_instructions():
-        if kind == "ENV":
-            env.update(part.split("=", 1) for part in shlex.split(args))  # type: ignore[misc]
-        elif kind == "CMD":
-            command = json.loads(args)
-    env.update(environ)
-    host = command[command.index("--host") + 1]
-    return load_settings({k: v for k, v in env.items() if k.startswith("ASSISTANT_")}, host=host)
-
-
 @pytest.mark.parametrize(
     ("environ", "peer", "allowed"),
     [
@@ -274,15 +223,7 @@ def test_anonymous_mode_is_rate_limited_over_http(
 def test_teams_users_are_rate_limited_one_by_one(
     cloud: Cloud, serve: Any, signing_key: rsa.RSAPrivateKey, tmp_path: Path
 ) -> None:
-    settings = load_settings(
-        environ={},
-        teams_app_id=APP_ID,
-        teams_app_password=APP_PASSWORD,
-        teams_tenant_id=TENANT_ID,
-        teams_jwks_url=f"{cloud.url}/keys",
-        teams_token_url=f"{cloud.url}/token",
-        rate_limit_per_minute=2,
-    )
+    settings = bot_settings(cloud, rate_limit_per_minute=2)
     ask = FakeAsk()
     url = serve(make_app(settings, ask, open_store(tmp_path / "store.sqlite3")))
 

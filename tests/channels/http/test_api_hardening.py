@@ -31,13 +31,16 @@ from assistant.channels.teams import escape_places
 from assistant.errors import SettingsError
 from assistant.pipeline import Engine
 from assistant.settings import PROJECT_ROOT, Settings, load_settings
-from tests import test_teams
-from tests.test_api import assert_error, built, settings  # noqa: F401 (fixtures)
-from tests.test_teams import Cloud
-from tests.test_teams_security import LOOPBACK, expect_replies, post_as, reply_texts
-
-cloud = test_teams.cloud
-signing_key = test_teams.signing_key
+from tests.channels.http.support import (
+    assert_error,
+)
+from tests.channels.teams.support import (
+    LOOPBACK,
+    Cloud,
+    expect_replies,
+    post_as,
+    reply_texts,
+)
 
 API_KEY = "nyckel-for-journalsystemet-1"
 ADMIN_KEY = "administratorens-hemliga-nyckel"
@@ -542,7 +545,7 @@ PLACES = [
     ("question", "escaped", "raw"), [c[1:] for c in PLACES], ids=[c[0] for c in PLACES]
 )
 def test_a_place_named_in_a_question_is_escaped_in_the_teams_reply(
-    built: tuple[Settings, Engine], settings: Settings, cloud: Cloud,  # noqa: F811
+    built: tuple[Settings, Engine], settings: Settings, cloud: Cloud,
     question: str, escaped: str, raw: str | None,
 ) -> None:
     app = create_app(settings, engine=built[1])

@@ -20,8 +20,6 @@ from assistant.channels.http import create_app
 from assistant.pipeline import Engine
 from assistant.settings import Settings
 from assistant.store import get_answer, list_feedback, open_store
-from tests.test_api import built, settings  # noqa: F401 (fixtures)
-from tests.test_api_logs import json_log  # noqa: F401 (fixture)
 
 # (what it is, as written in a question, what it becomes)
 PERSONAL = [
@@ -52,8 +50,6 @@ def digits(text: str) -> str:
     return re.sub(r"\D", "", text)
 
 
-
-
 def database_bytes(store_path: Path) -> bytes:
     """The SQLite file and its journal files, as stored on disk."""
     files = [store_path, *store_path.parent.glob(store_path.name + "-*")]
@@ -61,7 +57,7 @@ def database_bytes(store_path: Path) -> bytes:
 
 
 def test_personal_data_never_reaches_the_logs_or_the_database(
-    built: tuple[Settings, Engine], settings: Settings, json_log: io.StringIO  # noqa: F811
+    built: tuple[Settings, Engine], settings: Settings, json_log: io.StringIO
 ) -> None:
     asked: list[tuple[str, str]] = []  # (answer id, what was in the question)
     with TestClient(create_app(settings, engine=built[1])) as client:
@@ -108,8 +104,8 @@ def test_personal_data_never_reaches_the_logs_or_the_database(
 
 @pytest.mark.parametrize(("kind", "value", "label"), PERSONAL, ids=[k for k, _, _ in PERSONAL])
 def test_every_format_is_redacted_in_the_stored_question(
-    built: tuple[Settings, Engine],  # noqa: F811
-    settings: Settings,  # noqa: F811
+    built: tuple[Settings, Engine],
+    settings: Settings,
     kind: str,
     value: str,
     label: str,

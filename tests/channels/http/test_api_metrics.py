@@ -10,7 +10,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from assistant.channels.http import create_app
 from assistant.pipeline import Engine
 from assistant.settings import Settings
-from tests.test_api import QUESTION, built, settings  # noqa: F401 (fixtures)
+from tests.channels.http.support import (
+    QUESTION,
+)
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -32,7 +34,7 @@ def value(samples: Samples, name: str, **labels: str) -> float:
 
 
 def test_requests_latency_and_answers_are_counted(
-    built: tuple[Settings, Engine], settings: Settings  # noqa: F811
+    built: tuple[Settings, Engine], settings: Settings
 ) -> None:
     with TestClient(create_app(settings, engine=built[1])) as client:
         first = client.post("/v1/ask", json={"question": QUESTION}).json()
@@ -69,7 +71,7 @@ def test_requests_latency_and_answers_are_counted(
 
 
 def test_index_and_build_are_described(
-    built: tuple[Settings, Engine], settings: Settings  # noqa: F811
+    built: tuple[Settings, Engine], settings: Settings
 ) -> None:
     index = built[1].index
     with TestClient(create_app(settings, engine=built[1])) as client:
@@ -90,7 +92,7 @@ def test_index_and_build_are_described(
 
 
 def test_each_app_counts_for_itself(
-    built: tuple[Settings, Engine], settings: Settings  # noqa: F811
+    built: tuple[Settings, Engine], settings: Settings
 ) -> None:
     with TestClient(create_app(settings, engine=built[1])) as one:
         one.get("/healthz")
@@ -103,7 +105,7 @@ def test_each_app_counts_for_itself(
     assert [value(c, name, **labels) for c in counts] == [2, 1]
 
 
-def test_without_an_index_the_index_is_not_ready(settings: Settings) -> None:  # noqa: F811
+def test_without_an_index_the_index_is_not_ready(settings: Settings) -> None:
     empty = settings.with_overrides(index_dir=settings.data_dir / "inget-index")
     with TestClient(create_app(empty)) as client:
         samples = scrape(client)
@@ -113,7 +115,7 @@ def test_without_an_index_the_index_is_not_ready(settings: Settings) -> None:  #
 
 
 def test_query_cache_and_model_batches_are_reported(
-    built: tuple[Settings, Engine], settings: Settings  # noqa: F811
+    built: tuple[Settings, Engine], settings: Settings
 ) -> None:
     from dataclasses import replace
 
