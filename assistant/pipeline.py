@@ -9,7 +9,14 @@ from datetime import date
 
 from assistant.answer.compose import compose
 from assistant.answer.matching import QuestionTerms, question_terms
-from assistant.answer.scoring import Reading, best_coverage, idf_table, read_passages
+from assistant.answer.scoring import (
+    PassageUnits,
+    Reading,
+    best_coverage,
+    idf_table,
+    passage_units,
+    read_passages,
+)
 from assistant.answer.weights import WEIGHTS, Weights
 from assistant.index.build import LoadedIndex, load_index
 from assistant.index.embedding import Embedder, get_embedder
@@ -21,14 +28,15 @@ from assistant.settings import Settings
 
 @dataclass(frozen=True, eq=False)
 class Engine:
-    """What answering needs, loaded once: the index, the embedder, term weights and the
-    answer layer's tuned numbers."""
+    """What answering needs, loaded once: the index, the embedder, term weights, the
+    answer layer's tuned numbers and every passage's sentences as a question finds them."""
 
     settings: Settings
     index: LoadedIndex
     embedder: Embedder
     idf: Mapping[str, float]
-    weights: Weights = WEIGHTS
+    weights: Weights
+    units: Mapping[str, PassageUnits]  # by chunk id
 
 
 @dataclass(frozen=True)
@@ -54,7 +62,8 @@ def load_engine(
     embedder = embedder or get_embedder(settings)
     index = index or load_index(settings, embedder)
     idf = idf_table(chunk.indexed_text for chunk in index.chunks)
-    return Engine(settings=settings, index=index, embedder=embedder, idf=idf, weights=weights)
+    units = passage_units(index.chunks, idf, weights)
+    return Engine(settings, index, embedder, idf, weights, units)
 
 
 @dataclass(frozen=True)
@@ -96,7 +105,8 @@ def _search(
     asked = strip_places(found.question, found.place)
     terms = question_terms(asked, engine.idf, engine.weights)
     read = read_passages(
-        asked, found.hits, engine.idf, about=found.question, weights=engine.weights, terms=terms
+        asked, found.hits, engine.idf, about=found.question, weights=engine.weights,
+        terms=terms, units=engine.units,
     )
     reranked = rerank(found, best_coverage(read), top_k, engine.weights.rerank)
     timings = dict(found.timings)

@@ -21,7 +21,6 @@ from assistant.answer.parties import (
     asks_who,
     offers_choice,
     party_asked_of,
-    party_of,
 )
 from assistant.answer.scoring import (
     Reading,
@@ -30,7 +29,7 @@ from assistant.answer.scoring import (
     read_passages,
     support_score,
 )
-from assistant.answer.sentences import plain, sentences_of
+from assistant.answer.sentences import plain
 from assistant.answer.statement_answers import (
     Matched,
     choose,
@@ -170,9 +169,11 @@ def compose(
         )
         ordered = sorted(regions, key=lambda r: -by_region[r][0].score)
         answered = [(region, by_region[region]) for region in ordered]
-    picks = {label: _pick(pool, responsibility, choice, weights) for label, pool in answered}
+    picks = {
+        label: _pick(pool, responsibility, choice, weights, read) for label, pool in answered
+    }
     party = {
-        label: _combined([party_of(c.sentence, c.hit.chunk.trail) for c in picked])
+        label: _combined([c.party for c in picked])
         for label, picked in picks.items()
     }
     from_statements: dict[str | None, list[Matched]] = {}
@@ -300,7 +301,11 @@ def _requoted(citation: Citation, n: int, quote: str | None) -> Citation:
 
 
 def _pick(
-    candidates: list[Scored], responsibility: bool, choice: bool, weights: Weights
+    candidates: list[Scored],
+    responsibility: bool,
+    choice: bool,
+    weights: Weights,
+    read: Mapping[str, tuple[Reading, ...]],
 ) -> list[Scored]:
     """The best sentence; for a question of responsibility, also the best one naming a party.
 
@@ -314,7 +319,7 @@ def _pick(
     equally good sentences naming different parties divide the matter between them.
     """
     best = candidates[0]
-    party = party_of(best.sentence, best.hit.chunk.trail) if responsibility else None
+    party = best.party if responsibility else None
     if not responsibility:
         return [best]
     if party and not choice:
@@ -333,7 +338,7 @@ def _pick(
                 pair = [other, best]
             else:
                 continue
-            found = party_of(other.sentence, other.hit.chunk.trail)
+            found = other.party
             if found and found != party:
                 return pair
         return [best]
@@ -341,15 +346,15 @@ def _pick(
         # "Hälso- och sjukvården ansvarar för medicinska insatser. Individer … kan behöva
         # LARO, sprututbyte …": the sentence before states the duty this one spells out.
         before = next(
-            (u for u in sentences_of(best.hit.chunk) if u.text == best.sentence.previous),
+            (r for r in read[best.hit.chunk.id] if r.sentence.text == best.sentence.previous),
             None,
         )
-        if before and _STATES_DUTY.search(before.text) and party_of(before, best.hit.chunk.trail):
-            return [replace(best, sentence=before), best]
+        if before and _STATES_DUTY.search(before.sentence.text) and before.party:
+            return [replace(best, sentence=before.sentence, party=before.party), best]
     for other in candidates[1:6]:
         if other.score < (weights.tie if party else weights.other_party) * best.score:
             break
-        found = party_of(other.sentence, other.hit.chunk.trail)
+        found = other.party
         if found and found != party:
             return [best, other]
     return [best]

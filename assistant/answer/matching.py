@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -89,7 +90,7 @@ def _sentences(text: str) -> int:
 
 
 def coverage(
-    q: QuestionTerms, terms: set[str], context: set[str], weights: Weights = WEIGHTS
+    q: QuestionTerms, terms: AbstractSet[str], context: AbstractSet[str], weights: Weights = WEIGHTS
 ) -> float:
     """The share of the question's weight a unit's terms hold (0–1); `context` (its
     section's terms) counts for `weights.context`."""

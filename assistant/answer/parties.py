@@ -9,7 +9,6 @@ general; they name the actors of the agreements, not any one agreement's wording
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from importlib import resources
 
 from assistant.answer.sentences import ITEM, Sentence, plain
@@ -92,7 +91,6 @@ RESPONSIBILITY_QUESTION = re.compile(
 )
 
 
-@lru_cache(maxsize=50_000)  # the same passages come back question after question
 def party_of(sentence: Sentence, trail: tuple[str, ...]) -> Responsible | None:
     """Who the sentence makes responsible: its list lead-in, else itself, else its headings.
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from assistant.models import Chunk
 
@@ -50,7 +49,6 @@ def sentences_of(chunk: Chunk) -> list[Sentence]:
     return split_sentences(chunk.body, chunk.lead_in)
 
 
-@lru_cache(maxsize=5_000)  # the same passages come back question after question
 def _split(body: str, lead_in: str | None) -> tuple[Sentence, ...]:
     units: list[Sentence] = []
     current_lead = lead_in
@@ -96,7 +94,6 @@ def _sentences(text: str) -> list[str]:
     return [s for s in out if s]
 
 
-@lru_cache(maxsize=50_000)  # the same units are read question after question
 def plain(sentence: Sentence) -> str:
     """A quotable unit as running text: bullets dropped, sub-items joined with commas."""
     lines = [re.sub(r"^\s*(?:• |– )", "", ln).strip() for ln in sentence.text.split("\n")]
