@@ -46,7 +46,7 @@ CHANNELS: tuple[Channel, ...] = ("web", "teams", "api")
 
 logger = logging.getLogger("assistant.store")
 
-MAX_QUESTION_CHARS = 2000
+MAX_STORED_QUESTION_CHARS = 2000  # a redacted question is kept to this length
 MAX_COMMENT_CHARS = 2000
 MAX_ID_CHARS = 200
 _BUSY_TIMEOUT_SECONDS = 15.0
@@ -241,7 +241,7 @@ def record_answer(
     # Callers must redact before logging, and do; redacting again here is the second line of
     # defence: this file is kept for months, so one forgotten call site must not put a
     # personnummer on disk. redact() is idempotent, so the double pass changes nothing else.
-    stored_question = redact(question)[:MAX_QUESTION_CHARS]
+    stored_question = redact(question)[:MAX_STORED_QUESTION_CHARS]
     with _transaction(store) as connection:
         # The same answer can be served again (e.g. from a query cache); the first record
         # stands so its feedback keeps pointing at what was actually asked first.

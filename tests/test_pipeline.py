@@ -13,7 +13,7 @@ from assistant.errors import IndexUnavailableError, InputError
 from assistant.models import Answer
 from assistant.pipeline import Engine, ask, load_engine, search
 from assistant.settings import PROJECT_ROOT, load_settings
-from tests.test_retrieval import build_test_index
+from tests.corpus import build_test_index
 
 # ── fast: synthetic corpus, fake embedder ────────────────────────────────────────────
 

@@ -7,7 +7,7 @@ Layer by layer, each module depends only on those above it:
     asking         asking a case in process or over HTTP; the region path
     metrics        per-case outcomes and the metrics over them, breakdowns, the decline sweep
     runs           a whole run (Run), comparing settings, the local and remote entry points
-    gate           floors per set, recorded and checked (tests/test_eval_gate.py)
+    gate           floors per set, recorded and checked (tests/evals/test_gate.py)
     compare        two saved runs: paired bootstrap intervals, changed cases
     names          Swedish names of metrics, kinds and tags
     charts         every SVG chart

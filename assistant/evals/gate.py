@@ -80,7 +80,7 @@ def record_thresholds(path: Path, runs: Sequence[Run]) -> dict[str, Any]:
         }
     body = {
         "settings": runs[0].settings if runs else {},
-        "note": "Golv för regressionstestet (tests/test_eval_gate.py), per fallfil; tak för "
+        "note": "Golv för regressionstestet (tests/evals/test_gate.py), per fallfil; tak för "
         f"{', '.join(sorted(LOWER_IS_BETTER))}. Spela in igen med "
         "`assistant eval --record-thresholds`; den undanhållna mängdens golv höjs bara.",
         "sets": sets,

@@ -264,7 +264,7 @@ def _floor_section(run: Run, floors: Mapping[str, float]) -> list[str]:
         "## Regressionsgrind",
         "",
         "Golven (tak där lägre är bättre) i `evals/thresholds.json` (testet "
-        "`tests/test_eval_gate.py`): "
+        "`tests/evals/test_gate.py`): "
         + ("**alla nås**." if not failing else f"**{len(failing)} missas**."),
         "",
         "| mått | värde | golv/tak | |",

@@ -23,7 +23,7 @@
   const DEFAULT_TITLE = "Fråga om samverkansavtalen";
   const ASK_TIMEOUT_MS = 120000;
   const FEEDBACK_TIMEOUT_MS = 20000;
-  const MAX_QUESTION = 1000;
+  const MAX_QUESTION = 1000; // = MAX_QUESTION_CHARS in assistant/text.py (tests/test_text.py)
   const MAX_COMMENT = 2000;
   const CHANNEL = { "X-Assistant-Channel": "web" };
   const EXAMPLES = [

@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from assistant.answer.validity import ValidityStatus, validity_of
 from assistant.models import Answer, Citation, DocumentMeta
+from assistant.text import MAX_QUESTION_CHARS
 
-MAX_QUESTION_CHARS = 1000
 MAX_REGION_CHARS = 100
 MAX_DOCUMENT_IDS = 50
 MAX_ID_CHARS = 200

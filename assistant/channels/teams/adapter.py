@@ -26,7 +26,6 @@ from microsoft_agents.hosting.core import (
 from microsoft_agents.hosting.fastapi import CloudAdapter
 
 from assistant.channels.common import record, resolve_region
-from assistant.channels.http.schemas import MAX_QUESTION_CHARS
 from assistant.channels.http.security import RateLimiter, client_address
 from assistant.channels.teams.auth import (
     ANONYMOUS_REFUSED,
@@ -76,6 +75,7 @@ from assistant.store import (
     record_feedback,
     set_conversation_region,
 )
+from assistant.text import MAX_QUESTION_CHARS
 
 logger = logging.getLogger("assistant.teams")
 

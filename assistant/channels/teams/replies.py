@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from assistant.channels.http.schemas import MAX_QUESTION_CHARS
 from assistant.models import SECTION_SEPARATOR, Answer, Citation
 from assistant.search.regions import fold, mentions
+from assistant.text import MAX_QUESTION_CHARS
 
 # Teams' documented limits for citations: name ≤ 80, abstract ≤ 160 characters, at most
 # 3 keywords of ≤ 28 characters. At most 10 citations keeps the reference list readable.

@@ -14,7 +14,7 @@ from assistant.ingest.normalise import line_roles, normalise
 from assistant.models import Chunk, Document, DocumentMeta
 from assistant.settings import Settings, load_settings
 
-CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 Corpus = dict[str, tuple[DocumentMeta, str, Document, list[Chunk]]]
 TOKEN = re.compile(r"[^\W_]+")
 BULLET_GLYPHS = "•\uf0b7\uf0a7\u25aa\u25a1\u25cf▪□●◦"

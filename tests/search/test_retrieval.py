@@ -1,12 +1,11 @@
 """Retrieval over a small synthetic corpus with the fake embedder: filters, place, de-duplication,
 fusion, synonym expansion and bad input.
 
-The corpus helpers here are also used by tests/test_pipeline.py.
+The synthetic corpus is in tests/corpus.py (the pipeline tests use it too).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 from itertools import pairwise
@@ -16,7 +15,6 @@ from typing import Any
 import pytest
 
 from assistant.errors import InputError
-from assistant.index import build as index_module
 from assistant.index.build import LoadedIndex
 from assistant.search.regions import detect_region
 from assistant.search.retrieval import (
@@ -30,138 +28,8 @@ from assistant.search.retrieval import (
 )
 from assistant.settings import Settings, load_settings
 from assistant.text import MAX_QUESTION_CHARS
+from tests.corpus import DOCUMENTS, OVERLAP_TEXT, build_test_index
 from tests.fakes import FakeEmbedder
-
-EXTENSION = (
-    "Om en revidering har påbörjats innan giltighetstiden löper ut förlängs "
-    "överenskommelsen automatiskt med 12 månader."
-)
-
-# Four documents: one agreement per covered county plus national guidance. The regions
-# disagree on boendestöd on purpose, so that an answer mixing them would be visible.
-DOCUMENTS: dict[str, dict[str, Any]] = {
-    "varmland-test": {
-        "region": "Värmland",
-        "target_groups": ["missbruk och beroende"],
-        "valid_from": "2023-02-24",
-        "valid_to": "2028-02-24",
-        "text": (
-            "1. Inledning\n\n"
-            "Överenskommelsen gäller samverkan mellan Region Värmland och kommunerna kring "
-            "personer med skadligt bruk och beroende.\n\n"
-            "2. Regionens ansvar\n\n"
-            "Regionen ansvarar för abstinensvård och tillnyktring vid beroende av alkohol. "
-            "Regionen erbjuder läkemedelsassisterad behandling vid opioidberoende.\n\n"
-            "3. Kommunens ansvar\n\n"
-            "Kommunen ansvarar för boendestöd i den egna bostaden. Socialtjänsten ansvarar "
-            "för sysselsättning och stöd till arbete.\n"
-        ),
-    },
-    "dalarna-test": {
-        "region": "Dalarna",
-        "target_groups": ["psykisk funktionsnedsättning"],
-        "valid_from": "2021-07-01",
-        "valid_to": "2024-06-30",
-        "extension": EXTENSION,
-        "draft": True,
-        "text": (
-            "1. Inledning\n\n"
-            "Överenskommelsen gäller personer med psykisk funktionsnedsättning i Dalarna "
-            "från 18 år.\n\n"
-            "2. Ansvarsfördelning\n\n"
-            "Regionen ansvarar för boendestöd under de första veckorna efter utskrivning "
-            "från slutenvården. Regionen ansvarar för psykiatrisk behandling.\n\n"
-            "3. Giltighetstid\n\n"
-            "Överenskommelsen gäller från 2021-07-01 till och med 2024-06-30.\n"
-        ),
-    },
-    "vastmanland-test": {
-        "region": "Västmanland",
-        "target_groups": ["missbruk och beroende", "psykisk ohälsa"],
-        "text": (
-            "1. Inledning\n\n"
-            "Överenskommelsen gäller vuxna med psykisk ohälsa, skadligt bruk och beroende "
-            "i Västmanland.\n\n"
-            "2. Ansvar\n\n"
-            "Kommunen och regionen har ett gemensamt ansvar för boendestöd till personer "
-            "med samsjuklighet. Abstinensvård ges av regionens beroendevård.\n"
-        ),
-    },
-    "nationell-test": {
-        "region": None,
-        "kind": "vägledning",
-        "target_groups": ["missbruk och beroende", "psykisk funktionsnedsättning"],
-        "text": (
-            "1. Om vägledningen\n\n"
-            "Vägledningen beskriver hur kommuner och regioner skriver överenskommelser om "
-            "abstinensvård, boendestöd och samordnad individuell plan.\n"
-        ),
-    },
-}
-
-# One long section, cut with a small chunk size and a large overlap, so that neighbouring
-# passages share sentences.
-OVERLAP_TEXT = (
-    "1. Samordnad individuell plan\n\n"
-    + " ".join(
-        f"Kallelse till samordnad individuell plan nummer {n} skickas i tid."
-        for n in range(1, 16)
-    )
-    + "\n"
-)
-
-
-def catalog_entry(doc_id: str, spec: dict[str, Any]) -> dict[str, Any]:
-    """A complete catalog entry for a synthetic document."""
-    region = spec.get("region")
-    return {
-        "id": doc_id,
-        "title": f"Testöverenskommelse {doc_id}",
-        "region": region,
-        "parties": [f"Region {region}", "Kommunerna i länet"] if region else ["SKR"],
-        "target_groups": spec.get("target_groups", []),
-        "age_scope": "vuxna",
-        "kind": spec.get("kind", "överenskommelse"),
-        "valid_from": spec.get("valid_from"),
-        "valid_to": spec.get("valid_to"),
-        "extension": spec.get("extension"),
-        "draft": spec.get("draft", False),
-        "source": f"{doc_id}.txt",
-        "identity": None,
-    }
-
-
-def write_corpus(folder: Path, documents: dict[str, dict[str, Any]]) -> None:
-    """Write texts and catalog.json for the given synthetic documents."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for doc_id, spec in documents.items():
-        (folder / f"{doc_id}.txt").write_text(spec["text"], encoding="utf-8")
-    catalog = {"documents": [catalog_entry(d, s) for d, s in documents.items()]}
-    (folder / "catalog.json").write_text(json.dumps(catalog, ensure_ascii=False), "utf-8")
-
-
-def build_test_index(
-    root: Path,
-    documents: dict[str, dict[str, Any]] = DOCUMENTS,
-    *,
-    chunk_size: int = 400,
-    chunk_overlap: int = 0,
-    **overrides: Any,
-) -> tuple[Settings, LoadedIndex, FakeEmbedder]:
-    """Build and load an index of the documents under `root` with the fake embedder."""
-    write_corpus(root / "corpus", documents)
-    settings = load_settings(
-        {},
-        corpus_dir=root / "corpus",
-        index_dir=root / "index",
-        data_dir=root / "data",
-        chunk_size=chunk_size,
-        chunk_overlap=chunk_overlap,
-        **overrides,
-    )
-    embedder = FakeEmbedder()
-    index_module.build_index(settings, embedder, progress=False)
-    return settings, index_module.load_index(settings, embedder), embedder
 
 
 @pytest.fixture(scope="module")

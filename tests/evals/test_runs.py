@@ -306,7 +306,7 @@ def test_an_outside_evaluators_file_in_the_same_format(tmp_path: Path) -> None:
 
 
 def test_the_held_out_set_is_valid_and_has_the_mix_it_was_written_for() -> None:
-    path = Path(__file__).resolve().parent.parent / "evals" / "holdout.jsonl"
+    path = Path(__file__).resolve().parents[2] / "evals" / "holdout.jsonl"
     catalog = json.loads((path.parent.parent / "corpus" / "catalog.json").read_text("utf-8"))
     cases = eval_cases.load_cases(path, {d["id"] for d in catalog["documents"]})
     assert eval_cases.is_held_out(path)
@@ -325,7 +325,7 @@ def test_the_held_out_set_is_valid_and_has_the_mix_it_was_written_for() -> None:
 
 
 def test_the_projects_own_suite_is_valid() -> None:
-    path = Path(__file__).resolve().parent.parent / "evals" / "cases.jsonl"
+    path = Path(__file__).resolve().parents[2] / "evals" / "cases.jsonl"
     catalog = json.loads((path.parent.parent / "corpus" / "catalog.json").read_text("utf-8"))
     cases = eval_cases.load_cases(path, {d["id"] for d in catalog["documents"]})
     assert len(cases) >= 200
