@@ -22,7 +22,7 @@ from assistant.index.build import LoadedIndex, load_index
 from assistant.index.embedding import Embedder, get_embedder
 from assistant.models import Answer
 from assistant.search.rerank import rerank
-from assistant.search.retrieval import Filters, Retrieval, retrieve, strip_places
+from assistant.search.retrieval import Filters, Retrieval, retrieve
 from assistant.settings import Settings
 
 
@@ -102,7 +102,7 @@ def _search(
     )
     clock = time.perf_counter()
     # Place names have done their work as a filter; they say nothing about the answer.
-    asked = strip_places(found.question, found.place)
+    asked = found.query.stripped
     terms = question_terms(asked, engine.idf, engine.weights)
     read = read_passages(
         asked, found.hits, engine.idf, about=found.question, weights=engine.weights,

@@ -49,7 +49,7 @@ from assistant.models import (
     Responsible,
     Statement,
 )
-from assistant.search.retrieval import Retrieval, strip_places
+from assistant.search.retrieval import Retrieval
 
 NATIONAL = "nationell vägledning"
 
@@ -117,7 +117,7 @@ def compose(
         return Answer(answer_id, question, "no_support", text, None, None, ()), None
 
     # Place names have done their work as a filter; they say nothing about the answer.
-    stripped = strip_places(question, place)
+    stripped = retrieval.query.stripped
     q = terms or question_terms(stripped, idf, weights)
     if read is None:
         read = read_passages(stripped, retrieval.hits, idf, about=question, weights=weights,

@@ -17,7 +17,7 @@ from assistant.answer.parties import QUESTION_ACTOR
 from assistant.answer.weights import WEIGHTS, Weights
 from assistant.index import lexical
 from assistant.models import Hit
-from assistant.search.retrieval import expand_query, without_ages
+from assistant.search.query import expand_query, without_ages
 
 # A sentence that asks: up to and including its question mark.
 _ASKING = re.compile(r"[^.!?]*\?")

@@ -22,7 +22,7 @@ from assistant.answer.sentences import SENTENCE_END_MARK, Sentence, plain, sente
 from assistant.answer.weights import WEIGHTS, Weights
 from assistant.index import lexical
 from assistant.models import Chunk, Hit, Responsible
-from assistant.search.retrieval import without_ages
+from assistant.search.query import without_ages
 
 _FOOTNOTE = re.compile(r"^\d{1,3}\)?\s+\S|^\d{1,3}https?:")
 _POINTER = re.compile(r"(?:•\s*)?(?:läs mer|se även|mer information|se bilaga)\b", re.IGNORECASE)

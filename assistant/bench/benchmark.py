@@ -53,7 +53,8 @@ from assistant.index.embedding import (
 )
 from assistant.ingest import catalog as corpus
 from assistant.pipeline import Engine, ask, load_engine, search
-from assistant.search.retrieval import Filters, expand_query, locate, retrieve, select_documents
+from assistant.search.query import expand_query
+from assistant.search.retrieval import Filters, locate, retrieve, select_documents
 from assistant.settings import Settings
 
 SECTIONS = ("retrieval", "ask", "http", "build", "scale", "heavy")

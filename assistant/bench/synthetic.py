@@ -17,8 +17,8 @@ from random import Random
 import numpy as np
 
 from assistant.models import Chunk, DocumentMeta
+from assistant.search.query import synonym_groups
 from assistant.search.regions import MUNICIPALITIES
-from assistant.search.retrieval import synonym_groups
 
 VECTOR_NOISE = 0.02  # per dimension: at 384 dimensions a copy keeps cosine ≈ 0.93 to its source
 SHUFFLE_SHARE = 0.3  # share of sentences in which two neighbouring words trade places

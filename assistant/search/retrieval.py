@@ -13,19 +13,15 @@ import time
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import cache, lru_cache
-from importlib import resources
 
 from assistant.errors import InputError
 from assistant.index import lexical, vectors
 from assistant.index.build import LoadedIndex
 from assistant.index.embedding import Embedder
 from assistant.models import Hit, RegionQuery
+from assistant.search.query import Query, clean_question, make_query
 from assistant.search.regions import canonical_region, detect_region
 from assistant.settings import Settings
-from assistant.text import MAX_QUESTION_CHARS, clean
-
-_LETTERS = re.compile(r"[^\W\d_]")
 
 
 @dataclass(frozen=True)
@@ -40,80 +36,22 @@ class Filters:
 
 @dataclass(frozen=True)
 class Retrieval:
-    """The passages found for a question, and what the question said about place."""
+    """The passages found for a question, and the question as analysed (`query`)."""
 
-    question: str
+    query: Query
     hits: tuple[Hit, ...]
-    place: RegionQuery
     searched_documents: tuple[str, ...]
     timings: dict[str, float] = field(default_factory=dict, compare=False)
 
+    @property
+    def question(self) -> str:
+        """The cleaned question, place names and all."""
+        return self.query.text
 
-def clean_question(raw: str) -> str:
-    """Trim, drop control characters and fold white space; reject what cannot be a question."""
-    text = clean(raw)
-    if not text:
-        raise InputError("Frågan är tom. Skriv en fråga, till exempel 'Vem ansvarar för SIP?'.")
-    if len(text) > MAX_QUESTION_CHARS:
-        raise InputError(
-            f"Frågan är för lång ({len(text)} tecken); högst {MAX_QUESTION_CHARS}."
-        )
-    if not _LETTERS.search(text):
-        raise InputError("Frågan innehåller inga ord. Skriv frågan med bokstäver.")
-    return text
-
-
-@cache
-def synonym_groups() -> tuple[tuple[str, ...], ...]:
-    """Domain synonyms staff use for the agreements' words (one group a line)."""
-    text = resources.files("assistant").joinpath("data/synonyms.txt").read_text("utf-8")
-    groups = []
-    for line in text.splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            groups.append(tuple(term.strip().lower() for term in line.split(",") if term.strip()))
-    return tuple(groups)
-
-
-@cache
-def _analysed_groups() -> tuple[tuple[str, ...], ...]:
-    """Each synonym group as BM25 terms (stemmed, folded), so "boendet" finds "boende"."""
-    return tuple(
-        tuple(" ".join(lexical.analyse(term)) for term in group) for group in synonym_groups()
-    )
-
-
-@lru_cache(maxsize=10_000)  # answering expands each word of a question on its own too
-def expand_query(question: str) -> str:
-    """The question plus the synonyms of the words and phrases in it, for BM25."""
-    asked = f" {' '.join(lexical.analyse(question))} "
-    extra: list[str] = []
-    for group, terms in zip(synonym_groups(), _analysed_groups(), strict=True):
-        if any(t and f" {t} " in asked for t in terms):
-            extra.extend(w for w, t in zip(group, terms, strict=True) if f" {t} " not in asked)
-    return question if not extra else f"{question} {' '.join(extra)}"
-
-
-def strip_places(question: str, place: RegionQuery) -> str:
-    """The question without the place names that were used to filter."""
-    text = question
-    for words in place.mentioned:
-        text = re.sub(
-            rf"\b(?:i|för|inom|från|region|regionen)?\s*{re.escape(words)}\b", " ", text, flags=re.I
-        )
-    cleaned = " ".join(text.split())
-    return cleaned if _LETTERS.search(cleaned) else question
-
-
-# "en 30-åring", "en man på 52 år": one person's age. An age limit ("under 18 år") is left:
-# the agreements state theirs in the same words.
-_AGE = re.compile(r"\b\d{1,3}[- ]?(åring\w*)\b|(?<=\bpå )\d{1,3} (år)\b", re.IGNORECASE)
-
-
-def without_ages(question: str) -> str:
-    """The question without the numbers of a person's age: "30" in "en 30-åring" is no word
-    to look for, and would match a law reference ("HSL 2017:30") or a page number."""
-    return _AGE.sub(lambda m: m.group(1) or m.group(2), question)
+    @property
+    def place(self) -> RegionQuery:
+        """What the question (or the caller) said about place."""
+        return self.query.place
 
 
 # "enligt SKR", "SKR:s stöd", "vad säger SKR": the question asks what the national guidance
@@ -228,21 +166,18 @@ def retrieve(
     documents = select_documents(
         index, filters, place, national=bool(NATIONAL_ASKED.search(question))
     )
+    query = make_query(question, place)
     timings["filter"] = time.perf_counter() - clock
     if not documents:
-        return Retrieval(question, (), place, (), timings)
+        return Retrieval(query, (), (), timings)
 
     allowed: Collection[int] | None = None
     if len(documents) < len(index.documents):
         allowed = {r for d in documents for r in index.document_rows.get(d, ())}
     candidates = max(settings.candidates, top_k * 4)
 
-    # The place has done its work as a filter; left in the query it only pulls towards
-    # passages that happen to name the region, not towards the answer.
-    query = strip_places(question, place) if place.region else question
-
     clock = time.perf_counter()
-    query_vector = embedder.embed_queries([query])
+    query_vector = embedder.embed_queries([query.searched])
     timings["embed"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -250,9 +185,7 @@ def retrieve(
     timings["dense"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    lexical_hits = lexical.search(
-        index.lexical, expand_query(without_ages(query)), candidates, allowed
-    )
+    lexical_hits = lexical.search(index.lexical, query.lexical, candidates, allowed)
     timings["lexical"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -269,4 +202,4 @@ def retrieve(
         if len(hits) == top_k:
             break
     timings["fusion"] = time.perf_counter() - clock
-    return Retrieval(question, tuple(hits), place, documents, timings)
+    return Retrieval(query, tuple(hits), documents, timings)

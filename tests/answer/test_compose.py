@@ -21,6 +21,7 @@ from assistant.answer.sentences import split_sentences
 from assistant.answer.validity import validity_warnings
 from assistant.answer.weights import WEIGHTS
 from assistant.models import Answer, Chunk, DocumentMeta, Hit, RegionQuery
+from assistant.search.query import make_query
 from assistant.search.rerank import rerank as rerank_by
 from assistant.search.retrieval import Retrieval
 
@@ -108,7 +109,7 @@ def answer(
 ) -> Answer:
     place = RegionQuery(region=region, uncovered=uncovered, mentioned=())
     idf = idf_table([h.chunk.indexed_text for h in hits] + BACKGROUND)
-    found = Retrieval(question, hits, place, tuple(CATALOG))
+    found = Retrieval(make_query(question, place), hits, tuple(CATALOG))
     return compose(found, CATALOG, idf, today=TODAY, min_support=min_support)[0]
 
 
@@ -345,9 +346,11 @@ def test_a_list_item_answering_exactly_lifts_its_passage_in_the_reranking() -> N
         n=2,
     )
     found = Retrieval(
-        "Vem ger psykosocial behandling?",
+        make_query(
+            "Vem ger psykosocial behandling?",
+            RegionQuery(region=None, uncovered=None, mentioned=()),
+        ),
         hits_of(general, listing),  # the list ranks second on fused score
-        RegionQuery(region=None, uncovered=None, mentioned=()),
         tuple(CATALOG),
     )
     idf = idf_table([h.chunk.indexed_text for h in found.hits] + BACKGROUND)

@@ -22,6 +22,7 @@ from assistant.answer.generation import GENERATED_WARNING, check_reply, claims, 
 from assistant.index.build import build_index
 from assistant.models import Answer, Chunk, Citation, Hit, RegionQuery
 from assistant.pipeline import Engine, ask, load_engine
+from assistant.search.query import make_query
 from assistant.search.retrieval import Retrieval
 from assistant.settings import Settings, load_settings
 from tests.fakes import FakeEmbedder
@@ -153,9 +154,8 @@ def _retrieval(question: str = QUESTION) -> Retrieval:
         for i, text in enumerate(PASSAGES)
     )
     return Retrieval(
-        question=question,
+        query=make_query(question, RegionQuery(region="Värmland", mentioned=("Värmland",))),
         hits=hits,
-        place=RegionQuery(region="Värmland", mentioned=("Värmland",)),
         searched_documents=("varmland-test",),
     )
 
