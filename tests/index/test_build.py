@@ -17,7 +17,7 @@ from assistant.index import build as index
 from assistant.index import chunking, lexical, vectors
 from assistant.ingest.catalog import load_documents
 from assistant.models import Chunk
-from assistant.settings import PROJECT_ROOT, Settings, load_settings
+from assistant.settings import Settings, load_settings, project_root
 from tests.fakes import FakeEmbedder
 
 TEXTS = {
@@ -574,7 +574,7 @@ def test_real_index_of_one_agreement(tmp_path: Path) -> None:
 
     corpus_dir = tmp_path / "corpus"
     corpus_dir.mkdir()
-    source = PROJECT_ROOT / "corpus"
+    source = project_root() / "corpus"
     shutil.copy(source / f"{VARMLAND}.txt", corpus_dir)
     catalog = json.loads((source / "catalog.json").read_text(encoding="utf-8"))
     entries = [e for e in catalog["documents"] if e["id"] == VARMLAND]

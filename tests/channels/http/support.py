@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from assistant.settings import PROJECT_ROOT, Settings, load_settings
+from assistant.settings import Settings, load_settings, project_root
 
 QUESTION = "Vem ansvarar för abstinensvård i Värmland?"
 ANSWER_KEYS = {
@@ -194,7 +194,7 @@ BAD_ASK: list[tuple[str, Any, int, str, str]] = [
 
 def index_dir() -> Path:
     """The built index to serve: ASSISTANT_INDEX_DIR, else the project's index/."""
-    folder = Path(os.environ.get("ASSISTANT_INDEX_DIR") or PROJECT_ROOT / "index")
+    folder = Path(os.environ.get("ASSISTANT_INDEX_DIR") or project_root() / "index")
     if not (folder / "manifest.json").is_file():
         pytest.fail(f"Inget byggt index i {folder}: kör `assistant index` först.")
     return folder

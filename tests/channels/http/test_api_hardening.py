@@ -30,7 +30,7 @@ from assistant.channels.http import create_app
 from assistant.channels.teams import escape_places
 from assistant.errors import SettingsError
 from assistant.pipeline import Engine
-from assistant.settings import PROJECT_ROOT, Settings, load_settings
+from assistant.settings import Settings, load_settings, project_root
 from tests.channels.http.support import (
     assert_error,
 )
@@ -82,7 +82,7 @@ def start(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Se
         process = subprocess.Popen(
             [sys.executable, "-m", "assistant", "serve", "--host", "127.0.0.1",
              "--port", str(port)],
-            env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=PROJECT_ROOT,
+            env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=project_root(),
         )
         processes.append(process)
         url = f"http://127.0.0.1:{port}"
@@ -599,7 +599,7 @@ def test_hardening_defaults() -> None:
 ])
 def test_operations_guide_documents_the_setting(name: str) -> None:
     assert name in {f.name for f in fields(Settings)}
-    guide = (PROJECT_ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    guide = (project_root() / "docs" / "operations.md").read_text(encoding="utf-8")
     rows = [line for line in guide.splitlines() if line.startswith(f"| `ASSISTANT_{name.upper()}`")]
     assert len(rows) == 1
     if name == "trusted_proxies":

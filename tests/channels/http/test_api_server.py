@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from assistant.bench.benchmark import running_server
-from assistant.settings import PROJECT_ROOT, load_settings
+from assistant.settings import load_settings, project_root
 from assistant.store import list_feedback, open_store
 from tests.channels.http.support import (
     ANSWER_KEYS,
@@ -250,14 +250,14 @@ def test_cli_ask_prints_answer_party_and_scores() -> None:
     env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index_dir())}
     command = [sys.executable, "-m", "assistant", "ask", QUESTION, "--top-k", "3"]
     text = subprocess.run(
-        command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=180,
+        command, cwd=project_root(), env=env, capture_output=True, text=True, timeout=180,
         check=True,
     ).stdout
     assert "Ansvarig: regionen" in text and "Region: Värmland" in text
     assert "poäng: semantisk" in text and "sammanvägd" in text
     assert VARMLAND in text
     raw = subprocess.run(
-        [*command, "--json"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+        [*command, "--json"], cwd=project_root(), env=env, capture_output=True, text=True,
         timeout=180, check=True,
     ).stdout
     body = json.loads(raw)

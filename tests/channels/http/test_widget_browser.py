@@ -35,7 +35,7 @@ from playwright.sync_api import (
 
 from assistant.bench.benchmark import free_port
 from assistant.channels.http import create_app
-from assistant.settings import PROJECT_ROOT, Settings, load_settings
+from assistant.settings import Settings, load_settings, project_root
 from assistant.store import get_answer, list_feedback, open_store
 from tests.channels.http.support import (
     index_dir,
@@ -55,7 +55,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PAGES = Path(__file__).parent / "widget_pages"
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+ARTIFACTS = project_root() / "test-artifacts"
 START_TIMEOUT = 180.0
 ANSWER_TIMEOUT_MS = 90_000
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}

@@ -39,7 +39,7 @@ from assistant.channels.teams import (
     shorten,
 )
 from assistant.errors import IndexUnavailableError
-from assistant.settings import PROJECT_ROOT, load_settings
+from assistant.settings import load_settings, project_root
 from assistant.store import get_answer, list_feedback, open_store
 from tests.channels.teams.support import (
     APP_ID,
@@ -530,7 +530,7 @@ def test_anonymous_mode_only_without_app_id_and_only_for_loopback(
 
 # --- The deployment kit ---------------------------------------------------------------------
 
-KIT = PROJECT_ROOT / "teams"
+KIT = project_root() / "teams"
 
 
 def read_png(path: Path) -> tuple[int, int, list[bytes]]:
