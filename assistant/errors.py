@@ -1,7 +1,22 @@
 """The one error tree. Each error carries its HTTP status and a stable code.
 
 One exception handler in the API turns these into `{"error": {"code", "message"}}`;
-the CLI prints the message and exits non-zero. Messages are meant for people.
+the CLI prints the message and exits non-zero. Messages are meant for people (Swedish).
+
+    AssistantError                 500 internal_error
+    ├── SettingsError              500 bad_settings            a setting cannot work
+    ├── CorpusError                500 bad_corpus              catalog or texts inconsistent
+    ├── IngestError                400 bad_file                a file offered cannot be used
+    ├── IndexUnavailableError      503 index_unavailable       missing, stale or corrupt index
+    ├── EmbedderError              503 embedder_unavailable    the model cannot load or run
+    ├── MorphologyError            503 morphology_unavailable  the Swedish dictionary
+    ├── InputError                 422 invalid_input           a question or parameter
+    ├── NotFoundError              404 not_found
+    ├── AuthError                  401 unauthorized
+    ├── RateLimitError             429 rate_limited
+    ├── CasesError                 400 bad_cases               an eval case file
+    ├── StoreError                 503 store_unavailable       the answer store
+    └── OverloadedError            503 overloaded              too many heavy questions waiting
 """
 
 from __future__ import annotations
