@@ -39,7 +39,7 @@ MAX_BATCH = 4
 MAX_QUERY_TOKENS = 128
 # Above this many tokens a question is heavy: it is embedded in a model call of its own
 # (`QueryBatcher`), so normal questions never wait inside a call for a long one, and the
-# API lets only a few heavy questions run at once (assistant/api/admission.py).
+# API lets only a few heavy questions run at once (assistant/channels/http/admission.py).
 HEAVY_QUERY_TOKENS = 64
 HEAVY_NICENESS = 10  # CPU priority of the threads that embed heavy questions (0 = normal)
 _PIECES = re.compile(r"\S{1,12}\s*|\s+")  # words (long ones cut), each with its trailing space
