@@ -41,8 +41,7 @@ def serving(
     stop_timeout: float = 15.0,
     cwd: Path | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`assistant serve <arguments>` on a free 127.0.0.1 port with environment `env`, its
-    output in `log`: (base URL, process) once GET `ready` answers 200; stopped afterwards."""
+    """`assistant serve` on a free loopback port: (URL, process) once `ready` answers 200."""
     port = free_port()
     command = [
         sys.executable, "-m", "assistant", "serve", "--host", "127.0.0.1", "--port", str(port),

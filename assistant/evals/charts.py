@@ -47,8 +47,8 @@ def range_panel(
     unit: str,
     marker: tuple[float, str] | None = None,
 ) -> tuple[list[str], float]:
-    """Horizontal bars (p50 solid, p95 pale behind it), and a dashed line at `marker`'s
-    value; returns the SVG and its height."""
+    """Horizontal bars (p50 solid, p95 pale behind it); returns the SVG and its height."""
+    # A marker (value, label) is a dashed line across the bars, e.g. at the target.
     label_w, bar_w, row_h = 190.0, 330.0, 22.0
     values = [v for _, a, b in bars for v in (a, b) if v is not None]
     if marker:
@@ -202,8 +202,8 @@ def svg_document(
     width: int, height: float, title: str, desc: str, body: Sequence[str],
     *, font_size: int | None = None,
 ) -> str:
-    """A whole SVG: titled and described for screen readers, white behind `body`; with
-    `font_size`, the size of every text without a class."""
+    """A whole SVG, titled and described for screen readers, white behind `body`."""
+    # `font_size`: the size of every text without a class (the benchmark's chart).
     size = f' font-size="{font_size}"' if font_size else ""
     return "\n".join(
         [

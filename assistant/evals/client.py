@@ -26,8 +26,7 @@ MAX_RETRY_WAIT = 60.0  # seconds, whatever Retry-After says
 def request_json(
     url: str, body: dict[str, Any] | None, api_key: str | None, timeout: float
 ) -> tuple[int, Any]:
-    """One JSON request (POST with a body, else GET): status and parsed body (None where
-    an error's body is not JSON); 429 is retried after the server's Retry-After."""
+    """One JSON request (POST with a body, else GET); 429 retried after Retry-After."""
     headers = {"Accept": "application/json"}
     data = None
     if body is not None:
