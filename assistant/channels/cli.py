@@ -535,7 +535,7 @@ def bench(
     index: IndexOption = None,
 ) -> None:
     """Mät svarstider per steg, HTTP-genomströmning, minne, indexbygge och skala."""
-    from assistant.bench.benchmark import SECTIONS, render_table, run_benchmark, write_results
+    from assistant.bench import SECTIONS, render_table, run_benchmark, write_results
 
     sections = list(only or SECTIONS)
     unknown = [s for s in sections if s not in SECTIONS]

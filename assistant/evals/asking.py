@@ -6,11 +6,8 @@ region once more with it in the request (as a widget with `data-region` does).
 
 from __future__ import annotations
 
-import json
 import re
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,6 +18,7 @@ if TYPE_CHECKING:
     from assistant.pipeline import Engine
 
 from assistant.evals.cases import DEPTH, Case, Passage, first_hit
+from assistant.evals.client import request_json
 
 SWEEP = tuple(round(i / 100, 2) for i in range(101))  # min_support values tried
 
@@ -96,41 +94,6 @@ def decline_threshold(support: float | None) -> float | None:
     return next((threshold for threshold in SWEEP if support < threshold), None)
 
 
-def _request(
-    url: str, body: dict[str, Any] | None, api_key: str | None, timeout: float
-) -> tuple[int, Any]:
-    """One JSON request; 429 is retried after the server's Retry-After."""
-    headers = {"Accept": "application/json"}
-    data = None
-    if body is not None:
-        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        headers["Content-Type"] = "application/json"
-    if api_key:
-        headers["Authorization"] = f"Bearer {api_key}"
-        headers["X-API-Key"] = api_key
-    for attempt in range(6):
-        request = urllib.request.Request(url, data=data, headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                return response.status, json.loads(response.read().decode("utf-8"))
-        except urllib.error.HTTPError as exc:
-            if exc.code == 429 and attempt < 5:
-                wait = exc.headers.get("Retry-After", "1")
-                time.sleep(min(60.0, float(wait) if wait.replace(".", "", 1).isdigit() else 1.0))
-                continue
-            try:
-                payload = json.loads(exc.read().decode("utf-8"))
-            except (ValueError, UnicodeDecodeError):
-                payload = None
-            return exc.code, payload
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise InputError(f"Kan inte nå servern {url}: {reason}") from exc
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise InputError(f"Servern {url} svarade inte med JSON.") from exc
-    raise InputError(f"Servern {url} begränsar fortfarande antalet anrop (429).")
-
-
 def _error_message(payload: Any) -> str:
     if isinstance(payload, dict) and isinstance(payload.get("error"), dict):
         return str(payload["error"].get("message", ""))
@@ -148,7 +111,7 @@ def http_asker(
         body: dict[str, Any] = {"question": question, "top_k": depth}
         if region:
             body["region"] = region
-        status, payload = _request(url, body, api_key, timeout)
+        status, payload = request_json(url, body, api_key, timeout)
         seconds = time.perf_counter() - started
         if status != 200:
             message = _error_message(payload) or "inget felmeddelande"
@@ -188,7 +151,7 @@ def server_documents(
 ) -> set[str] | None:
     """The document ids a server serves (`GET /v1/documents`), or None if it will not say."""
     try:
-        status, payload = _request(
+        status, payload = request_json(
             base_url.rstrip("/") + "/v1/documents", None, api_key, timeout
         )
     except InputError:

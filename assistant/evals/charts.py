@@ -1,8 +1,10 @@
-"""The eval charts: hand-drawn SVG (hit@k curve, per-kind bars, every headline metric).
+"""Every chart of the tooling, hand-drawn SVG: the evals' (hit@k curve, per-kind bars, every
+headline metric) and the benchmark's (latency, throughput and scale as horizontal bars).
 
-One module draws every chart of the evals: a run's report, a comparison of settings, two
-saved runs side by side and the report of both sets. No plotting library: the SVG is small,
-readable in any browser, and titled for screen readers.
+One module draws them all: a run's report, a comparison of settings, two saved runs side by
+side, the report of both sets, and `assistant bench`'s results.svg. One writer draws every
+horizontal bar (`horizontal_bar`) and one every document (`svg_document`). No plotting
+library: the SVG is small, readable in any browser, and titled for screen readers.
 """
 
 from __future__ import annotations
@@ -24,19 +26,73 @@ from assistant.evals.runs import Run
 
 COLOURS = ("#1f5fbf", "#c8501e", "#2b8a3e", "#7048e8")
 SHADES = ("#9dbbe8", "#4f86d6", "#1f3f80")
+# The benchmark's bars: p50 dark in front of p95 pale, and the target's marker.
+P50_COLOUR, P95_COLOUR, MARKER_COLOUR = "#2f6db5", "#bcd4ee", "#c0392b"
 
 
+def horizontal_bar(
+    x: float, y: float, length: float, thickness: float, colour: str, title: str = ""
+) -> str:
+    """One horizontal bar from (x, y), with a tooltip when titled."""
+    rect = (f'<rect x="{x:.1f}" y="{y:.1f}" width="{length:.1f}" height="{thickness:.1f}" '
+            f'fill="{colour}"')
+    return f"{rect}><title>{escape(title)}</title></rect>" if title else f"{rect}/>"
 
-def _curve_panel(series: Sequence[tuple[str, list[float]]], x0: float, y0: float) -> list[str]:
-    """hit@k for k = 1 … 10 as lines, one per series."""
-    width, height = 330.0, 210.0
-    out = [f'<text x="{x0}" y="{y0 - 14}" class="h">hit@k (k = 1–{DEPTH})</text>']
+
+def range_panel(
+    title: str,
+    bars: Sequence[tuple[str, float | None, float | None]],
+    x0: float,
+    y0: float,
+    unit: str,
+    marker: tuple[float, str] | None = None,
+) -> tuple[list[str], float]:
+    """Horizontal bars (p50 solid, p95 pale behind it); returns the SVG and its height."""
+    # A marker (value, label) is a dashed line across the bars, e.g. at the target.
+    label_w, bar_w, row_h = 190.0, 330.0, 22.0
+    values = [v for _, a, b in bars for v in (a, b) if v is not None]
+    if marker:
+        values.append(marker[0])
+    top = max(values or [1.0]) * 1.08 or 1.0
+    out = [f'<text x="{x0}" y="{y0 + 14}" font-weight="bold">{escape(title)}</text>']
+    y = y0 + 26
+    for label, p50, p95 in bars:
+        out.append(f'<text x="{x0}" y="{y + 15}">{escape(label)}</text>')
+        if p95 is not None:
+            out.append(horizontal_bar(x0 + label_w, y + 3, bar_w * p95 / top, 16, P95_COLOUR))
+        if p50 is not None:
+            out.append(horizontal_bar(x0 + label_w, y + 3, bar_w * p50 / top, 16, P50_COLOUR))
+            text = f"{p50:.1f}" + (f" / {p95:.1f}" if p95 is not None else "") + f" {unit}"
+            out.append(f'<text x="{x0 + label_w + bar_w + 6}" y="{y + 15}">{text}</text>')
+        y += row_h
+    if marker:
+        mx = x0 + label_w + bar_w * marker[0] / top
+        out.append(f'<line x1="{mx:.1f}" y1="{y0 + 24}" x2="{mx:.1f}" y2="{y + 2}" '
+                   f'stroke="{MARKER_COLOUR}" stroke-dasharray="4 3"/>')
+        out.append(
+            f'<text x="{mx + 3:.1f}" y="{y + 14}" fill="{MARKER_COLOUR}">{escape(marker[1])}</text>'
+        )
+        y += 16
+    return out, y - y0 + 8
+
+
+def _grid(x0: float, y0: float, width: float, height: float) -> list[str]:
+    """Horizontal grid lines at 0, 0.25, … 1 of a panel's height, labelled on the left."""
+    out = []
     for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
         y = y0 + height - tick * height
         out.append(f'<line x1="{x0}" y1="{y:.1f}" x2="{x0 + width}" y2="{y:.1f}" class="g"/>')
         out.append(
             f'<text x="{x0 - 6}" y="{y + 4:.1f}" class="t" text-anchor="end">{tick:.2f}</text>'
         )
+    return out
+
+
+def _curve_panel(series: Sequence[tuple[str, list[float]]], x0: float, y0: float) -> list[str]:
+    """hit@k for k = 1 … 10 as lines, one per series."""
+    width, height = 330.0, 210.0
+    out = [f'<text x="{x0}" y="{y0 - 14}" class="h">hit@k (k = 1–{DEPTH})</text>']
+    out += _grid(x0, y0, width, height)
     step = width / (DEPTH - 1)
     for k in range(1, DEPTH + 1):
         x = x0 + (k - 1) * step
@@ -77,12 +133,7 @@ def _bar_panel(
     """Grouped bars per kind: (label, colour, one value per kind) for each bar of a group."""
     width, height = 360.0, 210.0
     out = [f'<text x="{x0}" y="{y0 - 14}" class="h">{escape(title)}</text>']
-    for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
-        y = y0 + height - tick * height
-        out.append(f'<line x1="{x0}" y1="{y:.1f}" x2="{x0 + width}" y2="{y:.1f}" class="g"/>')
-        out.append(
-            f'<text x="{x0 - 6}" y="{y + 4:.1f}" class="t" text-anchor="end">{tick:.2f}</text>'
-        )
+    out += _grid(x0, y0, width, height)
     if not kinds:
         return out
     group = width / len(kinds)
@@ -138,22 +189,26 @@ def _headline_panel(
             if value is None:
                 continue
             colour = COLOURS[j % len(COLOURS)]
-            out.append(
-                f'<rect x="{x0 + label_width}" y="{y + j * bar:.1f}" width="{value * width:.1f}" '
-                f'height="{bar - 1:.1f}" fill="{colour}"><title>{escape(label)}: '
-                f"{escape(metric_title(name))} = {value:.3f}</title></rect>"
-            )
+            out.append(horizontal_bar(
+                x0 + label_width, y + j * bar, value * width, bar - 1, colour,
+                f"{label}: {metric_title(name)} = {value:.3f}",
+            ))
             out.append(f'<text x="{x0 + label_width + value * width + 4:.1f}" '
                        f'y="{y + j * bar + bar - 2:.1f}" class="t">{value:.2f}</text>')
     return out, row * len(names) + 30
 
 
-
-def _svg(width: int, height: float, title: str, desc: str, body: Sequence[str]) -> str:
+def svg_document(
+    width: int, height: float, title: str, desc: str, body: Sequence[str],
+    *, font_size: int | None = None,
+) -> str:
+    """A whole SVG, titled and described for screen readers, white behind `body`."""
+    # `font_size`: the size of every text without a class (the benchmark's chart).
+    size = f' font-size="{font_size}"' if font_size else ""
     return "\n".join(
         [
             f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height:.0f}" '
-            f'viewBox="0 0 {width} {height:.0f}" role="img" font-family="sans-serif">',
+            f'viewBox="0 0 {width} {height:.0f}" role="img" font-family="sans-serif"{size}>',
             f"<title>{escape(title)}</title>",
             f"<desc>{escape(desc)}</desc>",
             "<style>.h{font-size:13px;font-weight:bold}.t{font-size:11px}"
@@ -185,7 +240,7 @@ def headline_chart(series: Sequence[tuple[str, Mapping[str, float | None]]], tit
         f"{label}: " + ", ".join(f"{n} {v:.2f}" for n, v in values.items() if v is not None)
         for label, values in series
     )
-    return _svg(840, 60 + height, title, desc, [*body, *legend])
+    return svg_document(840, 60 + height, title, desc, [*body, *legend])
 
 
 def render_chart(runs: Sequence[Run]) -> str:
@@ -228,7 +283,7 @@ def render_chart(runs: Sequence[Run]) -> str:
                                    if k in (1, 3, 5, 10))
         for r in runs
     )
-    return _svg(840, 390 + height, "Utvärdering: hit@k, per typ av fråga och huvudtal", desc,
-                [*body, *legend])
+    return svg_document(840, 390 + height, "Utvärdering: hit@k, per typ av fråga och huvudtal",
+                        desc, [*body, *legend])
 
 

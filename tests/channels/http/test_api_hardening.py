@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 import pytest
 
-from assistant.bench.benchmark import free_port
+from assistant.bench import free_port
 from assistant.channels.http import create_app
 from assistant.channels.teams import escape_places
 from assistant.errors import SettingsError

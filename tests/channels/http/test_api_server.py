@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from assistant.bench.benchmark import running_server
+from assistant.bench import running_server
 from assistant.settings import load_settings, project_root
 from assistant.store import list_feedback, open_store
 from tests.channels.http.support import (

@@ -33,7 +33,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from assistant.bench.benchmark import free_port
+from assistant.bench import free_port
 from assistant.channels.http import create_app
 from assistant.settings import Settings, load_settings, project_root
 from assistant.store import get_answer, list_feedback, open_store

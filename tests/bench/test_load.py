@@ -29,7 +29,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,11 +37,10 @@ from typing import Any
 import httpx
 import pytest
 
-from assistant.bench.benchmark import free_port
+from assistant.bench.servers import serving
 from assistant.index.build import CACHE_NAME, cache_key, load_index, read_manifest
 from assistant.index.vectors import matrix
 from assistant.settings import load_settings, project_root
-from tests.channels.http.support import index_dir
 
 pytestmark = pytest.mark.slow
 
@@ -175,13 +174,12 @@ def status_of(url: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory, served_index: Path) -> Iterator[Server]:
     """`assistant serve` on a copy of the index, with keys, the admin key and JSON logs."""
     root = tmp_path_factory.mktemp("load")
-    shutil.copytree(index_dir(), root / "index")
+    shutil.copytree(served_index, root / "index")
     shutil.copytree(project_root() / "corpus", root / "corpus")
     seed_embedding_cache(root / "index", root / "cache")
-    port = free_port()
     env = {
         **os.environ,
         "ASSISTANT_INDEX_DIR": str(root / "index"),
@@ -195,28 +193,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "ASSISTANT_RATE_LIMIT_PER_MINUTE": "100000",
     }
     log_path = root / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "assistant", "serve", "--port", str(port)],
-            cwd=project_root(), env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    served = Server(base, root, env, process, log_path)
-    try:
-        def ready() -> bool:
-            if process.poll() is not None:
-                pytest.fail(f"assistant serve avslutades:\n{log_path.read_text('utf-8')}")
-            return status_of(f"{base}/readyz") == 200
-
-        wait_until(ready, START_TIMEOUT, "servern blev inte redo")
-        yield served
-    finally:
-        process.terminate()
+    with ExitStack() as stack:
         try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+            base, process = stack.enter_context(serving(
+                env, log=log_path, timeout=START_TIMEOUT, stop_timeout=30.0, cwd=project_root()
+            ))
+        except RuntimeError as exc:
+            pytest.fail(f"{exc}\n{log_path.read_text('utf-8')}")
+        yield Server(base, root, env, process, log_path)
 
 
 # ── the load ──────────────────────────────────────────────────────────────────────────
