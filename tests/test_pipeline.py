@@ -39,6 +39,32 @@ def assert_sound(result: Answer) -> None:
         assert c.quote in c.text
 
 
+def test_the_outcome_holds_the_retrieval_shown_and_the_support_the_decline_read(
+    engine: Engine,
+) -> None:
+    question = "Vem ansvarar för abstinensvård i Värmland?"
+    outcome = ask(engine, question, top_k=3)
+    assert [h.chunk.id for h in outcome.retrieval.hits] == [
+        h.chunk.id for h in search(engine, question, top_k=3).hits
+    ]
+    assert [c.chunk_id for c in outcome.answer.citations] and {
+        c.chunk_id for c in outcome.answer.citations
+    } <= {h.chunk.id for h in outcome.retrieval.hits}
+    assert outcome.support is not None
+    assert (outcome.answer.status == "answered") == (outcome.support >= engine.settings.min_support)
+    strict = load_engine(
+        engine.settings.with_overrides(min_support=outcome.support + 0.01),
+        engine.index, engine.embedder,
+    )
+    declined = ask(strict, question, top_k=3)
+    assert declined.answer.status == "no_support" and declined.support == outcome.support
+
+
+def test_an_uncovered_place_has_no_support_at_all(engine: Engine) -> None:
+    outcome = ask(engine, "Vem ansvarar för LARO i Skåne?")
+    assert outcome.answer.status == "no_support" and outcome.support is None
+
+
 def test_ask_answers_with_party_citations_and_timings(engine: Engine) -> None:
     result = ask(
         engine, "  Vem ansvarar för abstinensvård i Värmland? ", today=date(2026, 1, 1)
