@@ -142,3 +142,29 @@ def build_test_index(
     embedder = FakeEmbedder()
     index_module.build_index(settings, embedder, progress=False)
     return settings, index_module.load_index(settings, embedder), embedder
+
+
+def add_agreement(
+    corpus: Path, doc_id: str, text: str, *, title: str, valid_from: str | None = None
+) -> None:
+    """A new Uppsala agreement in a corpus folder, as `assistant ingest` would leave it."""
+    (corpus / f"{doc_id}.txt").write_text(text, encoding="utf-8")
+    catalog = json.loads((corpus / "catalog.json").read_text(encoding="utf-8"))
+    catalog["documents"].append(
+        {
+            "id": doc_id,
+            "title": title,
+            "region": "Uppsala",
+            "parties": ["Region Uppsala", "Kommunerna i Uppsala län"],
+            "target_groups": ["psykisk funktionsnedsättning"],
+            "age_scope": "vuxna",
+            "kind": "överenskommelse",
+            "valid_from": valid_from,
+            "valid_to": None,
+            "extension": None,
+            "draft": False,
+            "source": f"{doc_id}.txt",
+            "identity": None,
+        }
+    )
+    (corpus / "catalog.json").write_text(json.dumps(catalog, ensure_ascii=False), "utf-8")

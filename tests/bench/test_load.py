@@ -41,6 +41,7 @@ from assistant.bench.servers import serving
 from assistant.index.build import CACHE_NAME, cache_key, load_index, read_manifest
 from assistant.index.vectors import matrix
 from assistant.settings import load_settings, project_root
+from tests.corpus import add_agreement as add_corpus_agreement
 
 pytestmark = pytest.mark.slow
 
@@ -112,27 +113,11 @@ def seed_embedding_cache(index: Path, cache_dir: Path) -> int:
 
 
 def add_agreement(corpus: Path) -> None:
-    """A new agreement in the corpus, as `assistant ingest` would leave it."""
-    (corpus / f"{NEW_ID}.txt").write_text(NEW_TEXT, encoding="utf-8")
-    catalog = json.loads((corpus / "catalog.json").read_text(encoding="utf-8"))
-    catalog["documents"].append(
-        {
-            "id": NEW_ID,
-            "title": "Överenskommelse om träffpunkter (lasttest)",
-            "region": "Uppsala",
-            "parties": ["Region Uppsala", "Kommunerna i Uppsala län"],
-            "target_groups": ["psykisk funktionsnedsättning"],
-            "age_scope": "vuxna",
-            "kind": "överenskommelse",
-            "valid_from": "2025-01-01",
-            "valid_to": None,
-            "extension": None,
-            "draft": False,
-            "source": f"{NEW_ID}.txt",
-            "identity": None,
-        }
+    """The new agreement these tests add, as `assistant ingest` would leave it."""
+    add_corpus_agreement(
+        corpus, NEW_ID, NEW_TEXT, title="Överenskommelse om träffpunkter (lasttest)",
+        valid_from="2025-01-01",
     )
-    (corpus / "catalog.json").write_text(json.dumps(catalog, ensure_ascii=False), "utf-8")
 
 
 @dataclass

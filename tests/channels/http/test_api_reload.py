@@ -35,6 +35,7 @@ from tests.channels.http.support import (
     index_dir,
     write_corpus,
 )
+from tests.corpus import add_agreement as add_corpus_agreement
 from tests.fakes import FakeEmbedder
 
 ADMIN = "administratorens-hemliga-nyckel"
@@ -62,27 +63,8 @@ class Served:
 
 
 def add_agreement(corpus: Path) -> None:
-    """A new agreement in the corpus, as `assistant ingest` would leave it."""
-    (corpus / f"{NEW_ID}.txt").write_text(NEW_TEXT, encoding="utf-8")
-    catalog = json.loads((corpus / "catalog.json").read_text(encoding="utf-8"))
-    catalog["documents"].append(
-        {
-            "id": NEW_ID,
-            "title": "Överenskommelse för test (Uppsala)",
-            "region": "Uppsala",
-            "parties": ["Region Uppsala", "Kommunerna i Uppsala län"],
-            "target_groups": ["psykisk funktionsnedsättning"],
-            "age_scope": "vuxna",
-            "kind": "överenskommelse",
-            "valid_from": None,
-            "valid_to": None,
-            "extension": None,
-            "draft": False,
-            "source": f"{NEW_ID}.txt",
-            "identity": None,
-        }
-    )
-    (corpus / "catalog.json").write_text(json.dumps(catalog, ensure_ascii=False), "utf-8")
+    """The new agreement these tests add, as `assistant ingest` would leave it."""
+    add_corpus_agreement(corpus, NEW_ID, NEW_TEXT, title="Överenskommelse för test (Uppsala)")
 
 
 def engine_for(settings: Settings, embedder: FakeEmbedder) -> Engine:
