@@ -195,7 +195,8 @@ def _print_statement_review(settings: Settings, doc: Document) -> None:
     if not loose:
         return
     typer.echo(
-        f"{len(loose)} meningar med ansvarsverb där ingen känd aktör hittades – lägg till "
+        f"{len(loose)} {'mening' if len(loose) == 1 else 'meningar'} med ansvarsverb där "
+        "ingen känd aktör hittades – lägg till "
         "aktören i assistant/data/actors.tsv eller påståendet i "
         f"{statements.overrides_path(settings.corpus_dir, doc.id).name} (docs/statements.md):"
     )
