@@ -5,6 +5,7 @@ that leaves the previous index as it was."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +15,14 @@ from typer.testing import CliRunner
 from assistant.errors import CorpusError
 from assistant.index import build as index
 from assistant.index import statements
-from assistant.ingest.catalog import load_documents
+from assistant.ingest.catalog import load_documents, read_text
 from assistant.models import Statement
-from assistant.settings import Settings, load_settings
+from assistant.settings import Settings, load_settings, project_root
 from tests.corpus import write_corpus
 from tests.fakes import FakeEmbedder
 
 DOC = "orebro-test"
+VARMLAND = "varmland-psykisk-funktionsnedsattning-beroende"
 TEXT = (
     "1. Inledning\n\n"
     "Överenskommelsen gäller samverkan kring personer med skadligt bruk och beroende.\n\n"
@@ -228,3 +230,19 @@ def test_a_bad_line_fails_before_anything_is_embedded(settings: Settings) -> Non
     with pytest.raises(CorpusError):
         index.build_index(settings, embedder, progress=False)
     assert embedder.passage_calls == 0 and not settings.index_dir.exists()
+
+
+def test_the_documented_example_applies_to_the_bundled_agreement(tmp_path: Path) -> None:
+    doc_page = (project_root() / "docs" / "statements.md").read_text(encoding="utf-8")
+    example = doc_page.split("```jsonl\n", 1)[1].split("```", 1)[0]
+    corpus_dir = tmp_path / "corpus"
+    shutil.copytree(project_root() / "corpus", corpus_dir)
+    (corpus_dir / f"{VARMLAND}.statements.jsonl").write_text(example, encoding="utf-8")
+    documents = load_documents(corpus_dir, [VARMLAND])
+    overrides = statements.read_overrides(corpus_dir, documents)
+    assert [o.action for o in overrides[VARMLAND]] == ["add", "add", "add", "correct", "drop"]
+    raw = read_text(corpus_dir, documents[0].meta)
+    found = statements.extract_statements(documents[0], (), raw)
+    applied = statements.apply_overrides(found, documents, (), overrides)
+    assert len(applied) == len(found) + 3 - 1
+    assert sum(s.actor == "Samordningsgruppen" for s in applied) == 2
