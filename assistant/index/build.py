@@ -154,11 +154,16 @@ def fingerprint_corpus(corpus_dir: Path) -> tuple[str, dict[str, str]]:
         "documents": list(per_document.items()),  # catalog order is row order
     }
     # An overrides file for no document is an error the next build reports: stale until then.
-    known = {statements.overrides_path(corpus_dir, d) for d in catalog}
-    orphans = [p.name for p in statements.override_files(corpus_dir) if p not in known]
+    orphans = _orphan_overrides(corpus_dir, catalog)
     if orphans:
         body["orphan_overrides"] = orphans
     return _sha256(json.dumps(body, ensure_ascii=False).encode()), per_document
+
+
+def _orphan_overrides(corpus_dir: Path, document_ids: Collection[str]) -> list[str]:
+    """Names of the statement overrides files whose document the catalog lacks."""
+    known = {statements.overrides_path(corpus_dir, d) for d in document_ids}
+    return [p.name for p in statements.override_files(corpus_dir) if p not in known]
 
 
 def _chunker_version() -> str:
@@ -634,7 +639,10 @@ def check_index(settings: Settings, embedder: Embedder | None = None) -> IndexSt
         reasons.append(f"borttagna dokument: {_listing(removed)}")
     if changed:
         reasons.append(f"ändrade dokument: {_listing(changed)}")
-    if fingerprint != manifest.corpus_fingerprint and not (added or removed or changed):
+    orphans = _orphan_overrides(settings.corpus_dir, per_document)
+    if orphans:
+        reasons.append(f"påståenderättelser utan dokument i katalogen: {_listing(orphans)}")
+    if fingerprint != manifest.corpus_fingerprint and not (added or removed or changed or orphans):
         if list(per_document) != list(manifest.documents):
             reasons.append("dokumentens ordning i katalogen har ändrats")
         elif not reasons:

@@ -171,7 +171,11 @@ def test_no_overrides_file_leaves_the_fingerprint_as_before(settings: Settings) 
 def test_an_overrides_file_for_no_document_makes_the_index_stale(settings: Settings) -> None:
     built(settings)
     write_overrides(settings, ADD, doc="finns-inte")
-    assert not index.check_index(settings, FakeEmbedder()).fresh
+    status = index.check_index(settings, FakeEmbedder())
+    assert not status.fresh
+    assert status.reasons == (
+        "påståenderättelser utan dokument i katalogen: finns-inte.statements.jsonl",
+    )
 
 
 BAD_LINES: list[tuple[str, dict[str, Any] | str, str]] = [
@@ -193,6 +197,7 @@ BAD_LINES: list[tuple[str, dict[str, Any] | str, str]] = [
     ("correct-changes-nothing", {"action": "correct", "quote": "Regionen erbjuder"},
      "ändrar inget"),
     ("other-document", {**ADD, "document_id": "annat-dokument"}, "annat-dokument"),
+    ("added-twice", ADD, "påståendet finns redan"),
 ]
 
 

@@ -261,7 +261,8 @@ def apply_overrides(
                 del current[at]
             else:
                 current[at] = replace(current[at], **override.changes)
-    return [s for document_id in docs for s in by_document.get(document_id, ())]
+    ordered = [s for document_id in docs for s in by_document.get(document_id, ())]
+    return ordered + [s for s in found if s.document_id not in docs]
 
 
 def _named(statements: Sequence[Statement], override: Override) -> int:
