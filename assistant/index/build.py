@@ -7,6 +7,7 @@ Layout of `settings.index_dir`:
     documents.json   the catalog entries the chunks come from
     vectors.faiss    dense vectors (see `vectors`)
     lexical/         BM25 files (see `lexical`)
+    statements.jsonl who does what, as extracted, with `corpus/<id>.statements.jsonl` applied
 
 A build writes a new folder beside the old one and swaps it in only when complete, so an
 error or Ctrl-C leaves the previous index untouched. Passage embeddings are cached by
