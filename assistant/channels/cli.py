@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from assistant.errors import AssistantError
+from assistant.models import Document, Statement
 from assistant.settings import Settings, load_settings
 
 app = typer.Typer(
@@ -160,7 +161,128 @@ def ingest(
         f"{verb} '{meta.id}' ({meta.region or 'nationell'}) i {settings.corpus_dir}: "
         f"{pages_text}, {len(doc.blocks)} stycken."
     )
+    _print_statement_review(settings, doc)
     typer.echo("Kör `assistant index` för att uppdatera indexet.")
+
+
+def _print_statement_review(settings: Settings, doc: Document) -> None:
+    """What the extractor read in a new agreement, and the duty sentences it could not place."""
+    from collections import Counter
+
+    from assistant.index import statements
+    from assistant.ingest.catalog import read_text
+
+    found = statements.extract_statements(doc, (), read_text(settings.corpus_dir, doc.meta))
+    if statements.overrides_path(settings.corpus_dir, doc.id).is_file():
+        try:
+            overrides = statements.read_overrides(settings.corpus_dir, [doc])
+            found = statements.apply_overrides(found, [doc], (), overrides)
+        except AssistantError as exc:
+            typer.secho(f"Obs: rättelserna går inte att tillämpa: {exc.message}", fg="yellow")
+    parties = Counter(s.party for s in found)
+    denied = Counter(s.party for s in found if s.polarity == "not")
+    by_party = ", ".join(
+        f"{party} {parties[party]}" + (f" (varav {denied[party]} INTE)" if denied[party] else "")
+        for party in ("kommun", "region", "gemensamt", "annan")
+        if parties[party]
+    )
+    typer.echo(f"Påståenden om vem som gör vad: {len(found)}" + (f" ({by_party})" if found else ""))
+    for statement in found[:EXAMPLES]:
+        typer.echo(_statement_line(statement))
+    if len(found) > EXAMPLES:
+        typer.echo(f"  … alla med `assistant statements --document {doc.id}` efter indexeringen.")
+    loose = statements.unattributed_duties(doc, found)
+    if not loose:
+        return
+    typer.echo(
+        f"{len(loose)} {'mening' if len(loose) == 1 else 'meningar'} med ansvarsverb där "
+        "ingen känd aktör hittades – lägg till "
+        "aktören i assistant/data/actors.tsv eller påståendet i "
+        f"{statements.overrides_path(settings.corpus_dir, doc.id).name} (docs/statements.md):"
+    )
+    for duty in loose:
+        where = ", ".join(
+            ([f"s. {duty.page}"] if duty.page is not None else [])
+            + ([duty.section] if duty.section else [])
+        )
+        typer.echo(f"  - {duty.text}" + (f"  ({where})" if where else ""))
+
+
+PARTY_LABELS = {"kommun": "kommun", "region": "region", "gemensamt": "gemensamt"}
+POLARITY_LABELS = {"duty": "ansvar", "not": "INTE ansvar"}
+EXAMPLES = 3  # statements shown after an ingestion
+
+
+def _party_label(statement: Statement) -> str:
+    """The party as staff read it; an `annan` actor is named instead."""
+    return PARTY_LABELS.get(statement.party) or statement.actor
+
+
+def _statement_line(statement: Statement) -> str:
+    """One statement as one line: party, actor, polarity, duty, conditions, page and section."""
+    party = _party_label(statement)
+    who = party if statement.party == "annan" else f"{party} · {statement.actor}"
+    parts = [f"{who} · {POLARITY_LABELS[statement.polarity]}: {statement.duty}"]
+    if statement.conditions:
+        parts.append(f"villkor: {'; '.join(statement.conditions)}")
+    where = [f"s. {statement.page}"] if statement.page is not None else []
+    where += [statement.section] if statement.section else []
+    if where:
+        parts.append(", ".join(where))
+    return "  " + "  |  ".join(parts) + f"  [{statement.id}]"
+
+
+def _statement_json(statement: Statement) -> dict[str, Any]:
+    return {
+        "id": statement.id,
+        "document_id": statement.document_id,
+        "party": statement.party,
+        "actor": statement.actor,
+        "duty": statement.duty,
+        "polarity": statement.polarity,
+        "conditions": list(statement.conditions),
+        "quote": " ".join(" ".join(statement.quotes).split()),
+        "quotes": list(statement.quotes),
+        "section": statement.section,
+        "page": statement.page,
+        "chunk_id": statement.chunk_id,
+        "form": statement.form,
+    }
+
+
+@app.command("statements")
+@friendly_errors
+def statements_command(
+    document: Annotated[
+        str | None, typer.Option("--document", help="Visa bara detta dokument-id.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="En JSON-rad per påstående.")] = False,
+    index: IndexOption = None,
+) -> None:
+    """Visa indexets påståenden om vem som gör vad, per dokument (för granskning)."""
+    from assistant.errors import InputError
+    from assistant.index.build import load_statements
+
+    stored = load_statements(settings_from(index=index))
+    if document is not None and document not in stored.documents:
+        raise InputError(
+            f"okänt dokument-id '{document}' i indexet; kända är "
+            f"{', '.join(stored.documents) or 'inga'}"
+        )
+    for doc_id, meta in stored.documents.items():
+        if document is not None and doc_id != document:
+            continue
+        found = [s for s in stored.statements if s.document_id == doc_id]
+        if as_json:
+            for statement in found:
+                sys.stdout.write(json.dumps(_statement_json(statement), ensure_ascii=False) + "\n")
+            continue
+        typer.secho(
+            f"── {doc_id} ({meta.region or 'nationell'}): {len(found)} påståenden", bold=True
+        )
+        for statement in found:
+            typer.echo(_statement_line(statement))
+        typer.echo("")
 
 
 @app.command()

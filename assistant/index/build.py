@@ -7,6 +7,7 @@ Layout of `settings.index_dir`:
     documents.json   the catalog entries the chunks come from
     vectors.faiss    dense vectors (see `vectors`)
     lexical/         BM25 files (see `lexical`)
+    statements.jsonl who does what, as extracted, with `corpus/<id>.statements.jsonl` applied
 
 A build writes a new folder beside the old one and swaps it in only when complete, so an
 error or Ctrl-C leaves the previous index untouched. Passage embeddings are cached by
@@ -135,23 +136,35 @@ def _sha256(data: bytes) -> str:
 
 
 def fingerprint_corpus(corpus_dir: Path) -> tuple[str, dict[str, str]]:
-    """Hash of catalog, texts and chunker version; plus one hash per document."""
+    """Hash of catalog, texts, statement overrides and chunker version; plus one hash per
+    document (its entry, text and overrides file)."""
     catalog = corpus.load_catalog(corpus_dir)
     per_document: dict[str, str] = {}
     for meta in catalog.values():
         entry = json.dumps(corpus.meta_to_json(meta), ensure_ascii=False, sort_keys=True)
         text = corpus.read_text(corpus_dir, meta)
-        per_document[meta.id] = _sha256(f"{entry}\0{text}".encode())
-    whole = json.dumps(
-        {
-            "format": INDEX_FORMAT,
-            "chunker": _chunker_version(),
-            "analyser": lexical.ANALYSER_VERSION,
-            "documents": list(per_document.items()),  # catalog order is row order
-        },
-        ensure_ascii=False,
-    )
-    return _sha256(whole.encode()), per_document
+        data = f"{entry}\0{text}".encode()
+        overrides = statements.overrides_path(corpus_dir, meta.id)
+        if overrides.is_file():  # absent, the hash is what it was before overrides existed
+            data += b"\0overrides\0" + overrides.read_bytes()
+        per_document[meta.id] = _sha256(data)
+    body: dict[str, Any] = {
+        "format": INDEX_FORMAT,
+        "chunker": _chunker_version(),
+        "analyser": lexical.ANALYSER_VERSION,
+        "documents": list(per_document.items()),  # catalog order is row order
+    }
+    # An overrides file for no document is an error the next build reports: stale until then.
+    orphans = _orphan_overrides(corpus_dir, catalog)
+    if orphans:
+        body["orphan_overrides"] = orphans
+    return _sha256(json.dumps(body, ensure_ascii=False).encode()), per_document
+
+
+def _orphan_overrides(corpus_dir: Path, document_ids: Collection[str]) -> list[str]:
+    """Names of the statement overrides files whose document the catalog lacks."""
+    known = {statements.overrides_path(corpus_dir, d) for d in document_ids}
+    return [p.name for p in statements.override_files(corpus_dir) if p not in known]
 
 
 def _chunker_version() -> str:
@@ -376,9 +389,13 @@ def read_manifest(index_dir: Path) -> Manifest:
     return manifest
 
 
-def _damaged_files(index_dir: Path, manifest: Manifest) -> list[str]:
+def _damaged_files(
+    index_dir: Path, manifest: Manifest, only: Collection[str] | None = None
+) -> list[str]:
     damaged = []
     for rel, digest in manifest.files.items():
+        if only is not None and rel not in only:
+            continue
         path = index_dir / rel
         if not path.is_file():
             damaged.append(f"{rel} saknas")
@@ -437,6 +454,8 @@ def build_index(
     embedder = embedder or get_embedder(settings)
     fingerprint, per_document = fingerprint_corpus(settings.corpus_dir)
     documents = corpus.load_documents(settings.corpus_dir)
+    # Checked before the slow embedding, so a bad line fails fast and nothing is written.
+    overrides = statements.read_overrides(settings.corpus_dir, documents)
     chunks = chunking.chunk_documents(documents, settings)
     seen: set[str] = set()
     for chunk in chunks:
@@ -446,6 +465,7 @@ def build_index(
     texts = [c.indexed_text for c in chunks]
     matrix, embedded = embed_passages(texts, embedder, settings.cache_dir, progress=progress)
     found = statements.extract_corpus(documents, chunks, _raw_texts(settings, documents))
+    found = statements.apply_overrides(found, documents, chunks, overrides)
 
     with _staging_dir(settings.index_dir) as staging:
         dense = vectors.build(matrix, vector_kind)
@@ -546,6 +566,34 @@ def load_index(settings: Settings, embedder: Embedder | None = None) -> LoadedIn
     )
 
 
+@dataclass(frozen=True)
+class StoredStatements:
+    """The statements of an index and the catalog entries of their documents."""
+
+    documents: Mapping[str, DocumentMeta]  # in catalog order
+    statements: tuple[Statement, ...]  # in document and text order
+
+
+def load_statements(settings: Settings) -> StoredStatements:
+    """The index's statements and documents, read without the embedder, vectors or BM25."""
+    index_dir = settings.index_dir
+    manifest = read_manifest(index_dir)
+    damaged = _damaged_files(index_dir, manifest, (DOCUMENTS_NAME, STATEMENTS_NAME))
+    if damaged:
+        raise IndexUnavailableError(
+            f"Indexet i {index_dir} är skadat ({'; '.join(damaged)}). "
+            "Bygg om med `assistant index`."
+        )
+    try:
+        documents = _read_documents(index_dir / DOCUMENTS_NAME)
+        found = _read_statements(index_dir / STATEMENTS_NAME)
+    except (OSError, ValueError, KeyError, TypeError, AssistantError) as exc:
+        raise IndexUnavailableError(
+            f"Indexet i {index_dir} är skadat ({exc}). Bygg om med `assistant index`."
+        ) from exc
+    return StoredStatements(documents=MappingProxyType(documents), statements=found)
+
+
 def _listing(ids: Collection[str]) -> str:
     return ", ".join(sorted(ids))
 
@@ -592,7 +640,10 @@ def check_index(settings: Settings, embedder: Embedder | None = None) -> IndexSt
         reasons.append(f"borttagna dokument: {_listing(removed)}")
     if changed:
         reasons.append(f"ändrade dokument: {_listing(changed)}")
-    if fingerprint != manifest.corpus_fingerprint and not (added or removed or changed):
+    orphans = _orphan_overrides(settings.corpus_dir, per_document)
+    if orphans:
+        reasons.append(f"påståenderättelser utan dokument i katalogen: {_listing(orphans)}")
+    if fingerprint != manifest.corpus_fingerprint and not (added or removed or changed or orphans):
         if list(per_document) != list(manifest.documents):
             reasons.append("dokumentens ordning i katalogen har ändrats")
         elif not reasons:

@@ -14,7 +14,13 @@ Document(blocks) [+ raw text, for tables]
   │    drafts        a statement being assembled: duty as a sentence, conditions
   ▼
 Statement[]   extraction: form, id, passage, section, page; in text order
+  │  overrides     an administrator's add / correct / drop lines (corpus/<id>.statements.jsonl)
+  ▼
+Statement[]   as the index stores them
 ```
+
+`review` lists what an administrator should look at in a new agreement: sentences with a duty
+verb in which no known actor was found (`unattributed_duties`).
 
 The agreements state responsibility in a handful of Swedish shapes, and each is read:
 
@@ -61,6 +67,14 @@ from assistant.index.statements.actors import (
     party_of_phrase,
 )
 from assistant.index.statements.extraction import extract_corpus, extract_statements
+from assistant.index.statements.overrides import (
+    Override,
+    apply_overrides,
+    override_files,
+    overrides_path,
+    read_overrides,
+)
+from assistant.index.statements.review import UnattributedDuty, unattributed_duties
 
 # Stored in the index manifest: a change here rebuilds every agreement's statements.
 EXTRACTOR_VERSION = "5"
@@ -69,11 +83,18 @@ __all__ = [
     "EXTRACTOR_VERSION",
     "Actor",
     "Mention",
+    "Override",
+    "UnattributedDuty",
+    "apply_overrides",
     "combined_party",
     "extract_corpus",
     "extract_statements",
     "find_mentions",
     "load_actors",
+    "override_files",
+    "overrides_path",
     "party_of",
     "party_of_phrase",
+    "read_overrides",
+    "unattributed_duties",
 ]
