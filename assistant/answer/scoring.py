@@ -155,19 +155,6 @@ def rank_sentences(
     return scored
 
 
-def score_sentences(
-    question: str,
-    hits: tuple[Hit, ...],
-    idf: Mapping[str, float],
-    *,
-    about: str | None = None,
-    weights: Weights = WEIGHTS,
-) -> list[Scored]:
-    """Every sentence of the hits, scored by the share of the question's weight it holds."""
-    read = read_passages(question, hits, idf, about=about, weights=weights)
-    return rank_sentences(hits, read, weights)
-
-
 def best_coverage(read: Mapping[str, tuple[Reading, ...]]) -> dict[str, float]:
     """Each passage's best sentence coverage, by chunk id (what reranking lifts by)."""
     return {chunk: max((r.coverage for r in units), default=0.0) for chunk, units in read.items()}

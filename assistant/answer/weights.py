@@ -29,7 +29,7 @@ class Weights:
     # --- the passage's rank (matching.rank_lift): lift * fused / (1 + decay * (n - 1)) ---
     rank_lift: float = 0.25
     rank_decay: float = 0.3
-    # --- sentences (scoring.score_sentences) ---
+    # --- sentences (scoring.read_passages) ---
     duty: float = 0.3  # asked who does it: a sentence naming a party
     asked_party: float = 0.15  # … and it is the party the question asks about
     footnote: float = 0.5  # noise penalties: a footnote,

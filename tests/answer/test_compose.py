@@ -13,8 +13,8 @@ from assistant.answer.scoring import (
     Scored,
     best_coverage,
     idf_table,
+    rank_sentences,
     read_passages,
-    score_sentences,
     support_score,
 )
 from assistant.answer.sentences import split_sentences
@@ -116,7 +116,7 @@ def answer(
 def scored(question: str, hits: tuple[Hit, ...]) -> list[Scored]:
     """The sentences of the hits as `compose` ranks them, term weights as in `answer`."""
     idf = idf_table([h.chunk.indexed_text for h in hits] + BACKGROUND)
-    return score_sentences(question, hits, idf)
+    return rank_sentences(hits, read_passages(question, hits, idf))
 
 
 def markers(text: str) -> list[int]:

@@ -54,11 +54,6 @@ def render_page(
     )
 
 
-def passage_body(chunk: Chunk) -> str:
-    """The passage without the list lead-in the chunker puts in front of it."""
-    return chunk.body
-
-
 def pages_label(first: int | None, last: int | None) -> str:
     """'s. 10', 's. 10–11' or 'sidan okänd'."""
     if first is None:
@@ -76,7 +71,7 @@ def stitch(chunks: Sequence[Chunk], cited: Chunk | None = None) -> list[Piece]:
     pieces: list[Piece] = []
     shown = -1  # document offset up to which text has been shown
     for chunk in ordered:
-        body = passage_body(chunk)
+        body = chunk.body
         if cited is not None and chunk.id == cited.id:
             pieces.append(Piece(chunk, body, True))
             shown = max(shown, chunk.end)

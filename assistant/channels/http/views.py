@@ -12,7 +12,6 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from assistant.channels.http.pages import (
     find_quote,
-    passage_body,
     render_document_page,
     render_home_page,
     render_passage_page,
@@ -83,7 +82,7 @@ async def passage_view(
     cited = next((c for c in chunks if c.id == chunk_id), None)
     if cited is None and citat:
         # A link from before a rebuild still works while its quote is in the document.
-        cited = next((c for c in chunks if find_quote(passage_body(c), citat)), None)
+        cited = next((c for c in chunks if find_quote(c.body, citat)), None)
     if cited is None:
         raise NotFoundError(NO_PASSAGE)
     section = [c for c in chunks if c.trail == cited.trail]
