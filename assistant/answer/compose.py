@@ -194,12 +194,16 @@ def compose(
                 party[label] = party_of_statements(answering)
     # Asked who does it, a region whose text names nobody does not gainsay the regions that
     # name a party; the answer says so for it and shows its nearest sentence, but the
-    # party it gives is only that of the regions that name one.
-    silent = (
-        [label for label in picks if party[label] is None]
-        if asks_who(question) and len(picks) > 1 and any(party.values())
-        else []
-    )
+    # party it gives is only that of the regions that name one. Nor does a region answered
+    # only by a sentence gainsay regions whose statements state the duty: a sentence that
+    # merely shares the question's words names a party far less reliably than a statement.
+    silent: list[str | None] = []
+    if asks_who(question) and len(picks) > 1 and any(party.values()):
+        stating = [label for label in from_statements if party[label]]
+        silent = [
+            label for label in picks
+            if party[label] is None or (stating and label not in from_statements)
+        ]
     named = [label for label in picks if label not in silent]
     parts: list[str] = []
     quotes: dict[int, str] = {}  # passage number → the sentence the answer uses from it
@@ -216,11 +220,12 @@ def compose(
             continue
         for i, chosen in enumerate(picks[label]):
             quotes[chosen.n] = _quote(chosen, quotes.get(chosen.n))
-            if label in silent:  # one sentence, which names nobody
+            if label in silent:  # one sentence, which states no duty the question asks of
                 parts.append(
-                    f"I {label}: De avsnitt jag hittar säger inte vem som ansvarar; närmast är: "
-                    + _sentence_with_marker(chosen, None)
+                    f"I {label}: De avsnitt jag hittar säger inte tydligt vem som ansvarar; "
+                    "närmast är: " + _sentence_with_marker(chosen, None)
                 )
+                break
             else:
                 parts.append(_sentence_with_marker(chosen, label if i == 0 else None))
     # The party is one the regions that name one agree on; it is never claimed for a region
