@@ -38,6 +38,7 @@ from assistant.answer.statement_answers import (
     quote_in,
     sentence_of,
 )
+from assistant.answer.unheld import decline_text, unheld_fact
 from assistant.answer.validity import validity_warnings
 from assistant.answer.weights import WEIGHTS, Weights
 from assistant.models import (
@@ -115,6 +116,10 @@ def compose(
             "Kontakta din egen region eller kommun för deras överenskommelse."
         )
         return Answer(answer_id, question, "no_support", text, None, None, ()), None
+    unheld = unheld_fact(question)
+    if unheld is not None:  # no nearest sentence: none can hold such a fact
+        return Answer(answer_id, question, "no_support", decline_text(unheld), None,
+                      place.region, ()), None
 
     # Place names have done their work as a filter; they say nothing about the answer.
     stripped = retrieval.query.stripped

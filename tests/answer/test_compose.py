@@ -638,3 +638,12 @@ def test_the_answer_warns_about_the_agreements_it_cites_only() -> None:
     assert markers(result.text) == [1]
     assert any("2024-06-30" in w and "automatiskt" in w for w in result.warnings)
     assert not any("förslag" in w for w in result.warnings)  # the draft is not cited
+
+
+def test_a_question_for_a_fact_agreements_do_not_hold_is_declined_with_a_pointer() -> None:
+    # The passage shares the question's nouns; it still cannot say what anything costs.
+    result = answer("Vad kostar läkemedelsassisterad behandling?", hits_of(VARMLAND_REGION))
+    assert result.status == "no_support"
+    assert result.responsible is None
+    assert result.citations == ()  # no nearest sentence: none holds such a fact
+    assert result.text.startswith("Överenskommelserna säger inget om belopp och avgifter")
