@@ -13,6 +13,7 @@ from functools import cache
 from importlib import resources
 
 from assistant.answer.sentences import ITEM, Sentence, plain
+from assistant.index.statements.actors import find_mentions
 from assistant.models import Responsible
 
 _REGION_ACTOR = (
@@ -65,6 +66,7 @@ JOINT = re.compile(
 AGENT = re.compile(
     r"\b(?:tillhör|ligger (?:hos|på)|(?:utförs|utfärdas|görs|ges|erbjuds|sköts|bedrivs|"
     r"ordnas|beslutas|bekostas|betalas|finansieras) (?:av|inom|hos)|sker (?:inom|hos|av)|"
+    r"(?:avgörs|avgöras|prövas|prövar) (?:av|i|hos)|"
     r"är en uppgift för|åligger|(?:stöd|insatser|hjälp|bistånd|behandling) från)\s+"
     r"(?:den |det |de )?",
     re.IGNORECASE,
@@ -148,7 +150,9 @@ def _party_in(text: str) -> Responsible | None:
     found: list[tuple[int, int, Responsible]] = []
     for joint in JOINT.finditer(text):
         # "huvudmännen", "parterna" alone may be only the object ("RSS stödjer huvudmännen").
-        if joint.group(0).lower() not in ("huvudmännen", "parterna") or _is_doer(text, joint):
+        if joint.group(0).lower() not in ("huvudmännen", "parterna") or _is_doer(
+            text, joint.start(), joint.end()
+        ):
             found.append((joint.start(), 0, "gemensamt"))
             break
     for agent in AGENT.finditer(text):
@@ -162,25 +166,38 @@ def _party_in(text: str) -> Responsible | None:
             break
     for pattern, named in ((region_actor, "region"), (kommun_actor, "kommun")):
         for match in pattern.finditer(text):
-            if _is_doer(text, match):
+            if _is_doer(text, match.start(), match.end()):
                 found.append((match.start(), 2, named))  # type: ignore[arg-type]
                 break
+    # An actor that is neither ("Förvaltningsrätten beslutar …", "avgöras i allmän domstol",
+    # "IVO … i sin tillsyn"), named in the actors file: the doer as well, when it is one.
+    for mention in find_mentions(text):
+        if mention.party != "annan":
+            continue
+        after_agent = any(  # "avgöras i allmän domstol": an adjective may come between
+            a.end() <= mention.start and len(text[a.end() : mention.start].split()) <= 1
+            for a in AGENT.finditer(text)
+        )
+        if after_agent or _is_doer(text, mention.start, mention.end):
+            found.append((mention.start, 1 if after_agent else 2, "annan"))
+            break
     return min(found)[2] if found else None
 
 
-def _is_doer(text: str, match: re.Match[str]) -> bool:
-    """Whether the actor matched is the one who does something, not the one addressed."""
+def _is_doer(text: str, start: int, end: int) -> bool:
+    """Whether the actor at text[start:end] is the one who does something, not the one
+    addressed."""
     condition = _CONDITION.match(text)
-    if condition and match.start() < condition.end():
+    if condition and start < condition.end():
         return False
-    if _OBJECT.search(text, max(0, match.start() - 40), match.start()):
+    if _OBJECT.search(text, max(0, start - 40), start):
         return False
-    after = text[match.end() : match.end() + 60]
-    before = text[max(0, match.start() - 40) : match.start()]
+    after = text[end : end + 60]
+    before = text[max(0, start - 40) : start]
     # The subject of the sentence ("Kommunen påkallar …") or of a clause ("… kan vara att
     # kommunen påkallar …").
-    opening = match.start() < 25 or _CLAUSE.search(text, 0, match.start()) is not None
-    subject = match.start() < 60 or DUTY.search(after[:40]) is not None
+    opening = start < 25 or _CLAUSE.search(text, 0, start) is not None
+    subject = start < 60 or DUTY.search(after[:40]) is not None
     return opening or bool(subject and (DUTY.search(after) or DUTY.search(before)))
 
 

@@ -41,6 +41,12 @@ def test_a_lead_in_carried_over_a_cut_list_still_counts() -> None:
         ("Boendestöd utförs av socialtjänsten.", "kommun"),
         ("Kommunerna och regionen har ett gemensamt ansvar för att ta fram rutiner.", "gemensamt"),
         ("Båda huvudmännen ansvarar för att kalla till SIP.", "gemensamt"),
+        # Actors that are neither, from the actors file: the doer, or a passive's agent.
+        ("Statens institutionsstyrelse anvisar plats på LVM-hem.", "annan"),
+        ("Vård kan ske efter att Förvaltningsrätten beslutat om tvångsvård eller "
+         "Socialnämnden fattat beslut om omedelbart omhändertagande.", "annan"),
+        ("Tvisten får avgöras i allmän domstol.", "annan"),
+        ("Kommunen ska erbjuda den enskilde stöd.", "kommun"),
     ],
 )
 def test_party_of_a_sentence(sentence: str, party: str) -> None:
