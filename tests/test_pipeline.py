@@ -84,6 +84,20 @@ def test_ask_answers_with_party_citations_and_timings(engine: Engine) -> None:
     assert result.timings["total"] >= result.timings["answer"]
 
 
+def test_a_typo_gives_the_answer_of_the_right_spelling_and_the_question_as_typed(
+    engine: Engine,
+) -> None:
+    right = ask(engine, "Vem ansvarar för abstinensvård i Värmland?").answer
+    typed = "Vem ansvrar för abstinensvard i Värmlnd?"
+    outcome = ask(engine, typed)
+    assert outcome.retrieval.query.corrected == (
+        ("ansvrar", "ansvarar"), ("abstinensvard", "abstinensvård"), ("Värmlnd", "Värmland"),
+    )
+    assert outcome.answer.question == typed
+    assert (outcome.answer.responsible, outcome.answer.region) == (right.responsible, right.region)
+    assert outcome.answer.text == right.text
+
+
 def test_ask_with_a_region_parameter(engine: Engine) -> None:
     result = ask(engine, "Vem ansvarar för boendestöd?", region="dalarna").answer
     assert result.region == "Dalarna"

@@ -105,7 +105,8 @@ def compose(
     `read`, `terms`: the hits' sentences and the question's terms as the pipeline already
     read them (see `scoring.read_passages`); computed here when not given.
     """
-    question = retrieval.question
+    question = retrieval.question  # typos corrected: what is read
+    shown = retrieval.query.shown  # as typed: what the answer echoes
     answer_id = uuid.uuid4().hex
     place = retrieval.place
     covered = sorted({m.region for m in catalog.values() if m.region})
@@ -115,10 +116,10 @@ def compose(
             f"Tjänsten täcker {', '.join(covered)} samt nationell vägledning från SKR. "
             "Kontakta din egen region eller kommun för deras överenskommelse."
         )
-        return Answer(answer_id, question, "no_support", text, None, None, ()), None
+        return Answer(answer_id, shown, "no_support", text, None, None, ()), None
     unheld = unheld_fact(question)
     if unheld is not None:  # no nearest sentence: none can hold such a fact
-        return Answer(answer_id, question, "no_support", decline_text(unheld), None,
+        return Answer(answer_id, shown, "no_support", decline_text(unheld), None,
                       place.region, ()), None
 
     # Place names have done their work as a filter; they say nothing about the answer.
@@ -146,7 +147,7 @@ def compose(
         )
         if not retrieval.hits:
             text = "Jag hittar inget i överenskommelserna som besvarar frågan."
-        answer = Answer(answer_id, question, "no_support", text, None, place.region, citations)
+        answer = Answer(answer_id, shown, "no_support", text, None, place.region, citations)
         return answer, support
 
     responsibility = bool(RESPONSIBILITY_QUESTION.search(question))
@@ -257,7 +258,7 @@ def compose(
     warnings.extend(validity_warnings((catalog[d] for d in sorted(cited_docs)), today))
     answer = Answer(
         id=answer_id,
-        question=question,
+        question=shown,
         status="answered",
         text=text,
         responsible=responsible,

@@ -25,20 +25,36 @@ _LETTERS = re.compile(r"[^\W\d_]")
 class Query:
     """One question, analysed: as asked (cleaned), where, and what is searched for."""
 
-    text: str  # the cleaned question, place names and all
+    text: str  # the cleaned question with its typos corrected, place names and all
     place: RegionQuery
     stripped: str  # without the place names that filter: what the answer reads
     searched: str  # what is embedded: `stripped` when a region filters, else `text`
     lexical: str  # what BM25 reads: `searched` without ages, with the synonyms added
+    asked: str = ""  # the question as typed (cleaned); `text` when nothing was corrected
+    corrected: tuple[tuple[str, str], ...] = ()  # (typed, meant) for each typo corrected
+
+    @property
+    def shown(self) -> str:
+        """The question as the asker typed it, for the answer to echo."""
+        return self.asked or self.text
 
 
-def make_query(text: str, place: RegionQuery) -> Query:
-    """The analysed question, for a cleaned text and the place found in it."""
+def make_query(
+    text: str,
+    place: RegionQuery,
+    asked: str | None = None,
+    corrected: tuple[tuple[str, str], ...] = (),
+) -> Query:
+    """The analysed question, for a cleaned (and corrected) text and the place found in it;
+    `asked`, the text as typed before its `corrected` typos were fixed."""
     stripped = strip_places(text, place)
     # The place has done its work as a filter; left in the query it only pulls towards
     # passages that happen to name the region, not towards the answer.
     searched = stripped if place.region else text
-    return Query(text, place, stripped, searched, expand_query(without_ages(searched)))
+    return Query(
+        text, place, stripped, searched, expand_query(without_ages(searched)),
+        asked=asked if asked is not None and asked != text else "", corrected=corrected,
+    )
 
 
 def clean_question(raw: str) -> str:

@@ -21,6 +21,7 @@ from assistant.index.embedding import Embedder
 from assistant.models import Hit, RegionQuery
 from assistant.search.query import Query, clean_question, make_query
 from assistant.search.regions import canonical_region, detect_region
+from assistant.search.spelling import speller_for
 from assistant.settings import Settings
 
 
@@ -160,13 +161,15 @@ def retrieve(
     top_k = top_k or settings.top_k
     timings: dict[str, float] = {}
     clock = time.perf_counter()
-    question = clean_question(question)
+    asked = clean_question(question)
+    speller = speller_for(index.chunks, (chunk.text for chunk in index.chunks))
+    question, corrected = speller.correct(asked)
     covered = {m.region for m in index.documents.values() if m.region}
     place = locate(question, filters, covered)
     documents = select_documents(
         index, filters, place, national=bool(NATIONAL_ASKED.search(question))
     )
-    query = make_query(question, place)
+    query = make_query(question, place, asked, corrected)
     timings["filter"] = time.perf_counter() - clock
     if not documents:
         return Retrieval(query, (), (), timings)
