@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import date
 from urllib.parse import quote as url_quote
 
+from assistant.answer.language import FOREIGN_REPLY, in_another_language
 from assistant.answer.matching import QuestionTerms, question_terms
 from assistant.answer.parties import (
     RESPONSIBILITY_QUESTION,
@@ -117,6 +118,8 @@ def compose(
             "Kontakta din egen region eller kommun för deras överenskommelse."
         )
         return Answer(answer_id, shown, "no_support", text, None, None, ()), None
+    if in_another_language(question):
+        return Answer(answer_id, shown, "no_support", FOREIGN_REPLY, None, None, ()), None
     unheld = unheld_fact(question)
     if unheld is not None:  # no nearest sentence: none can hold such a fact
         return Answer(answer_id, shown, "no_support", decline_text(unheld), None,

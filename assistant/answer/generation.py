@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 
+from assistant.answer.language import looks_swedish
 from assistant.models import Answer, Citation
 from assistant.redaction import redact
 from assistant.search.retrieval import Retrieval
@@ -70,7 +71,6 @@ _BOLD = re.compile(r"\*\*|__")
 _WHOLE_BOLD = re.compile(r"^(?:\*\*|__)[^*_]+(?:\*\*|__):?$")
 _NUMBERED = re.compile(r"^\d{1,2}[.)]\s")
 _LETTER = re.compile(r"[^\W\d_]")
-_WORD = re.compile(r"[^\W\d_]+")
 # Sentence punctuation followed by markers: "vård. [1]" is read as "vård [1]."
 _MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d+\])+)")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
@@ -79,21 +79,6 @@ _ABBREVIATION = re.compile(
     r"o\.s\.v|enl|ang|f\.d|t\.o\.m|fr\.o\.m|prop|sfs|sou|jan|feb|aug|sep|sept|okt|nov|dec)\.$",
     re.IGNORECASE,
 )
-_SWEDISH = frozenset(
-    {
-        "och", "att", "för", "som", "är", "en", "ett", "det", "den", "de", "av", "med", "på",
-        "till", "inte", "ska", "skall", "om", "har", "när", "eller", "vid", "inom", "enligt",
-        "kommunen", "regionen", "ansvarar", "ansvar", "vem", "också", "samt", "hos",
-    }
-)
-_ENGLISH = frozenset(
-    {
-        "the", "and", "is", "are", "of", "to", "for", "that", "which", "with", "not", "this",
-        "be", "by", "responsible", "who", "when",
-    }
-)
-
-
 def generate(settings: Settings, found: Retrieval, answer: Answer) -> Answer:
     """The answer rewritten by the chat model from its cited passages, or `answer` unchanged."""
     citations = answer.citations
@@ -264,11 +249,3 @@ def claims(text: str) -> list[str]:
             start = brk.end()
         out.append(line[start:])
     return [c.strip() for c in out if _LETTER.search(_MARKER.sub("", c))]
-
-
-def looks_swedish(text: str) -> bool:
-    """Whether Swedish words outnumber English ones (function words, and words with å/ä/ö)."""
-    words = [w.lower() for w in _WORD.findall(_MARKER.sub(" ", text))]
-    swedish = sum(w in _SWEDISH or any(c in w for c in "åäö") for w in words)
-    english = sum(w in _ENGLISH for w in words)
-    return swedish >= 1 and swedish > english

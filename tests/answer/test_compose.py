@@ -647,3 +647,11 @@ def test_a_question_for_a_fact_agreements_do_not_hold_is_declined_with_a_pointer
     assert result.responsible is None
     assert result.citations == ()  # no nearest sentence: none holds such a fact
     assert result.text.startswith("Överenskommelserna säger inget om belopp och avgifter")
+
+
+def test_a_question_in_english_gets_a_swedish_reply_saying_so() -> None:
+    result = answer("Who is responsible for withdrawal treatment?", hits_of(VARMLAND_REGION))
+    assert result.status == "no_support" and result.citations == ()
+    assert result.text.startswith("Tjänsten svarar på frågor på svenska")
+    # A Swedish keyword question is not taken for a foreign one.
+    assert answer("LARO vem?", hits_of(VARMLAND_REGION)).text != result.text
