@@ -119,7 +119,7 @@ def compose(
         )
         return Answer(answer_id, shown, "no_support", text, None, None, ()), None
     if in_another_language(question):
-        return Answer(answer_id, shown, "no_support", FOREIGN_REPLY, None, None, ()), None
+        return Answer(answer_id, shown, "no_support", FOREIGN_REPLY, None, place.region, ()), None
     unheld = unheld_fact(question)
     if unheld is not None:  # no nearest sentence: none can hold such a fact
         return Answer(answer_id, shown, "no_support", decline_text(unheld), None,
@@ -142,14 +142,21 @@ def compose(
     )
     top = scored[0] if scored else None
     top_dense = max((h.dense for h in retrieval.hits), default=0.0)
-    support = None if top is None else support_score(top.coverage, top_dense, weights)
+    support = (
+        None if top is None
+        else support_score(top.coverage, top_dense, weights, q.unknown)
+    )
     if top is None or support is None or support < min_support:
+        missing = _listed(q.unknown_words)
         text = (
-            "Jag hittar inget i överenskommelserna som besvarar frågan. "
-            "Nedan visas de avsnitt som ligger närmast, så att du kan läsa själv."
+            f"Överenskommelserna säger inget om {missing}."
+            if missing else "Jag hittar inget i överenskommelserna som besvarar frågan."
         )
-        if not retrieval.hits:
-            text = "Jag hittar inget i överenskommelserna som besvarar frågan."
+        if retrieval.hits:
+            text += (
+                " Nedan visas de avsnitt som ligger närmast, så att du kan läsa själv; "
+                "de besvarar inte frågan."
+            )
         answer = Answer(answer_id, shown, "no_support", text, None, place.region, citations)
         return answer, support
 
@@ -423,6 +430,12 @@ def _sentence_with_marker(s: Scored, region: str | None) -> str:
     else:
         marked = f"{text} [{s.n}]"
     return marked if region is None else _where(region) + marked
+
+
+def _listed(words: Sequence[str]) -> str:
+    """"a", "a och b", "a, b och c" (at most three words)."""
+    shown = list(words[:3])
+    return " och ".join([", ".join(shown[:-1]), shown[-1]] if len(shown) > 1 else shown)
 
 
 def _where(region: str) -> str:

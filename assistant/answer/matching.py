@@ -13,6 +13,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 
+from assistant import morphology
 from assistant.answer.parties import QUESTION_ACTOR
 from assistant.answer.weights import WEIGHTS, Weights
 from assistant.index import lexical
@@ -34,6 +35,10 @@ class QuestionTerms:
     stand_ins: Mapping[str, frozenset[str]]  # a word's synonyms, by the word's term
     phrase_terms: frozenset[str]  # synonyms of phrases rather than of one word
     actors: frozenset[str]  # the parties the question names ("kommunen eller regionen?")
+    # The share of the asking sentence's weight on words no agreement uses in any form (not
+    # the word, its lemma, its compound parts or a synonym): "naloxonprogram", "färdtjänst".
+    unknown: float = 0.0
+    unknown_words: tuple[str, ...] = ()  # those words, as the question writes them
 
     def matter(self, terms: set[str]) -> frozenset[str]:
         """The question's own words a unit holds, leaving out the parties it names."""
@@ -72,7 +77,14 @@ def question_terms(
             stand_ins.setdefault(term[0], set()).update(
                 set(lexical.analyse(expand_query(word))) - {term[0]}
             )
+    asking_words = lexical.tokenize(asks[-1] if asks else question)
+    unknown_words = tuple(dict.fromkeys(w for w in asking_words if not _used(w, idf)))
+    unknown = rare * sum(1 for w in asking_words if w in unknown_words) / (
+        sum(idf.get(t, rare) for w in asking_words for t in lexical.analyse(w)) or 1.0
+    )
     return QuestionTerms(
+        unknown=min(1.0, unknown),
+        unknown_words=unknown_words,
         idf=weight_of,
         asked=frozenset(asked),
         weight=sum(weight_of[t] for t in asked) or 1.0,
@@ -81,6 +93,24 @@ def question_terms(
         # Synonyms of phrases ("skriva under") rather than of one word count as before.
         phrase_terms=frozenset(wanted - asked - set().union(*stand_ins.values())),
         actors=frozenset(actors),
+    )
+
+
+def _used(word: str, vocabulary: Mapping[str, float]) -> bool:
+    """Whether the agreements use the word in some form: itself, its lemma, all its compound
+    parts, or a synonym of it. A person's age ("en 14-åring") is no matter of its own."""
+    terms = lexical.analyse(word)
+    if not terms or terms[0] in vocabulary or word.startswith("åring"):
+        return True
+    if any(t in vocabulary for t in lexical.analyse(morphology.lemma(word))):
+        return True
+    if set(lexical.analyse(expand_query(word))) - set(terms) & vocabulary.keys():
+        return True
+    if len(terms[0]) >= 5 and any(t.startswith(terms[0]) for t in vocabulary):
+        return True  # "diagnos" is said by "diagnostik" (as `coverage` reads it)
+    parts = morphology.compound_parts(word)
+    return len(parts) > 1 and all(
+        (lexical.analyse(p) or [""])[0] in vocabulary for p in parts
     )
 
 

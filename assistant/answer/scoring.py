@@ -177,11 +177,20 @@ def _noise(text: str, weights: Weights) -> float:
     return penalty
 
 
-def support_score(coverage: float, dense: float, weights: Weights = WEIGHTS) -> float:
-    """How well the best sentence is supported: its term coverage, lifted by dense similarity.
+def support_score(
+    coverage: float, dense: float, weights: Weights = WEIGHTS, unknown: float = 0.0
+) -> float:
+    """How well the best sentence is supported: its term coverage, lifted by dense similarity,
+    lowered by the share of what the question asks about that the agreements never name.
 
     The e5 cosine for related Swedish text sits around 0.80–0.90 and for unrelated text
-    around 0.70–0.78, so it is rescaled from that band onto 0–1.
+    around 0.70–0.78, so it is rescaled from that band onto 0–1. `unknown`: see
+    `QuestionTerms.unknown` — a question about "naloxonprogram" or "färdtjänst" shares its
+    other words with the agreements, but not what it is about.
     """
     semantic = min(1.0, max(0.0, (dense - weights.dense_floor) / weights.dense_band))
-    return weights.support_coverage * coverage + (1 - weights.support_coverage) * semantic
+    return (
+        weights.support_coverage * coverage
+        + (1 - weights.support_coverage) * semantic
+        - weights.unknown_matter * unknown
+    )

@@ -74,6 +74,7 @@ BACKGROUND = [
     "Tvister mellan parterna hanteras i första hand på lokal nivå.",
     "Uppföljning sker genom en gemensam rapport till det politiska samrådet.",
     "Överenskommelsen ska revideras vart fjärde år.",
+    "Parterna ställer upp gemensamma mål inför varje nytt år.",
 ]
 
 
@@ -655,3 +656,16 @@ def test_a_question_in_english_gets_a_swedish_reply_saying_so() -> None:
     assert result.text.startswith("Tjänsten svarar på frågor på svenska")
     # A Swedish keyword question is not taken for a foreign one.
     assert answer("LARO vem?", hits_of(VARMLAND_REGION)).text != result.text
+
+
+def test_a_question_about_what_no_agreement_names_is_declined_naming_it() -> None:
+    # The passage holds every other word of the question; "naloxonprogram" is what it asks
+    # about, and no agreement uses the word or its parts. (A passage as near in meaning as
+    # e5 finds one on a related topic.)
+    hits = hits_of(VARMLAND_REGION, dense=0.8)
+    known = answer("Vem ansvarar för läkemedelsassisterad behandling vid opioidberoende?", hits)
+    asked = answer("Vem ansvarar för naloxonprogram vid opioidberoende?", hits)
+    assert known.status == "answered"
+    assert asked.status == "no_support"
+    assert asked.text.startswith("Överenskommelserna säger inget om naloxonprogram.")
+    assert "ligger närmast" in asked.text and asked.citations  # the nearest, marked as such
