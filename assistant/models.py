@@ -169,6 +169,9 @@ class RegionQuery:
     region: str | None  # covered län the question points to
     uncovered: str | None = None  # a named place with no agreement in the corpus
     mentioned: tuple[str, ...] = ()  # the words that led there
+    # The region the request (a widget's or a user's setting) gave, when the question names
+    # another place: the question is answered for the place it names, with a note.
+    instead_of: str | None = None
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,19 @@ def test_a_typo_gives_the_answer_of_the_right_spelling_and_the_question_as_typed
     assert outcome.answer.text == right.text
 
 
+def test_a_place_the_question_names_wins_over_the_requests_region_with_a_note(
+    engine: Engine,
+) -> None:
+    result = ask(engine, "Vem ansvarar för abstinensvård i Värmland?", region="Dalarna").answer
+    assert result.region == "Värmland"
+    assert result.warnings[0] == (
+        "Frågan nämner Värmland, så svaret gäller Värmland och inte Dalarna, "
+        "som är vald i inställningarna."
+    )
+    same = ask(engine, "Vem ansvarar för abstinensvård i Värmland?", region="Värmland").answer
+    assert not any("inställningarna" in w for w in same.warnings)
+
+
 def test_ask_with_a_region_parameter(engine: Engine) -> None:
     result = ask(engine, "Vem ansvarar för boendestöd?", region="dalarna").answer
     assert result.region == "Dalarna"

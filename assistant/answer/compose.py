@@ -104,8 +104,37 @@ def compose(
     `chunk_statements` (chunk id → the statements in it): a question of who does what is
     answered from the statements that match it, where one answers as well as a sentence.
     `read`, `terms`: the hits' sentences and the question's terms as the pipeline already
-    read them (see `scoring.read_passages`); computed here when not given.
+    read them (see `scoring.read_passages`); computed here when not given. A place the
+    question names instead of the request's region is noted in the warnings.
     """
+    answer, support = _compose(
+        retrieval, catalog, idf, today=today, min_support=min_support,
+        chunk_statements=chunk_statements, weights=weights, read=read, terms=terms,
+    )
+    place = retrieval.place
+    if place.instead_of:
+        named = place.region or place.uncovered
+        note = (
+            f"Frågan nämner {named}, så svaret gäller {named} och inte {place.instead_of}, "
+            "som är vald i inställningarna."
+        )
+        answer = replace(answer, warnings=(note, *answer.warnings))
+    return answer, support
+
+
+def _compose(
+    retrieval: Retrieval,
+    catalog: Mapping[str, DocumentMeta],
+    idf: Mapping[str, float],
+    *,
+    today: date,
+    min_support: float,
+    chunk_statements: Mapping[str, Sequence[Statement]] | None = None,
+    weights: Weights = WEIGHTS,
+    read: Mapping[str, tuple[Reading, ...]] | None = None,
+    terms: QuestionTerms | None = None,
+) -> tuple[Answer, float | None]:
+    """`compose` without the note on a place named instead of the request's region."""
     question = retrieval.question  # typos corrected: what is read
     shown = retrieval.query.shown  # as typed: what the answer echoes
     answer_id = uuid.uuid4().hex

@@ -95,13 +95,18 @@ def select_documents(
 
 
 def locate(question: str, filters: Filters, covered: set[str]) -> RegionQuery:
-    """The place a question is about: the explicit region wins over words in the question."""
+    """The place a question is about: a place the question names, else the region of the
+    request. A named place that contradicts the request's region (a setting remembered from
+    earlier) wins, and says which region it was named instead of."""
+    named = detect_region(question, covered)
     if filters.region:
         region = canonical_region(filters.region)
+        if (named.region or named.uncovered) not in (None, region):
+            return replace(named, instead_of=region)
         if region not in covered:
             return RegionQuery(region=None, uncovered=region, mentioned=(filters.region,))
         return RegionQuery(region=region, mentioned=(filters.region,))
-    return detect_region(question, covered)
+    return named
 
 
 def fuse(

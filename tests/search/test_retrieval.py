@@ -58,15 +58,28 @@ def test_a_municipality_restricts_to_its_county(
     assert "kommun" not in embedder.queries_embedded[-1]
 
 
-def test_an_explicit_region_wins_over_the_question(
+def test_a_place_the_question_names_wins_over_the_requests_region(
     built: tuple[Settings, LoadedIndex, FakeEmbedder],
 ) -> None:
+    # A widget's remembered region must not silently override the place asked about.
     settings, index, embedder = built
     found = retrieve(
         index, embedder, "Vem ansvarar för boendestöd i Värmland?", settings,
         filters=Filters(region="region dalarna"),
     )
-    assert found.place.region == "Dalarna"
+    assert (found.place.region, found.place.instead_of) == ("Värmland", "Dalarna")
+    assert _documents(found.hits) <= {"varmland-test", "nationell-test"}
+
+
+def test_the_requests_region_filters_a_question_naming_no_place(
+    built: tuple[Settings, LoadedIndex, FakeEmbedder],
+) -> None:
+    settings, index, embedder = built
+    found = retrieve(
+        index, embedder, "Vem ansvarar för boendestöd?", settings,
+        filters=Filters(region="region dalarna"),
+    )
+    assert (found.place.region, found.place.instead_of) == ("Dalarna", None)
     assert set(found.searched_documents) == {"dalarna-test", "nationell-test"}
     assert _documents(found.hits) <= {"dalarna-test", "nationell-test"}
 

@@ -106,12 +106,17 @@ def test_region_parameter_beats_the_question_and_accepts_municipalities(
 
 
 def test_region_without_agreement_is_an_answer_not_an_error(client: TestClient) -> None:
-    response = client.post("/v1/ask", json={"question": QUESTION, "region": "Skåne"})
+    asked = "Vem ansvarar för abstinensvård?"
+    response = client.post("/v1/ask", json={"question": asked, "region": "Skåne"})
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "no_support"
     assert "Skåne" in body["answer"]
     assert body["citations"] == []
+    # A place the question names is answered, with a note, whatever the request's region.
+    named = client.post("/v1/ask", json={"question": QUESTION, "region": "Skåne"}).json()
+    assert named["region"] == "Värmland"
+    assert named["warnings"][0].startswith("Frågan nämner Värmland")
 
 
 def test_unsupported_answer_still_lists_the_nearest_passages(
