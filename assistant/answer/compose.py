@@ -279,6 +279,23 @@ def _compose(
     responsible: Responsible | None = (
         stated.pop() if responsibility and len(stated) == 1 else None
     )
+    # Only the national guidance speaks, though the question is about the agreements: the
+    # answer says so. Asked about one region, the guidance is not that region's rule, so it
+    # gives no party; asked in general, what it says of the law is the answer's party.
+    guidance_only = not regions and any(
+        catalog[d].region for d in retrieval.searched_documents if d in catalog
+    ) and all(catalog[s.hit.chunk.document_id].region is None for p in picks.values() for s in p)
+    if guidance_only:
+        silent_text = (
+            f"överenskommelsen för {place.region} säger inget om detta."
+            if place.region else "ingen av regionernas överenskommelser säger något om detta."
+        )
+        parts = [
+            "Den nationella vägledningen från SKR säger: "
+            + " ".join(p.removeprefix(_where(NATIONAL)) for p in parts),
+            f"Den är inte bindande; {silent_text}",
+        ]
+        responsible = None if place.region else responsible
     text, citations, renumbered = _cited_first(" ".join(parts), citations, quotes)
     responsibilities = tuple(
         Responsibility(

@@ -669,3 +669,15 @@ def test_a_question_about_what_no_agreement_names_is_declined_naming_it() -> Non
     assert asked.status == "no_support"
     assert asked.text.startswith("Överenskommelserna säger inget om naloxonprogram.")
     assert "ligger närmast" in asked.text and asked.citations  # the nearest, marked as such
+
+
+def test_when_only_the_national_guidance_speaks_the_answer_says_so_and_names_no_party() -> None:
+    guidance = chunk("skr", "Kommunen ansvarar för boendestöd enligt socialtjänstlagen.")
+    result = answer("Vem ansvarar för boendestöd?", hits_of(guidance), region="Dalarna")
+    assert result.status == "answered"
+    assert result.text.startswith("Den nationella vägledningen från SKR säger: Kommunen ansvarar")
+    assert result.text.endswith(
+        "Den är inte bindande; överenskommelsen för Dalarna säger inget om detta."
+    )
+    assert result.responsible is None  # the guidance is not Dalarna's rule
+    assert_citations_are_sound(result)
