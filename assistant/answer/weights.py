@@ -50,7 +50,7 @@ class Weights:
     tie: float = 0.9  # "equally good": within a tenth of the best sentence's score
     other_party: float = 0.7  # a sentence naming a party, when the best names none
     other_region_merit: float = 0.6  # another region answers when its merit and coverage
-    other_region_coverage: float = 0.65  # are these shares of the best region's
+    other_region_coverage: float = 0.5  # are these shares of the best region's
     # --- statements (statement_answers) ---
     statement_share: float = 0.8  # a statement answers at this share of the best sentence
     partner_share: float = 0.9  # another party's statement completes it at this share …
