@@ -41,7 +41,7 @@ class Weights:
     support_coverage: float = 0.6  # coverage's share; the dense similarity has the rest
     dense_floor: float = 0.75  # e5 cosine of unrelated Swedish text …
     dense_band: float = 0.12  # … and the band above it that is rescaled onto 0–1
-    unknown_matter: float = 0.2  # taken off per share of the asked words no agreement uses
+    unknown_matter: float = 0.1  # taken off per share of the asked words no agreement uses
     # --- passages (search.rerank) ---
     rerank: float = 0.5  # what the best sentence's coverage adds to a passage's fused score
     # --- composing (compose) ---
