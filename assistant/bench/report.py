@@ -103,6 +103,12 @@ def render_table(results: Mapping[str, Any]) -> str:
                          str(b["embedded"] if b["embedded"] is not None else "–"),
                          str(b["peak_rss_mb"] or "–")])
         lines += _rows_table(["bygge", "s", "passager", "inbäddade", "topp-RSS MB"], rows)
+        if build.get("statements_seconds") is not None:
+            share = build.get("statements_share_of_cold")
+            lines.append(
+                f"Ansvarsuttagen (statements): {build['statements_seconds']:.2f} s"
+                + (f", {share:.1%} av det kalla bygget" if share is not None else "")
+            )
     scale = results.get("scale")
     if scale:
         lines += ["", f"Skala (syntetisk korpus, {scale['queries']} frågor, "

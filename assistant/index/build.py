@@ -299,7 +299,7 @@ def _read_chunks(path: Path) -> tuple[Chunk, ...]:
         return tuple(_chunk_from_json(json.loads(line)) for line in handle if line.strip())
 
 
-def _raw_texts(settings: Settings, documents: Iterable[Document]) -> dict[str, str]:
+def raw_texts(settings: Settings, documents: Iterable[Document]) -> dict[str, str]:
     """The raw text of each plain-text agreement: a table's empty cells show only there."""
     raws: dict[str, str] = {}
     for doc in documents:
@@ -464,7 +464,7 @@ def build_index(
         seen.add(chunk.id)
     texts = [c.indexed_text for c in chunks]
     matrix, embedded = embed_passages(texts, embedder, settings.cache_dir, progress=progress)
-    found = statements.extract_corpus(documents, chunks, _raw_texts(settings, documents))
+    found = statements.extract_corpus(documents, chunks, raw_texts(settings, documents))
     found = statements.apply_overrides(found, documents, chunks, overrides)
 
     with _staging_dir(settings.index_dir) as staging:
