@@ -7,6 +7,7 @@ their coverages can be compared.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
@@ -106,12 +107,25 @@ def _used(word: str, vocabulary: Mapping[str, float]) -> bool:
         return True
     if set(lexical.analyse(expand_query(word))) - set(terms) & vocabulary.keys():
         return True
-    if len(terms[0]) >= 5 and any(t.startswith(terms[0]) for t in vocabulary):
+    if len(terms[0]) >= 5 and _begins_a_term(terms[0], vocabulary):
         return True  # "diagnos" is said by "diagnostik" (as `coverage` reads it)
     parts = morphology.compound_parts(word)
     return len(parts) > 1 and all(
         (lexical.analyse(p) or [""])[0] in vocabulary for p in parts
     )
+
+
+_SORTED: list[tuple[Mapping[str, float], list[str]]] = []  # the last vocabulary, sorted
+
+
+def _begins_a_term(prefix: str, vocabulary: Mapping[str, float]) -> bool:
+    """Whether some term of the vocabulary begins with `prefix` (a binary search over the
+    vocabulary's sorted terms, sorted once per vocabulary)."""
+    if not _SORTED or _SORTED[0][0] is not vocabulary:
+        _SORTED[:] = [(vocabulary, sorted(vocabulary))]
+    terms = _SORTED[0][1]
+    at = bisect.bisect_left(terms, prefix)
+    return at < len(terms) and terms[at].startswith(prefix)
 
 
 def _sentences(text: str) -> int:
