@@ -176,7 +176,7 @@ def _compose(
         else support_score(top.coverage, top_dense, weights, q.unknown)
     )
     if top is None or support is None or support < min_support:
-        missing = _listed(q.unknown_words)
+        missing = _listed([_as_written(w, question) for w in q.unknown_words])
         text = (
             f"Överenskommelserna säger inget om {missing}."
             if missing else "Jag hittar inget i överenskommelserna som besvarar frågan."
@@ -476,6 +476,12 @@ def _sentence_with_marker(s: Scored, region: str | None) -> str:
     else:
         marked = f"{text} [{s.n}]"
     return marked if region is None else _where(region) + marked
+
+
+def _as_written(word: str, question: str) -> str:
+    """The word as the question writes it ("Transportstyrelsen", not "transportstyrelsen")."""
+    found = re.search(rf"\b{re.escape(word)}\b", question, re.IGNORECASE)
+    return found.group(0) if found else word
 
 
 def _listed(words: Sequence[str]) -> str:
