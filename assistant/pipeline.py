@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
-from assistant.answer.compose import compose
+from assistant.answer.compose import compose, with_place_note
 from assistant.answer.matching import QuestionTerms, question_terms
 from assistant.answer.scoring import (
     PassageUnits,
@@ -165,6 +165,7 @@ def ask(
         read=searched.read,
         terms=searched.terms,
     )
+    answer = with_place_note(answer, found.place)
     if engine.settings.llm_url and answer.status == "answered":
         from assistant.answer.generation import generate
 

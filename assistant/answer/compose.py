@@ -47,6 +47,7 @@ from assistant.models import (
     Citation,
     DocumentMeta,
     Hit,
+    RegionQuery,
     Responsibility,
     Responsible,
     Statement,
@@ -104,37 +105,8 @@ def compose(
     `chunk_statements` (chunk id → the statements in it): a question of who does what is
     answered from the statements that match it, where one answers as well as a sentence.
     `read`, `terms`: the hits' sentences and the question's terms as the pipeline already
-    read them (see `scoring.read_passages`); computed here when not given. A place the
-    question names instead of the request's region is noted in the warnings.
+    read them (see `scoring.read_passages`); computed here when not given.
     """
-    answer, support = _compose(
-        retrieval, catalog, idf, today=today, min_support=min_support,
-        chunk_statements=chunk_statements, weights=weights, read=read, terms=terms,
-    )
-    place = retrieval.place
-    if place.instead_of:
-        named = place.region or place.uncovered
-        note = (
-            f"Frågan nämner {named}, så svaret gäller {named} och inte {place.instead_of}, "
-            "som är vald i inställningarna."
-        )
-        answer = replace(answer, warnings=(note, *answer.warnings))
-    return answer, support
-
-
-def _compose(
-    retrieval: Retrieval,
-    catalog: Mapping[str, DocumentMeta],
-    idf: Mapping[str, float],
-    *,
-    today: date,
-    min_support: float,
-    chunk_statements: Mapping[str, Sequence[Statement]] | None = None,
-    weights: Weights = WEIGHTS,
-    read: Mapping[str, tuple[Reading, ...]] | None = None,
-    terms: QuestionTerms | None = None,
-) -> tuple[Answer, float | None]:
-    """`compose` without the note on a place named instead of the request's region."""
     question = retrieval.question  # typos corrected: what is read
     shown = retrieval.query.shown  # as typed: what the answer echoes
     answer_id = uuid.uuid4().hex
@@ -325,6 +297,19 @@ def _compose(
         regions=(place.region,) if place.region else tuple(r for r in named if r in regions),
     )
     return answer, support
+
+
+def with_place_note(answer: Answer, place: RegionQuery) -> Answer:
+    """The answer with a note first among its warnings when the question named a place
+    other than the region the request gave (a remembered setting), which it is answered for."""
+    if not place.instead_of:
+        return answer
+    named = place.region or place.uncovered
+    note = (
+        f"Frågan nämner {named}, så svaret gäller {named} och inte {place.instead_of}, "
+        "som är vald i inställningarna."
+    )
+    return replace(answer, warnings=(note, *answer.warnings))
 
 
 def _quote(chosen: Scored, quoted: str | None) -> str:
