@@ -23,6 +23,7 @@ from assistant.index.embedding import Embedder, get_embedder
 from assistant.models import Answer
 from assistant.search.rerank import rerank
 from assistant.search.retrieval import Filters, Retrieval, retrieve
+from assistant.search.spelling import speller_for
 from assistant.settings import Settings
 
 
@@ -63,6 +64,7 @@ def load_engine(
     index = index or load_index(settings, embedder)
     idf = idf_table(chunk.indexed_text for chunk in index.chunks)
     units = passage_units(index.chunks, idf, weights)
+    speller_for(index.chunks, (chunk.text for chunk in index.chunks))  # not on a first ask
     return Engine(settings, index, embedder, idf, weights, units)
 
 
