@@ -525,20 +525,11 @@ def load_index(settings: Settings, embedder: Embedder | None = None) -> LoadedIn
             f"Fel index: vektorerna har dimension {manifest.dimension}, embeddern ger "
             f"{embedder.dimension}. Bygg om med `assistant index`."
         )
-    damaged = _damaged_files(index_dir, manifest)
-    if damaged:
-        raise IndexUnavailableError(
-            f"Indexet i {index_dir} är skadat ({'; '.join(damaged)}). "
-            "Bygg om med `assistant index`."
-        )
-    try:
+    _require_intact(index_dir, manifest)
+    with _read_or_damaged(index_dir):
         chunks = _read_chunks(index_dir / CHUNKS_NAME)
         documents = _read_documents(index_dir / DOCUMENTS_NAME)
         found = _read_statements(index_dir / STATEMENTS_NAME)
-    except (OSError, ValueError, KeyError, TypeError, AssistantError) as exc:
-        raise IndexUnavailableError(
-            f"Indexet i {index_dir} är skadat ({exc}). Bygg om med `assistant index`."
-        ) from exc
     dense = vectors.load(index_dir / VECTORS_NAME)
     sparse = lexical.load(index_dir / LEXICAL_DIR)
     sizes = {manifest.chunk_count, len(chunks), dense.size, sparse.size}
@@ -578,20 +569,34 @@ def load_statements(settings: Settings) -> StoredStatements:
     """The index's statements and documents, read without the embedder, vectors or BM25."""
     index_dir = settings.index_dir
     manifest = read_manifest(index_dir)
-    damaged = _damaged_files(index_dir, manifest, (DOCUMENTS_NAME, STATEMENTS_NAME))
+    _require_intact(index_dir, manifest, (DOCUMENTS_NAME, STATEMENTS_NAME))
+    with _read_or_damaged(index_dir):
+        documents = _read_documents(index_dir / DOCUMENTS_NAME)
+        found = _read_statements(index_dir / STATEMENTS_NAME)
+    return StoredStatements(documents=MappingProxyType(documents), statements=found)
+
+
+def _require_intact(
+    index_dir: Path, manifest: Manifest, only: Collection[str] | None = None
+) -> None:
+    """Raise when a file of the index (of `only`, if given) differs from its manifest."""
+    damaged = _damaged_files(index_dir, manifest, only)
     if damaged:
         raise IndexUnavailableError(
             f"Indexet i {index_dir} är skadat ({'; '.join(damaged)}). "
             "Bygg om med `assistant index`."
         )
+
+
+@contextmanager
+def _read_or_damaged(index_dir: Path) -> Iterator[None]:
+    """Reading the index's files: a file that cannot be read is a damaged index."""
     try:
-        documents = _read_documents(index_dir / DOCUMENTS_NAME)
-        found = _read_statements(index_dir / STATEMENTS_NAME)
+        yield
     except (OSError, ValueError, KeyError, TypeError, AssistantError) as exc:
         raise IndexUnavailableError(
             f"Indexet i {index_dir} är skadat ({exc}). Bygg om med `assistant index`."
         ) from exc
-    return StoredStatements(documents=MappingProxyType(documents), statements=found)
 
 
 def _listing(ids: Collection[str]) -> str:
