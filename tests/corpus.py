@@ -9,6 +9,9 @@ from typing import Any
 
 from assistant.index import build as index_module
 from assistant.index.build import LoadedIndex
+from assistant.ingest.catalog import parse_entry
+from assistant.ingest.normalise import normalise
+from assistant.models import Document
 from assistant.settings import Settings, load_settings
 from tests.fakes import FakeEmbedder
 
@@ -168,3 +171,18 @@ def add_agreement(
         }
     )
     (corpus / "catalog.json").write_text(json.dumps(catalog, ensure_ascii=False), "utf-8")
+
+
+def normalised(text: str, doc_id: str = "test", region: str = "Dalarna") -> Document:
+    """One agreement text, normalised as ingestion does (a catalog entry made up for it)."""
+    meta = parse_entry(
+        {
+            "id": doc_id, "title": "Överenskommelse om samverkan", "region": region,
+            "parties": [f"Region {region}", "Kommunerna"],
+            "target_groups": ["missbruk och beroende"], "age_scope": "vuxna",
+            "kind": "överenskommelse", "valid_from": "2024-01-01", "valid_to": None,
+            "extension": None, "draft": False, "source": f"{doc_id}.txt", "identity": None,
+        },
+        doc_id,
+    )
+    return normalise(meta, text)

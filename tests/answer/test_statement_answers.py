@@ -13,11 +13,11 @@ from assistant.answer.compose import compose
 from assistant.answer.scoring import idf_table
 from assistant.index.chunking import chunk_document
 from assistant.index.statements import extract_statements
-from assistant.ingest.normalise import normalise
 from assistant.models import Answer, Chunk, DocumentMeta, Hit, RegionQuery, Statement
 from assistant.search.query import make_query
 from assistant.search.retrieval import Retrieval
 from assistant.settings import Settings
+from tests.corpus import normalised
 
 TODAY = date(2026, 1, 15)
 BACKGROUND = [
@@ -28,15 +28,6 @@ BACKGROUND = [
 ]
 
 
-def meta(doc_id: str, region: str) -> DocumentMeta:
-    return DocumentMeta(
-        id=doc_id, title=f"Överenskommelse {doc_id}", region=region,
-        parties=(f"Region {region}", "Kommunerna"), target_groups=("missbruk och beroende",),
-        age_scope="vuxna", kind="överenskommelse", valid_from=None, valid_to=None,
-        extension=None, draft=False, source=f"{doc_id}.txt",
-    )
-
-
 def read(texts: dict[str, tuple[str, str]]) -> tuple[
     dict[str, DocumentMeta], list[Chunk], dict[str, list[Statement]]
 ]:
@@ -45,8 +36,8 @@ def read(texts: dict[str, tuple[str, str]]) -> tuple[
     chunks: list[Chunk] = []
     by_chunk: dict[str, list[Statement]] = {}
     for doc_id, (region, text) in texts.items():
-        catalog[doc_id] = meta(doc_id, region)
-        doc = normalise(catalog[doc_id], text)
+        doc = normalised(text, doc_id, region)
+        catalog[doc_id] = doc.meta
         own = chunk_document(doc, Settings())
         chunks.extend(own)
         for statement in extract_statements(doc, own):

@@ -5,27 +5,11 @@ from __future__ import annotations
 import pytest
 
 from assistant.index.statements import extract_statements, unattributed_duties
-from assistant.ingest.catalog import parse_entry
-from assistant.ingest.normalise import normalise
-from assistant.models import Document
-
-
-def document(text: str) -> Document:
-    meta = parse_entry(
-        {
-            "id": "test", "title": "Överenskommelse om samverkan", "region": "Dalarna",
-            "parties": ["Region Dalarna", "Kommunerna"], "target_groups": ["missbruk och beroende"],
-            "age_scope": "vuxna", "kind": "överenskommelse", "valid_from": "2024-01-01",
-            "valid_to": None, "extension": None, "draft": False, "source": "test.txt",
-            "identity": None,
-        },
-        "test",
-    )
-    return normalise(meta, text)
+from tests.corpus import normalised
 
 
 def listed(text: str) -> list[str]:
-    return [d.text for d in unattributed_duties(document(text))]
+    return [d.text for d in unattributed_duties(normalised(text))]
 
 
 @pytest.mark.parametrize(
@@ -64,7 +48,7 @@ def test_a_list_under_an_unknown_actor_lists_its_lead_in_and_a_known_one_nothing
 
 
 def test_the_review_changes_nothing_the_extractor_finds() -> None:
-    doc = document(
+    doc = normalised(
         "1. Ansvar\n\nRegionen ansvarar för abstinensvård. Styrgruppen ansvarar för "
         "uppföljning.\n\nKommunen ska:\n\n• erbjuda boendestöd\n"
     )

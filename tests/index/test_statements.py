@@ -6,23 +6,12 @@ import pytest
 
 from assistant.evals.statements import evaluate
 from assistant.index.statements import actors, extract_statements
-from assistant.ingest.catalog import parse_entry
-from assistant.ingest.normalise import normalise
 from assistant.models import Statement
+from tests.corpus import normalised
 
 
 def statements_of(text: str) -> list[Statement]:
-    meta = parse_entry(
-        {
-            "id": "test", "title": "Överenskommelse om samverkan", "region": "Dalarna",
-            "parties": ["Region Dalarna", "Kommunerna"], "target_groups": ["missbruk och beroende"],
-            "age_scope": "vuxna", "kind": "överenskommelse", "valid_from": "2024-01-01",
-            "valid_to": None, "extension": None, "draft": False, "source": "test.txt",
-            "identity": None,
-        },
-        "test",
-    )
-    return extract_statements(normalise(meta, text))
+    return extract_statements(normalised(text))
 
 
 def one(text: str) -> Statement:
