@@ -149,6 +149,7 @@ class Responsibility:
     polarity: Polarity
     region: str | None  # the län of its agreement; None for national guidance
     n: int  # the citation it is quoted in
+    statement_id: str = ""  # the `Statement` it shows (the ansvarsmatris finds its conflicts)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,9 @@ from assistant.answer.scoring import (
 from assistant.answer.weights import WEIGHTS, Weights
 from assistant.index.build import LoadedIndex, load_index
 from assistant.index.embedding import Embedder, get_embedder
+from assistant.matrix.export import conflict_note
+from assistant.matrix.finding import View, checked_filters, view
+from assistant.matrix.loading import matrix_for
 from assistant.models import Answer
 from assistant.search.rerank import rerank
 from assistant.search.retrieval import Filters, Retrieval, retrieve
@@ -168,6 +171,7 @@ def ask(
         terms=searched.terms,
     )
     answer = with_place_note(answer, found.place)
+    answer = _with_conflicts(engine, answer, today or date.today())
     if engine.settings.llm_url and answer.status == "answered":
         from assistant.answer.generation import generate
 
@@ -176,3 +180,41 @@ def ask(
     timings["answer"] = time.perf_counter() - clock
     timings["total"] = time.perf_counter() - started
     return Outcome(found, replace(answer, timings=timings), support)
+
+
+def _with_conflicts(engine: Engine, answer: Answer, today: date) -> Answer:
+    """An answer resting on a statement another valid agreement of its region contradicts
+    (the ansvarsmatris's conflicts) warns, naming both sources."""
+    if not answer.responsibilities or not engine.index.statements:
+        return answer
+    matrix = matrix_for(
+        engine.settings, engine.index, engine.embedder, today, engine.weights
+    ).matrix
+    notes = [
+        conflict_note(conflict, engine.index.documents)
+        for r in answer.responsibilities
+        for conflict in matrix.conflicts_by_statement.get(r.statement_id, ())
+    ]
+    notes = [n for n in dict.fromkeys(notes) if n not in answer.warnings]
+    return replace(answer, warnings=(*answer.warnings, *notes)) if notes else answer
+
+
+def ansvar(
+    engine: Engine,
+    *,
+    region: str | None = None,
+    document_id: str | None = None,
+    q: str | None = None,
+    today: date | None = None,
+) -> View:
+    """The ansvarsmatris for a region and/or document, its matters ranked for `q`
+    (an unknown region or document is an `InputError`)."""
+    region, document_id = checked_filters(engine.index.documents, region, document_id)
+    q = (q or "").strip() or None
+    loaded = matrix_for(
+        engine.settings, engine.index, engine.embedder, today or date.today(), engine.weights
+    )
+    return view(
+        loaded, engine.index, engine.embedder, engine.idf,
+        region=region, document_id=document_id, q=q, weights=engine.weights,
+    )

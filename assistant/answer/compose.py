@@ -278,6 +278,7 @@ def compose(
             polarity=m.statement.polarity,
             region=catalog[m.statement.document_id].region,
             n=renumbered[m.n],
+            statement_id=m.statement.id,
         )
         for label in picks if label in from_statements
         for m in from_statements[label]

@@ -56,6 +56,12 @@ class Weights:
     partner_share: float = 0.9  # another party's statement completes it at this share …
     partner_reach: int = 700  # … within this many characters
     quote_reach: int = 800  # a quote runs from a list's lead-in to its item this far apart
+    # --- the ansvarsmatris (matrix.matters, matrix.finding) ---
+    matter_similarity: float = 0.90  # e5 cosine at which a matter takes a statement its words miss
+    matter_balance: float = 1.0  # a cell is `gemensamt` when the lesser party has this share
+    matter_named: float = 1.0  # a question naming one of a matter's terms,
+    matter_statement: float = 1.0  # the share of the question its best statement holds,
+    matter_dense: float = 0.5  # the question's e5 similarity to it (rescaled as for support)
 
 
 WEIGHTS = Weights()

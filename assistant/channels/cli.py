@@ -633,6 +633,49 @@ def ask(
         typer.echo(f"({total * 1000:.0f} ms)")
 
 
+@app.command("ansvar")
+@friendly_errors
+def ansvar_command(
+    region: Annotated[
+        str | None, typer.Option("--region", help="Bara detta län, t.ex. Dalarna.")
+    ] = None,
+    document: Annotated[
+        str | None, typer.Option("--document", help="Bara detta dokument-id.")
+    ] = None,
+    q: Annotated[
+        str | None, typer.Option("--q", help="Sök insats; bäst matchande först.")
+    ] = None,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Vyn som CSV (som sidans nedladdning).")]
+    = False,
+    corpus: CorpusOption = None,
+    index: IndexOption = None,
+) -> None:
+    """Visa ansvarsmatrisen: vem som gör vad, insats för insats och region för region."""
+    from assistant import pipeline
+    from assistant.matrix.export import cell_label, conflict_note, csv_text
+
+    engine = pipeline.load_engine(settings_from(corpus, index))
+    shown = pipeline.ansvar(engine, region=region, document_id=document, q=q)
+    if as_csv:
+        sys.stdout.write(csv_text(shown))
+        return
+    for row in shown.rows:
+        flags = " (skiljer mellan regioner)" if row.differs else ""
+        typer.secho(f"{row.matter.name}{flags}", bold=True)
+        for cell in row.cells:
+            typer.echo(f"  {cell.region}: {cell_label(cell)}  ({len(cell.statements)} påståenden)")
+        for conflict in row.conflicts:
+            typer.secho(
+                f"  ⚠ {conflict_note(conflict, engine.index.documents)}",
+                fg=typer.colors.YELLOW,
+            )
+    if shown.unplaced:
+        typer.echo(
+            f"{len(shown.unplaced)} påståenden passar ingen insats i listan "
+            "(corpus/matters.tsv, se docs/ansvar.md)."
+        )
+
+
 @app.command()
 @friendly_errors
 def bench(

@@ -40,7 +40,7 @@ from starlette.routing import Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.channels.common import covered_regions
-from assistant.channels.http import routes, views
+from assistant.channels.http import ansvar, routes, views
 from assistant.channels.http.error_handlers import HTTP_CODES, error_body, install_error_handlers
 from assistant.channels.http.logs import configure_logging
 from assistant.channels.http.metrics import (
@@ -151,6 +151,7 @@ def create_app(
     app.add_middleware(RequestTelemetry, metrics=service.metrics)
     app.include_router(routes.router)
     app.include_router(views.router)
+    app.include_router(ansvar.router)
     _mount_teams(app, service)
     app.mount(
         "/static", StaticFiles(directory=app.state.static_dir, check_dir=False), name="static"

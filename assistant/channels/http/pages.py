@@ -44,11 +44,14 @@ def render_page(
     *,
     skip_target: str = "#innehall",
     skip_label: str = "Hoppa till innehållet",
+    style: str = "",
 ) -> str:
-    """A whole HTML page around already escaped main content."""
+    """A whole HTML page around already escaped main content (`style`: the page's own
+    CSS rules, our own text)."""
     return _template().substitute(
         title=escape(title),
         main=main,
+        style=style,
         skip_target=escape(skip_target),
         skip_label=escape(skip_label),
     )

@@ -437,3 +437,93 @@ def document_json(meta: DocumentMeta, passages: int, today: date) -> dict[str, A
         "passages": passages,
         "url": f"/dokument/{meta.id}",
     }
+
+
+# ── the ansvarsmatris (GET /v1/ansvar) ─────────────────────────────────────────────────
+
+EXAMPLE_ANSVAR: dict[str, Any] = {
+    "matters": [
+        {
+            "id": "abstinensvard",
+            "name": "Abstinensvård",
+            "cells": [
+                {
+                    "region": "Värmland",
+                    "party": "region",
+                    "label": "Regionen",
+                    "actor": "Regionen",
+                    "conditions": [],
+                    "citations": [
+                        {
+                            "document_id": EXAMPLE_DOCUMENT,
+                            "section": "Bilaga › Personer med skadligt bruk och beroende",
+                            "page": 10,
+                            "quote": EXAMPLE_QUOTE,
+                            "url": EXAMPLE_CITATION["url"],
+                        }
+                    ],
+                }
+            ],
+            "differs": False,
+            "conflicts": [],
+        }
+    ],
+    "regions": ["Värmland"],
+}
+
+
+class StatementCitationBody(BaseModel):
+    """Where a statement stands; `url` opens the passage with it highlighted."""
+
+    document_id: str
+    section: str
+    page: int | None = Field(description="Sidan; null när den är okänd.")
+    quote: str = Field(description="Påståendets egen text, ordagrant.")
+    url: str
+
+
+class CellBody(BaseModel):
+    """What one region's agreements say about one matter."""
+
+    region: str
+    party: Literal["kommun", "region", "gemensamt", "annan"] | None = Field(
+        description="Huvudmannen (kommun och region tillsammans: `gemensamt`); null när "
+        "texterna bara säger vem som *inte* har uppgiften."
+    )
+    label: str = Field(description="Parten som sidan visar den, t.ex. \"Regionen\".")
+    actor: str = Field(description="Aktörerna som texterna skriver dem, åtskilda av \"; \".")
+    conditions: list[str] = Field(description="Villkor (\"om …\", \"vid …\").")
+    citations: list[StatementCitationBody]
+
+
+class ConflictBody(BaseModel):
+    """Two valid agreements of one region that disagree about a matter."""
+
+    region: str
+    kind: Literal["party", "polarity"] = Field(
+        description="`party`: olika huvudmän; `polarity`: en uppgift mot ett nej."
+    )
+    message: str = Field(description="Varningen på svenska, med båda källorna.")
+    citations: list[StatementCitationBody] = Field(description="De två påståendena.")
+
+
+class MatterBody(BaseModel):
+    """One row of the ansvarsmatris: a matter (insats) and each region's cell."""
+
+    id: str = Field(examples=["abstinensvard"])
+    name: str = Field(examples=["Abstinensvård"])
+    cells: list[CellBody]
+    differs: bool = Field(description="Regionerna ger insatsen till olika huvudmän.")
+    conflicts: list[ConflictBody]
+    score: float | None = Field(
+        default=None, description="Hur väl insatsen svarar på `q` (bara med `q`)."
+    )
+
+
+class AnsvarResponse(BaseModel):
+    """Who does what, matter by matter and region by region."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_ANSVAR]})
+
+    matters: list[MatterBody] = Field(description="Insatserna; med `q` bäst matchande först.")
+    regions: list[str] = Field(description="Regionerna som visas, i katalogens ordning.")

@@ -1,0 +1,157 @@
+"""A view of the matrix: its rows for a region or a document, and for a question the
+matters it is about, best first (`GET /v1/ansvar?q=`).
+
+A matter is scored against the question three ways: the question names one of its terms
+(the same word forms that place statements in it), the share of the question's weight its
+best statement holds (as answers score statements), and the e5 similarity of the question
+to the matter and its statements. The weights are `Weights.matter_*`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from assistant.answer.matching import QuestionTerms, coverage, question_terms, unit_terms
+from assistant.answer.weights import WEIGHTS, Weights
+from assistant.errors import InputError
+from assistant.index import lexical
+from assistant.index.build import LoadedIndex
+from assistant.index.embedding import Embedder
+from assistant.matrix.loading import Loaded
+from assistant.matrix.matters import matters_in, reading
+from assistant.matrix.table import Cell, Row, cell_party
+from assistant.models import DocumentMeta, Statement
+from assistant.search.query import Query, clean_question, make_query
+from assistant.search.regions import canonical_region
+from assistant.search.retrieval import Filters, locate
+from assistant.search.spelling import speller_for
+
+
+@dataclass(frozen=True)
+class View:
+    """The rows one request shows, best first when it asked a question."""
+
+    rows: tuple[Row, ...]
+    scores: tuple[float, ...] | None  # per row, when a question ranked them
+    query: Query | None
+    region: str | None  # the region shown (the request's, or a place the question names)
+    unplaced: tuple[Statement, ...]  # statements shown by no row: the list may grow
+
+
+def checked_filters(
+    documents: Mapping[str, DocumentMeta], region: str | None, document_id: str | None
+) -> tuple[str | None, str | None]:
+    """The region and document asked for, checked against the catalog (blank: none)."""
+    region = (region or "").strip() or None
+    document_id = (document_id or "").strip() or None
+    covered = [m.region for m in documents.values() if m.region]
+    if region is not None:
+        named = canonical_region(region)
+        if named not in covered:
+            raise InputError(
+                f"Regionen {region!r} har ingen överenskommelse i underlaget. "
+                f"Regioner som finns: {', '.join(dict.fromkeys(covered))}."
+            )
+        region = named
+    if document_id is not None and document_id not in documents:
+        raise InputError(
+            f"Dokumentet {document_id!r} finns inte i underlaget (GET /v1/documents listar dem)."
+        )
+    return region, document_id
+
+
+def view(
+    loaded: Loaded,
+    index: LoadedIndex,
+    embedder: Embedder,
+    idf: Mapping[str, float],
+    *,
+    region: str | None = None,
+    document_id: str | None = None,
+    q: str | None = None,
+    weights: Weights = WEIGHTS,
+) -> View:
+    """The matrix's rows for a region and/or document, ranked for `q` when given (a
+    question naming a place narrows the view to its region, as in an answer)."""
+    query = _query(index, q, region) if q else None
+    if query is not None and query.place.region:
+        region = query.place.region
+    balance = weights.matter_balance
+    narrowed = (_narrowed(r, region, document_id, balance) for r in loaded.matrix.rows)
+    rows = [r for r in narrowed if r]
+    unplaced = tuple(
+        s
+        for s in loaded.matrix.unplaced
+        if (not region or index.documents[s.document_id].region == region)
+        and (not document_id or s.document_id == document_id)
+    )
+    if query is None:
+        return View(tuple(rows), None, None, region, unplaced)
+    scored = _ranked(loaded, rows, query, embedder, idf, weights)
+    return View(tuple(r for r, _ in scored), tuple(s for _, s in scored), query, region, unplaced)
+
+
+def _query(index: LoadedIndex, q: str, region: str | None) -> Query:
+    asked = clean_question(q)
+    speller = speller_for(index.chunks, (chunk.text for chunk in index.chunks))
+    text, corrected = speller.correct(asked)
+    covered = {m.region for m in index.documents.values() if m.region}
+    place = locate(text, Filters(region=region), covered)
+    return make_query(text, place, asked, corrected)
+
+
+def _narrowed(
+    row: Row, region: str | None, document_id: str | None, balance: float
+) -> Row | None:
+    cells = []
+    for cell in row.cells:
+        if region and cell.region != region:
+            continue
+        held = tuple(s for s in cell.statements if not document_id or s.document_id == document_id)
+        if held:
+            cells.append(
+                cell if held == cell.statements else Cell(cell.region, cell_party(held), held)
+            )
+    if not cells:
+        return None
+    shown = {s.id for c in cells for s in c.statements}
+    conflicts = tuple(c for c in row.conflicts if c.first.id in shown or c.second.id in shown)
+    parties = {c.party for c in cells if c.party is not None}
+    return replace(row, cells=tuple(cells), differs=len(parties) > 1, conflicts=conflicts)
+
+
+def _ranked(
+    loaded: Loaded,
+    rows: list[Row],
+    query: Query,
+    embedder: Embedder,
+    idf: Mapping[str, float],
+    weights: Weights,
+) -> list[tuple[Row, float]]:
+    terms = question_terms(query.stripped, idf, weights)
+    named = set(matters_in(query.stripped, loaded.matrix.matters))
+    vector = embedder.embed_queries([query.searched])[0]
+    position = {m.id: i for i, m in enumerate(loaded.matrix.matters)}
+    scored = []
+    for row in rows:
+        statements = [s for c in row.cells for s in c.statements]
+        held = max((_coverage(terms, reading(s), s.section, idf) for s in statements), default=0.0)
+        similar = float(loaded.matter_vectors[position[row.matter.id]] @ vector)
+        for s in statements:
+            similar = max(similar, float(loaded.statement_vectors[s.id] @ vector))
+        dense = np.clip((similar - weights.dense_floor) / weights.dense_band, 0.0, 1.0)
+        score = (
+            weights.matter_named * (row.matter.id in named)
+            + weights.matter_statement * held
+            + weights.matter_dense * float(dense)
+        )
+        scored.append((row, score))
+    scored.sort(key=lambda rs: -rs[1])
+    return scored
+
+
+def _coverage(terms: QuestionTerms, text: str, section: str, idf: Mapping[str, float]) -> float:
+    return coverage(terms, unit_terms(text, idf), set(lexical.analyse(section)))
