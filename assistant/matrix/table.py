@@ -75,7 +75,7 @@ def build_matrix(
     assignment: Assignment,
     today: date,
     passages: Mapping[str, Sequence[str]] | None = None,
-    balance: float = 0.5,
+    balance: float = 1.0,
 ) -> Matrix:
     """The matrix of the agreements' statements on `today` (which decides validity).
     `passages`: each document's passage texts, where an agreement may speak of another's
@@ -116,7 +116,7 @@ def build_matrix(
     )
 
 
-def cell_party(statements: Sequence[Statement], balance: float = 0.5) -> Party | None:
+def cell_party(statements: Sequence[Statement], balance: float = 1.0) -> Party | None:
     """The party a cell gives the matter to: the one most of its duties name. Kommun and
     region share it (`gemensamt`) when the lesser of the two has at least `balance` of
     the greater's duties, or when duties stated for both are the most; a party a statement
