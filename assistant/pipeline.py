@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -18,6 +19,7 @@ from assistant.answer.scoring import (
     read_passages,
 )
 from assistant.answer.weights import WEIGHTS, Weights
+from assistant.errors import CorpusError
 from assistant.index.build import LoadedIndex, load_index
 from assistant.index.embedding import Embedder, get_embedder
 from assistant.matrix.export import conflict_note
@@ -28,6 +30,8 @@ from assistant.search.rerank import rerank
 from assistant.search.retrieval import Filters, Retrieval, retrieve
 from assistant.search.spelling import speller_for
 from assistant.settings import Settings
+
+logger = logging.getLogger("assistant.pipeline")
 
 
 @dataclass(frozen=True, eq=False)
@@ -187,9 +191,13 @@ def _with_conflicts(engine: Engine, answer: Answer, today: date) -> Answer:
     (the ansvarsmatris's conflicts) warns, naming both sources."""
     if not answer.responsibilities or not engine.index.statements:
         return answer
-    matrix = matrix_for(
-        engine.settings, engine.index, engine.embedder, today, engine.weights
-    ).matrix
+    try:
+        matrix = matrix_for(
+            engine.settings, engine.index, engine.embedder, today, engine.weights
+        ).matrix
+    except CorpusError as exc:  # a broken matters list must not stop answers
+        logger.warning("Konflikter kan inte sökas: %s", exc.message)
+        return answer
     notes = [
         conflict_note(conflict, engine.index.documents)
         for r in answer.responsibilities

@@ -14,10 +14,9 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant import morphology
 from assistant.answer.parties import QUESTION_ACTOR
 from assistant.answer.weights import WEIGHTS, Weights
-from assistant.index import lexical
+from assistant.index import lexical, matters
 from assistant.models import Hit
 from assistant.search.query import expand_query, without_ages
 
@@ -98,21 +97,19 @@ def question_terms(
 
 
 def _used(word: str, vocabulary: Mapping[str, float]) -> bool:
-    """Whether the agreements use the word in some form: itself, its lemma, all its compound
-    parts, or a synonym of it. A person's age ("en 14-åring") is no matter of its own."""
+    """Whether the agreements use the word in some form: the forms that also place a
+    statement in a matter (`index.matters`: itself, its lemma, all its compound parts), or
+    a synonym of it. A person's age ("en 14-åring") is no matter of its own."""
+    forms = matters.word_forms(word)
+    if not forms or forms & vocabulary.keys() or word.startswith("åring"):
+        return True
     terms = lexical.analyse(word)
-    if not terms or terms[0] in vocabulary or word.startswith("åring"):
-        return True
-    if any(t in vocabulary for t in lexical.analyse(morphology.lemma(word))):
-        return True
     if set(lexical.analyse(expand_query(word))) - set(terms) & vocabulary.keys():
         return True
-    if len(terms[0]) >= 5 and _begins_a_term(terms[0], vocabulary):
+    if terms and len(terms[0]) >= 5 and _begins_a_term(terms[0], vocabulary):
         return True  # "diagnos" is said by "diagnostik" (as `coverage` reads it)
-    parts = morphology.compound_parts(word)
-    return len(parts) > 1 and all(
-        (lexical.analyse(p) or [""])[0] in vocabulary for p in parts
-    )
+    parts = matters.part_forms(word)
+    return bool(parts) and parts <= vocabulary.keys()
 
 
 _SORTED: list[tuple[Mapping[str, float], list[str]]] = []  # the last vocabulary, sorted

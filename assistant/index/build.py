@@ -41,7 +41,7 @@ from assistant.errors import (
     IndexUnavailableError,
     SettingsError,
 )
-from assistant.index import chunking, lexical, statements, vectors
+from assistant.index import chunking, lexical, matters, statements, vectors
 from assistant.index.embedding import Embedder, get_embedder
 from assistant.index.lexical import LexicalIndex
 from assistant.index.vectors import KindChoice, VectorIndex
@@ -57,8 +57,10 @@ DOCUMENTS_NAME = "documents.json"
 VECTORS_NAME = "vectors.faiss"
 LEXICAL_DIR = "lexical"
 STATEMENTS_NAME = "statements.jsonl"
+STATEMENT_VECTORS_NAME = "statement_vectors.npy"  # row i: statements[i], as `matters.reading`
 OWN_NAMES = frozenset(
-    {MANIFEST_NAME, CHUNKS_NAME, DOCUMENTS_NAME, VECTORS_NAME, LEXICAL_DIR, STATEMENTS_NAME}
+    {MANIFEST_NAME, CHUNKS_NAME, DOCUMENTS_NAME, VECTORS_NAME, LEXICAL_DIR, STATEMENTS_NAME,
+     STATEMENT_VECTORS_NAME}
 )
 CACHE_NAME = "embeddings.sqlite3"
 EMBED_BATCH = 8  # small batches: the progress bar moves and Ctrl-C loses little work
@@ -104,6 +106,7 @@ class LoadedIndex:
     chunk_statements: Mapping[str, tuple[Statement, ...]] = field(
         default_factory=lambda: MappingProxyType({})
     )  # chunk id -> the statements with a span in it
+    statement_vectors: np.ndarray | None = None  # row i: statements[i]; None in older indexes
 
 
 @dataclass(frozen=True)
@@ -466,6 +469,10 @@ def build_index(
     matrix, embedded = embed_passages(texts, embedder, settings.cache_dir, progress=progress)
     found = statements.extract_corpus(documents, chunks, raw_texts(settings, documents))
     found = statements.apply_overrides(found, documents, chunks, overrides)
+    # The ansvarsmatris places statements in matters by these when the words do not.
+    said, _ = embed_passages(
+        [matters.reading(s) for s in found], embedder, settings.cache_dir, progress=progress
+    )
 
     with _staging_dir(settings.index_dir) as staging:
         dense = vectors.build(matrix, vector_kind)
@@ -474,6 +481,7 @@ def build_index(
         _write_chunks(staging / CHUNKS_NAME, chunks)
         _write_documents(staging / DOCUMENTS_NAME, (d.meta for d in documents))
         _write_statements(staging / STATEMENTS_NAME, found)
+        np.save(staging / STATEMENT_VECTORS_NAME, said.astype(np.float32))
         manifest = Manifest(
             format=INDEX_FORMAT,
             embedder=embedder.name,
@@ -530,11 +538,13 @@ def load_index(settings: Settings, embedder: Embedder | None = None) -> LoadedIn
         chunks = _read_chunks(index_dir / CHUNKS_NAME)
         documents = _read_documents(index_dir / DOCUMENTS_NAME)
         found = _read_statements(index_dir / STATEMENTS_NAME)
+        said = _read_statement_vectors(index_dir, manifest)
     dense = vectors.load(index_dir / VECTORS_NAME)
     sparse = lexical.load(index_dir / LEXICAL_DIR)
     sizes = {manifest.chunk_count, len(chunks), dense.size, sparse.size}
     if (len(sizes) != 1 or dense.dimension != manifest.dimension
-            or len(found) != manifest.statement_count):
+            or len(found) != manifest.statement_count
+            or (said is not None and said.shape != (len(found), manifest.dimension))):
         raise IndexUnavailableError(
             f"Indexet i {index_dir} är inkonsekvent (antal passager {sorted(sizes)}, "
             f"dimension {dense.dimension}, {len(found)} påståenden av "
@@ -554,7 +564,16 @@ def load_index(settings: Settings, embedder: Embedder | None = None) -> LoadedIn
         document_rows=MappingProxyType({d: tuple(r) for d, r in by_document.items()}),
         statements=found,
         chunk_statements=MappingProxyType(_by_chunk(found, chunks)),
+        statement_vectors=said,
     )
+
+
+def _read_statement_vectors(index_dir: Path, manifest: Manifest) -> np.ndarray | None:
+    """The statements' vectors; None for an index built before they were stored (the
+    ansvarsmatris then embeds the statements itself, through the embedding cache)."""
+    if STATEMENT_VECTORS_NAME not in manifest.files:
+        return None
+    return np.asarray(np.load(index_dir / STATEMENT_VECTORS_NAME, allow_pickle=False))
 
 
 @dataclass(frozen=True)
@@ -627,6 +646,8 @@ def check_index(settings: Settings, embedder: Embedder | None = None) -> IndexSt
             f"påståendeläsningen har ändrats (version {manifest.extractor_version} → "
             f"{statements.EXTRACTOR_VERSION})"
         )
+    if STATEMENT_VECTORS_NAME not in manifest.files:
+        reasons.append("påståendenas vektorer saknas (indexet byggdes före ansvarsmatrisen)")
     if manifest.analyser_version != lexical.ANALYSER_VERSION:
         reasons.append(
             f"ordanalysen för BM25 har ändrats (version {manifest.analyser_version} → "

@@ -65,9 +65,9 @@ def conflict_note(conflict: Conflict, documents: Mapping[str, DocumentMeta]) -> 
         if conflict.kind == "polarity"
         else "de ger uppgiften till olika huvudmän"
     )
-    matter = conflict.matter.name.lower()
     return (
-        f"Överenskommelserna i {conflict.region} säger olika om {matter} ({how}): "
+        f"Överenskommelserna i {conflict.region} säger olika om insatsen "
+        f"{conflict.matter.name} ({how}): "
         f"{source(conflict.first)} och {source(conflict.second)}."
     )
 

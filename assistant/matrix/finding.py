@@ -20,8 +20,8 @@ from assistant.errors import InputError
 from assistant.index import lexical
 from assistant.index.build import LoadedIndex
 from assistant.index.embedding import Embedder
+from assistant.index.matters import matters_in, reading
 from assistant.matrix.loading import Loaded
-from assistant.matrix.matters import matters_in, reading
 from assistant.matrix.table import Cell, Row, cell_party
 from assistant.models import DocumentMeta, Statement
 from assistant.search.query import Query, clean_question, make_query

@@ -13,7 +13,7 @@ import numpy as np
 from assistant.answer.weights import WEIGHTS, Weights
 from assistant.index.build import LoadedIndex, embed_passages
 from assistant.index.embedding import Embedder
-from assistant.matrix.matters import Matter, assign, load_matters, matter_text, reading
+from assistant.index.matters import Matter, assign, load_matters, matter_text, reading
 from assistant.matrix.table import Matrix, build_matrix
 from assistant.settings import Settings
 
@@ -60,13 +60,18 @@ def _build(
     matters: tuple[Matter, ...],
 ) -> Loaded:
     statements = index.statements
-    texts = [reading(s) for s in statements] + [matter_text(m) for m in matters]
+    said = index.statement_vectors
+    texts = [matter_text(m) for m in matters]
+    if said is None:  # an index from before statement vectors were stored
+        texts += [reading(s) for s in statements]
     if texts:
         vectors, _ = embed_passages(texts, embedder, settings.cache_dir, progress=False)
     else:
         vectors = np.zeros((0, embedder.dimension), dtype=np.float32)
-    by_statement = {s.id: vectors[i] for i, s in enumerate(statements)}
-    matter_vectors = vectors[len(statements) :]
+    matter_vectors = vectors[: len(matters)]
+    if said is None:
+        said = vectors[len(matters):]
+    by_statement = {s.id: said[i] for i, s in enumerate(statements)}
     assignment = assign(
         statements, matters, by_statement, matter_vectors, weights.matter_similarity
     )

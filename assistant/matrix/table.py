@@ -19,7 +19,7 @@ from datetime import date
 from itertools import combinations
 
 from assistant.index import lexical
-from assistant.matrix.matters import Assignment, Matter, word_forms
+from assistant.index.matters import Assignment, Matter, word_forms
 from assistant.models import DocumentMeta, Party, Statement
 
 

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from assistant.errors import CorpusError, IndexUnavailableError
 from assistant.index import build as index
-from assistant.index import chunking, lexical, vectors
+from assistant.index import chunking, lexical, matters, vectors
 from assistant.ingest.catalog import load_documents
 from assistant.models import Chunk
 from assistant.settings import Settings, load_settings, project_root
@@ -106,9 +106,16 @@ def test_build_then_load_round_trips_chunks_and_rows(settings: Settings) -> None
     assert len(chunks) >= 5
     assert report.embedded == len({c.indexed_text for c in chunks})
     assert report.reused == len(chunks) - report.embedded
-    assert fake.passages_embedded == list(dict.fromkeys(c.indexed_text for c in chunks))
+    passages = list(dict.fromkeys(c.indexed_text for c in chunks))
+    assert fake.passages_embedded[: len(passages)] == passages
 
     loaded = index.load_index(settings, fake)
+    # Then the statements, for the ansvarsmatris: one vector per statement, in order.
+    readings = [matters.reading(s) for s in loaded.statements]
+    assert fake.passages_embedded[len(passages):] == list(dict.fromkeys(readings))
+    assert loaded.statement_vectors is not None
+    assert loaded.statement_vectors.shape == (len(loaded.statements), fake.dimension)
+    assert np.allclose(loaded.statement_vectors, fake.embed_passages(readings))
     assert loaded.chunks == tuple(chunks)
     assert loaded.vectors.size == loaded.lexical.size == len(chunks)
     assert loaded.vectors.dimension == fake.dimension
@@ -230,8 +237,11 @@ def test_adding_an_agreement_embeds_only_its_chunks(settings: Settings) -> None:
     expected_new = list(
         dict.fromkeys(c.indexed_text for c in gamma_chunks if c.indexed_text not in old_texts)
     )
-    assert fake.passages_embedded == expected_new
+    assert fake.passages_embedded[: len(expected_new)] == expected_new
     assert report.embedded == len(expected_new)
+    loaded = index.load_index(settings, fake)
+    gamma_readings = {matters.reading(s) for s in loaded.statements if s.document_id == "gamma"}
+    assert set(fake.passages_embedded[len(expected_new):]) <= gamma_readings
     assert list(index.load_index(settings, fake).documents) == ["alfa", "beta", "gamma"]
 
 
@@ -243,9 +253,11 @@ def test_editing_one_passage_reembeds_only_what_changed(settings: Settings) -> N
     after = [c.indexed_text for c in expected_chunks(settings)]
     fake = FakeEmbedder()
     index.build_index(settings, fake, progress=False)
-    assert fake.passages_embedded == [t for t in after if t not in before]
-    assert len(fake.passages_embedded) == 1
-    assert "snarast" in fake.passages_embedded[0]
+    changed = [t for t in fake.passages_embedded if t in after]
+    assert changed == [t for t in after if t not in before]
+    assert len(changed) == 1 and "snarast" in changed[0]
+    # and the one statement read from the edited sentence
+    assert all("snarast" in t for t in fake.passages_embedded if t not in after)
 
 
 def test_cache_is_keyed_by_embedder_identity(settings: Settings) -> None:

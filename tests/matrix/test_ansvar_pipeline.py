@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from assistant import pipeline
 from assistant.channels.cli import app
-from assistant.errors import InputError
+from assistant.errors import CorpusError, InputError
 from assistant.pipeline import Engine, load_engine
 from tests.corpus import build_test_index
 
@@ -60,10 +60,28 @@ def test_an_answer_resting_on_a_conflicting_statement_warns_naming_both(engine: 
     assert answer.responsibilities
     notes = [w for w in answer.warnings if "säger olika om" in w]
     assert len(notes) == 1
-    assert "Överenskommelserna i Dalarna säger olika om stöd till anhöriga" in notes[0]
+    assert "Överenskommelserna i Dalarna säger olika om insatsen Stöd till anhöriga" in notes[0]
     assert notes[0].count("«") == 2
     calm = pipeline.ask(engine, "Vem ansvarar för abstinensvård i Dalarna?").answer
     assert not [w for w in calm.warnings if "säger olika om" in w]
+
+
+def test_a_corpus_list_replaces_the_bundled_one_and_a_broken_one_stops_only_the_matrix(
+    engine: Engine,
+) -> None:
+    own = engine.settings.corpus_dir / "matters.tsv"
+    try:
+        own.write_text("id\tname\tterms\nanhorig\tAnhöriga\tanhörigstöd\n", encoding="utf-8")
+        assert [r.matter.id for r in pipeline.ansvar(engine).rows] == ["anhorig"]
+        own.write_text("id\tname\tterms\nTrasig rad\n", encoding="utf-8")
+        with pytest.raises(CorpusError, match="rad 2"):
+            pipeline.ansvar(engine)
+        answer = pipeline.ask(engine, "Vem ansvarar för anhörigstöd i Dalarna?").answer
+        assert answer.status == "answered"
+        assert not [w for w in answer.warnings if "säger olika om" in w]
+    finally:
+        own.unlink(missing_ok=True)
+    assert len(pipeline.ansvar(engine).rows) > 1
 
 
 def test_unknown_filters_are_input_errors(engine: Engine) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from assistant.matrix.matters import Assignment, Matter
+from assistant.index.matters import Assignment, Matter
 from assistant.matrix.table import build_matrix, cell_party
 from assistant.models import DocumentMeta, Party, Polarity, Statement
 

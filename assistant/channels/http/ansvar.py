@@ -109,6 +109,11 @@ def ansvar_json(
 BAD_FILTER: dict[int | str, dict[str, Any]] = {
     422: _error("Okänd region eller okänt dokument-id (`invalid_input`).")
 }
+# The page and the CSV answer a bad filter in the error shape too (an HTML page when the
+# browser asks for HTML); their success is not JSON, so only the reason is documented.
+BAD_PAGE_FILTER: dict[int | str, dict[str, Any]] = {
+    422: {"description": "Okänd region eller okänt dokument-id."}
+}
 
 
 @router.get(
@@ -136,7 +141,7 @@ async def ansvar(
     response_class=HTMLResponse,
     tags=["Ansvarsmatris"],
     summary="Ansvarsmatrisen som sida (HTML)",
-    responses={**BAD_FILTER},
+    responses={**BAD_PAGE_FILTER},
 )
 async def ansvar_page(
     service: ServiceDep,
@@ -167,9 +172,13 @@ async def ansvar_page(
 
 @router.get(
     "/ansvar.csv",
+    response_class=Response,
     tags=["Ansvarsmatris"],
     summary="Ansvarsmatrisen som CSV",
-    responses={**BAD_FILTER},
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "En rad per insats och region."},
+        **BAD_PAGE_FILTER,
+    },
 )
 async def ansvar_csv(
     service: ServiceDep,

@@ -22,16 +22,18 @@ from assistant.models import DocumentMeta
 
 STYLE = """
   main.wide { max-width: 80rem; }
+  header.site p, footer.site p { max-width: 78rem; }
+  main.wide > p, main.wide > .notice, main.wide section > p, .conflicts { max-width: 50rem; }
   form.filters { display: flex; flex-wrap: wrap; gap: 0.75rem 1rem; align-items: flex-end;
                  margin: 0 0 1rem; padding: 0.75rem 1rem; border: 1px solid #c9ced6;
                  border-radius: 6px; background: #f8f9fb; }
   form.filters label { display: block; font-weight: 600; }
   form.filters input, form.filters select, form.filters button {
-    font: inherit; padding: 0.35rem 0.5rem; border: 1px solid #5b6169; border-radius: 4px;
-    background: #ffffff; color: #1b1b1b; }
+    font: inherit; min-height: 2.6rem; padding: 0.35rem 0.5rem; border: 1px solid #5b6169;
+    border-radius: 4px; background: #ffffff; color: #1b1b1b; }
   form.filters input { width: min(28rem, 80vw); }
   form.filters button { background: #0a4f94; color: #ffffff; border-color: #0a4f94;
-                        font-weight: 600; cursor: pointer; }
+                        font-weight: 600; cursor: pointer; padding: 0.35rem 1rem; }
   form.filters button:focus-visible, form.filters input:focus-visible,
   form.filters select:focus-visible { outline: 3px solid #1b1b1b; outline-offset: 2px; }
   .scroll { overflow-x: auto; border: 1px solid #c9ced6; border-radius: 6px; }
@@ -40,6 +42,7 @@ STYLE = """
   table.ansvar th, table.ansvar td { border-top: 1px solid #dde1e6; padding: 0.5rem 0.75rem;
                                      vertical-align: top; text-align: left; }
   table.ansvar thead th { background: #f2f4f7; }
+  table.ansvar thead th:first-child:nth-last-child(n+3) { width: 32%; }  /* 2+ regions */
   table.ansvar tbody th { min-width: 11rem; }
   .party { font-weight: 600; }
   .flag { display: inline-block; font-size: 0.85rem; font-weight: 600; padding: 0 0.35rem;
@@ -53,14 +56,18 @@ STYLE = """
   .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden;
                      clip: rect(0 0 0 0); white-space: nowrap; }
   @media (max-width: 40rem) {
+    form.filters > div:first-child, form.filters input { width: 100%; }
     .scroll { border: 0; overflow: visible; }
-    table.ansvar, table.ansvar tbody, table.ansvar tr, table.ansvar th, table.ansvar td {
-      display: block; width: 100%; }
+    table.ansvar, table.ansvar caption, table.ansvar tbody, table.ansvar tr, table.ansvar th,
+    table.ansvar td { display: block; width: 100%; }
+    table.ansvar caption { padding: 0 0 0.5rem; }
     table.ansvar thead { position: absolute; width: 1px; height: 1px; overflow: hidden;
                          clip: rect(0 0 0 0); }
     table.ansvar tr { border: 1px solid #c9ced6; border-radius: 6px; margin: 0 0 1rem; }
     table.ansvar tbody th { background: #f2f4f7; border-top: 0; }
-    table.ansvar td::before { content: attr(data-region); display: block; font-weight: 600;
+    table.ansvar td { padding: 0.4rem 0.75rem; }
+    table.ansvar td::before { content: attr(data-region); display: inline-block;
+                              min-width: 7.5rem; margin-right: 0.5rem; font-weight: 600;
                               color: #0a3d73; }
   }
 """

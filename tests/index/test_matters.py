@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from assistant.errors import CorpusError
-from assistant.matrix.matters import (
+from assistant.index.matters import (
     Matter,
     assign,
     load_matters,

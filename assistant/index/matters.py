@@ -84,9 +84,20 @@ def matters_path(corpus_dir: Path) -> Path:
 
 
 def load_matters(corpus_dir: Path) -> tuple[Matter, ...]:
-    """The administrator's list in the corpus folder, else the bundled one."""
+    """The administrator's list in the corpus folder, else the bundled one (read again
+    only when the file changes)."""
     path = matters_path(corpus_dir)
-    if path.is_file():
+    try:
+        found = path.stat() if path.is_file() else None
+    except OSError:
+        found = None
+    stamp = (found.st_mtime_ns, found.st_size) if found else None
+    return _read_matters(path if stamp else None, stamp)
+
+
+@lru_cache(maxsize=8)
+def _read_matters(path: Path | None, stamp: tuple[int, int] | None) -> tuple[Matter, ...]:
+    if path is not None:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
@@ -141,21 +152,24 @@ def matters_in(text: str, matters: Sequence[Matter]) -> tuple[str, ...]:
 
 def _matching(text: str, terms: Sequence[_Term], order: Sequence[str]) -> tuple[str, ...]:
     words = lexical.tokenize(text)
-    whole = [word_forms(w) for w in words]
+    at: dict[str, list[int]] = {}  # a form -> the words that say it whole, in order
+    for i, word in enumerate(words):
+        for form in word_forms(word):
+            at.setdefault(form, []).append(i)
     claimed: set[int] = set()  # words a term said whole; their parts say nothing more
     found: set[str] = set()
     for term in terms:  # longest first
-        hits = [next((i for i, f in enumerate(whole) if f & forms), None) for forms in term.words]
+        hits = [min((i for f in forms for i in at.get(f, ())), default=None)
+                for forms in term.words]
         if all(h is not None for h in hits):
             found.add(term.matter)
             claimed.update(h for h in hits if h is not None)
-    parts = [part_forms(w) if i not in claimed else frozenset() for i, w in enumerate(words)]
+    said = set(at)  # forms said whole or, by words no term claimed, as compound parts
+    for i, word in enumerate(words):
+        if i not in claimed:
+            said.update(part_forms(word))
     for term in terms:
-        if term.matter in found:
-            continue
-        if all(
-            any(forms & (whole[i] | parts[i]) for i in range(len(words))) for forms in term.words
-        ):
+        if term.matter not in found and all(forms & said for forms in term.words):
             found.add(term.matter)
     return tuple(m for m in order if m in found)
 
