@@ -73,6 +73,13 @@ STYLE = """
 """
 
 
+_STATUS_NOTES = {
+    "utgången": "giltighetstiden har gått ut",
+    "förslag": "ett förslag",
+    "kommande": "gäller ännu inte",
+}
+
+
 def _query_string(**params: str | None) -> str:
     kept = {k: v for k, v in params.items() if v}
     return ("?" + urlencode(kept)) if kept else ""
@@ -182,21 +189,19 @@ def render_ansvar_page(
         "huvudmannen och länkar till meningen i överenskommelsen; öppna "
         "<em>påståenden</em> för alla meningar cellen bygger på.</p>"
     )
-    expired = [
-        m.title
+    # An agreement past its end, a draft or one not yet in force: the cells still show
+    # what it says, but the reader should know ("tills vidare" is valid).
+    doubtful = [
+        f"{m.title} ({_STATUS_NOTES[status]})"
         for m in documents.values()
-        if m.region in columns
-        and validity_of(m, today).status != "gällande"
-        and m.kind != "vägledning"
+        if m.region in columns and m.kind != "vägledning"
+        and (status := validity_of(m, today).status) in _STATUS_NOTES
     ]
     notice = (
         '<div class="notice" role="note"><p><strong>Observera:</strong> '
-        + escape(
-            "Giltighetstiden för " + "; ".join(expired) + " har gått ut eller är inte "
-            "bekräftad. Kontrollera att överenskommelsen fortfarande tillämpas."
-        )
+        + escape("; ".join(doubtful) + ". Kontrollera att överenskommelserna tillämpas.")
         + "</p></div>"
-        if expired
+        if doubtful
         else ""
     )
     searched = (
