@@ -62,6 +62,7 @@ class Weights:
     matter_named: float = 1.0  # a question naming one of a matter's terms,
     matter_statement: float = 1.0  # the share of the question its best statement holds,
     matter_dense: float = 0.5  # the question's e5 similarity to it (rescaled as for support)
+    matter_focus: float = 0.9  # asked a question, a cell keeps statements this near its best
 
 
 WEIGHTS = Weights()

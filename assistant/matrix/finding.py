@@ -137,20 +137,43 @@ def _ranked(
     position = {m.id: i for i, m in enumerate(loaded.matrix.matters)}
     scored = []
     for row in rows:
-        statements = [s for c in row.cells for s in c.statements]
-        held = max((_coverage(terms, reading(s), s.section, idf) for s in statements), default=0.0)
-        similar = float(loaded.matter_vectors[position[row.matter.id]] @ vector)
-        for s in statements:
-            similar = max(similar, float(loaded.statement_vectors[s.id] @ vector))
-        dense = np.clip((similar - weights.dense_floor) / weights.dense_band, 0.0, 1.0)
-        score = (
-            weights.matter_named * (row.matter.id in named)
-            + weights.matter_statement * held
-            + weights.matter_dense * float(dense)
+        fit = {
+            st.id: (
+                weights.matter_statement * _coverage(terms, reading(st), st.section, idf),
+                weights.matter_dense * _rescaled(loaded.statement_vectors[st.id] @ vector, weights),
+            )
+            for c in row.cells for st in c.statements
+        }
+        held = max((lexical_fit for lexical_fit, _ in fit.values()), default=0.0)
+        dense = max(
+            [_rescaled(loaded.matter_vectors[position[row.matter.id]] @ vector, weights)
+             * weights.matter_dense, *(d for _, d in fit.values())]
         )
-        scored.append((row, score))
+        score = weights.matter_named * (row.matter.id in named) + held + dense
+        scored.append((_focused(row, {k: a + b for k, (a, b) in fit.items()}, weights), score))
     scored.sort(key=lambda rs: -rs[1])
     return scored
+
+
+def _rescaled(cosine: float, weights: Weights) -> float:
+    """An e5 cosine on 0–1, as the decline rule reads it."""
+    return float(np.clip((cosine - weights.dense_floor) / weights.dense_band, 0.0, 1.0))
+
+
+def _focused(row: Row, fit: Mapping[str, float], weights: Weights) -> Row:
+    """The row for a question: each cell keeps the statements that answer it nearly as
+    well as the cell's best (`Weights.matter_focus` of its fit), and its party is theirs.
+    The whole cell is one search away: the page without `q`."""
+    cells = []
+    for cell in row.cells:
+        best = max(fit[s.id] for s in cell.statements)
+        kept = tuple(s for s in cell.statements if fit[s.id] >= weights.matter_focus * best)
+        if kept == cell.statements:
+            cells.append(cell)
+        else:
+            cells.append(Cell(cell.region, cell_party(kept, weights.matter_balance), kept))
+    parties = {c.party for c in cells if c.party is not None}
+    return replace(row, cells=tuple(cells), differs=len(parties) > 1)
 
 
 def _coverage(terms: QuestionTerms, text: str, section: str, idf: Mapping[str, float]) -> float:

@@ -109,3 +109,22 @@ def test_an_agreement_speaking_of_another_target_group_overlaps_it() -> None:
                       "beroende behöver samordnade insatser."]}
     m = build_matrix(statements, documents, (MATTER,), placed, TODAY, passages)
     assert len(m.rows[0].conflicts) == 1
+
+
+def test_a_question_focuses_each_cell_on_the_statements_that_answer_it() -> None:
+    from assistant.answer.weights import WEIGHTS
+    from assistant.matrix.finding import _focused
+
+    documents = {"a": meta("a", "Dalarna"), "b": meta("b", "Värmland")}
+    k1, r1, r2 = (statement("1", "a", "kommun"), statement("2", "a", "region"),
+                  statement("3", "a", "region"))
+    k2 = statement("4", "b", "kommun")
+    row = matrix([k1, r1, r2, k2], documents).rows[0]
+    assert [c.party for c in row.cells] == ["region", "kommun"]
+    focused = _focused(row, {"1": 0.9, "2": 0.5, "3": 0.2, "4": 0.1}, WEIGHTS)
+    dalarna, varmland = focused.cells
+    assert [s.id for s in dalarna.statements] == ["1"] and dalarna.party == "kommun"
+    assert varmland == row.cells[1]  # its one statement is its best
+    assert not focused.differs
+    near = _focused(row, {"1": 0.9, "2": 0.85, "3": 0.2, "4": 0.1}, WEIGHTS)
+    assert near.cells[0].party == "gemensamt"  # a near tie keeps both parties' duties

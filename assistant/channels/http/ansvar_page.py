@@ -204,8 +204,12 @@ def render_ansvar_page(
         if doubtful
         else ""
     )
+    whole = "/ansvar" + _query_string(region=region, document_id=document_id)
     searched = (
-        f'<p role="status">Insatserna som bäst matchar «{escape(q)}» visas först.</p>' if q else ""
+        f'<p role="status">Insatserna som bäst matchar «{escape(q)}» visas först, och varje '
+        "cell visar de påståenden som bäst svarar på frågan. "
+        f'<a href="{escape(whole)}">Visa hela matrisen</a></p>'
+        if q else ""
     )
     if shown.rows:
         table = (

@@ -208,9 +208,12 @@ def test_search_and_region_filter_work_without_javascript(no_js: Page, servers: 
     assert page.locator("thead th").all_inner_texts() == ["Insats", "Dalarna"]
     regions = page.locator("tbody td").evaluate_all("tds => tds.map(td => td.dataset.region)")
     assert regions and set(regions) == {"Dalarna"}
-    assert page.get_by_role("status").inner_text() == (
-        "Insatserna som bäst matchar «abstinensvård» visas först."
+    assert page.get_by_role("status").inner_text().startswith(
+        "Insatserna som bäst matchar «abstinensvård» visas först, och varje cell visar de "
+        "påståenden som bäst svarar på frågan."
     )
+    whole = page.get_by_role("link", name="Visa hela matrisen")
+    assert whole.get_attribute("href") == "/ansvar?region=Dalarna"
     assert page.get_by_label("Sök insats").input_value() == "abstinensvård"
     assert page.get_by_label("Region", exact=True).input_value() == "Dalarna"
 
