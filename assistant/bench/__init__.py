@@ -13,6 +13,7 @@ Layer by layer, each module depends only on those above it:
     heavy       normal questions beside 1000-character ones (issue 16)
     build       index build: cold, unchanged, one agreement added
     scale       vector kinds, BM25 and retrieval on synthetic corpora of 10k and 100k
+    ansvar      the ansvarsmatris page and JSON over HTTP: bundled and 21 synthetic regions
     targets     the issues' targets against a run's figures
     report      tables, the chart (drawn by `evals.charts`), results.json and .svg
     benchmark   the whole run: the chosen sections into one mapping

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from assistant.bench.ansvar import measure_ansvar, ratios_to_ask
 from assistant.bench.build import measure_build
 from assistant.bench.figures import machine
 from assistant.bench.heavy import measure_heavy
@@ -51,7 +52,7 @@ def run_benchmark(
         },
     }
     questions = load_questions(settings)
-    needs_engine = {"retrieval", "ask", "http", "scale"} & set(sections)
+    needs_engine = {"retrieval", "ask", "http", "scale", "ansvar"} & set(sections)
     if needs_engine and engine is None:
         engine = load_engine(settings)
     if engine is not None:
@@ -84,5 +85,9 @@ def run_benchmark(
     if "heavy" in sections:
         say("tunga frågor bredvid vanliga")
         results["heavy"] = measure_heavy(settings, questions, plan, progress=say)
+    if "ansvar" in sections and engine is not None:
+        say("ansvarsmatris")
+        results["ansvar"] = measure_ansvar(engine, plan, progress=say)
+        results["ansvar"]["ratio_to_ask"] = ratios_to_ask(results)
     results["targets"] = [t.__dict__ for t in evaluate_targets(results)]
     return results

@@ -25,21 +25,29 @@ from assistant.settings import Settings
 
 
 class _Replay:
-    """Passes stored vectors off as a model's own, to fill an embedding cache cheaply."""
+    """Passes stored vectors off as a model's own, to fill an embedding cache cheaply; a
+    text it has no vector for (a statement's reading) is taken from the cache `cache_dir`
+    (the model embeds only what that lacks)."""
 
-    def __init__(self, like: Embedder, known: Mapping[str, np.ndarray]) -> None:
+    def __init__(self, like: Embedder, known: Mapping[str, np.ndarray], cache_dir: Path) -> None:
         self.name = like.name
         self.version = like.version
         self.dimension = like.dimension
         self._known = known
+        self._model = like
+        self._cache_dir = cache_dir
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         """Not used: only passages are replayed."""
         raise NotImplementedError
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
-        """The stored vectors of these passages."""
-        return np.stack([self._known[t] for t in texts]).astype(np.float32)
+        """The stored vectors of these passages (the cache's for texts it has none of)."""
+        unknown = [t for t in texts if t not in self._known]
+        found = embed_passages(unknown, self._model, self._cache_dir, progress=False)[0]
+        fresh = dict(zip(unknown, found, strict=True)) if unknown else {}
+        rows = [self._known[t] if t in self._known else fresh[t] for t in texts]
+        return np.stack(rows).astype(np.float32)
 
 
 def _copy_corpus(source: Path, target: Path, ids: Sequence[str]) -> None:
@@ -66,6 +74,7 @@ def _build_once(
             "seconds": round(wall, 3),
             "passages": report.manifest.chunk_count,
             "embedded": report.embedded,
+            "statements_embedded": report.statements_embedded,
             "peak_rss_mb": None,
             "vector_kind": report.manifest.vector_kind,
         }
@@ -164,7 +173,7 @@ def measure_build(
             corpus.load_documents(before), settings
         )]
         matrix, _ = embed_passages(texts, model, root / "cache-a", progress=False)
-        replay = _Replay(model, dict(zip(texts, matrix, strict=True)))
+        replay = _Replay(model, dict(zip(texts, matrix, strict=True)), root / "cache-a")
         embed_passages(texts, replay, old.cache_dir, progress=False)
         _build_once(old, replay if embedder is not None else None)
         if progress:

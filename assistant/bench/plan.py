@@ -13,7 +13,7 @@ from types import MappingProxyType
 
 from assistant.index import vectors
 
-SECTIONS = ("retrieval", "ask", "http", "build", "scale", "heavy")
+SECTIONS = ("retrieval", "ask", "http", "build", "scale", "heavy", "ansvar")
 STAGES = ("filter", "embed", "dense", "lexical", "fusion", "answer")
 LEVEL_FLOOR_QUESTIONS = 20  # for the floor measured just before each HTTP level
 PROBE_PATH = "/healthz"
@@ -34,6 +34,8 @@ HEAVY_RATIO = 2.0
 HEAVY_CLIENTS = 4
 NORMAL_CLIENTS = 2
 HEAVY_CHARS = 1000  # the longest question the API accepts
+# Issue 22: the ansvarsmatris for the bundled corpus and a synthetic one of every län.
+ANSVAR_REGIONS = 21
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Plan:
     scale_kinds: tuple[vectors.VectorKind, ...] = ("flat", "hnsw", "ivf")
     heavy_requests: int = 120  # normal questions per phase of the heavy-load run
     heavy_seconds: float = 120.0  # time cap per phase
+    ansvar_requests: int = 30  # warm requests of /ansvar and of /v1/ansvar, per corpus
 
 
 FULL = Plan(
@@ -71,4 +74,5 @@ QUICK = Plan(
     scale_queries=20,
     heavy_requests=30,
     heavy_seconds=60.0,
+    ansvar_requests=5,
 )

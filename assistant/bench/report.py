@@ -155,6 +155,7 @@ def render_table(results: Mapping[str, Any]) -> str:
                               "tunga p50", "kärnor"], rows)
         lines.append(f"p95 bredvid slumptecken ÷ utan: {heavy['ratio_random']}; bredvid "
                      f"fallbeskrivningar ÷ utan: {heavy['ratio_cases']} (mål ≤ {HEAVY_RATIO})")
+    lines += _ansvar_lines(results)
     targets = evaluate_targets(results)
     lines += ["", "Mål"]
     rows = []
@@ -164,6 +165,65 @@ def render_table(results: Mapping[str, Any]) -> str:
         rows.append([t.name, _ms(t.measured), f"{sign} {_ms(t.limit)} {t.unit}", verdict])
     lines += _rows_table(["mål", "uppmätt", "gräns", ""], rows)
     return "\n".join(lines)
+
+
+_CORPUS_NAMES = {"bundled": "medföljande", "synthetic": "syntetisk"}
+_PATH_NAMES = {"page": "/ansvar", "json": "/v1/ansvar"}
+
+
+def _kb(size: Any) -> str:
+    return "–" if size is None else f"{size / 1024:.0f}"
+
+
+def _ansvar_lines(results: Mapping[str, Any]) -> list[str]:
+    """The ansvarsmatris stage: sizes, first and warm requests, the build's stages, and the
+    ratio to a question when the same run measured HTTP /v1/ask."""
+    ansvar = results.get("ansvar")
+    if not ansvar:
+        return []
+    lines = ["", f"Ansvarsmatris: GET /ansvar (sida) och /v1/ansvar (JSON) på 127.0.0.1, "
+                 f"en klient, {ansvar['requests']} varma anrop vardera, ms"]
+    rows = []
+    for corpus, figures in ansvar["corpora"].items():
+        for name, path in _PATH_NAMES.items():
+            warm = figures["warm"][name]
+            lat = warm["latency"]
+            page = name == "page"
+            label = f"{_CORPUS_NAMES.get(corpus, corpus)} ({figures['regions']} regioner)"
+            again = figures["after_restart"]["ms"] if page else None
+            rows.append([label if page else "", path, _kb(warm["bytes"]),
+                         _kb(warm["gzip_bytes"]), _ms(figures["first"][name]["ms"]), _ms(again),
+                         _ms(lat["p50_ms"]), _ms(lat["p95_ms"]),
+                         f"{warm['ok']}/{warm['requests']}"])
+    lines += _rows_table(["korpus", "väg", "kB", "kB gzip", "första", "efter omstart", "p50",
+                          "p95", "ok"], rows)
+    lines.append("Första: /ansvar bygger matrisen med tom inbäddningscache, /v1/ansvar direkt "
+                 "efter; efter omstart: första /ansvar med insatsernas vektorer i cachen.")
+    for corpus, figures in ansvar["corpora"].items():
+        b = figures["build"]
+        memory = figures.get("server_memory") or {}
+        rss = [lookup(memory, k, "rss_mb") for k in ("before", "after")]
+        lines.append(
+            f"{_CORPUS_NAMES.get(corpus, corpus).capitalize()}: {figures['documents']} dokument, "
+            f"{figures['passages']} passager, {figures['statements']} påståenden; "
+            f"{b['rows']} rader av {b['matters']} insatser, {b['cells']} celler, "
+            f"{b['differs']} skiljer, {b['conflicts']} konflikter, {b['unplaced']} utan insats"
+            + (f"; serverns RSS {rss[0]} → {rss[1]} MB" if None not in rss else "")
+        )
+        lines.append(
+            f"  matrisbygget i processen: inbäddning {b['embed_s']:.2f} s ({b['embedded']} av "
+            f"{b['texts']} texter genom modellen), placering {b['assign_s']:.2f} s, "
+            f"tabell {b['table_s']:.2f} s"
+            + (f"; syntetiskt index byggt på {figures['index_build_s']:.1f} s "
+               f"({figures['index_embedded']} påståenden genom modellen)"
+               if "index_build_s" in figures else "")
+        )
+    ratio = ansvar.get("ratio_to_ask")
+    if ratio:
+        parts = [f"{_CORPUS_NAMES.get(c, c)} {_PATH_NAMES[n]} {ratio[f'{c}_{n}']:.2f}×"
+                 for c in ansvar["corpora"] for n in _PATH_NAMES if f"{c}_{n}" in ratio]
+        lines.append("Varm p50 ÷ HTTP /v1/ask p50 (1 klient): " + ", ".join(parts))
+    return lines
 
 
 def _clients(n: int) -> str:
@@ -216,6 +276,18 @@ def render_chart(results: Mapping[str, Any]) -> str:
         titles.append(f"{size['rows']} passager: sökning utan inbäddning")
         svg, h = range_panel(titles[-1], bars, 10, y, "ms",
                              (SCALE_P95_MS, "mål p95") if size["rows"] >= 100_000 else None)
+        parts += svg
+        y += h
+    corpora = lookup(results, "ansvar", "corpora") or {}
+    if corpora:
+        bars = [(f"{_CORPUS_NAMES.get(c, c)} {path}", lookup(f, "warm", n, "latency", "p50_ms"),
+                 lookup(f, "warm", n, "latency", "p95_ms"))
+                for c, f in corpora.items() for n, path in _PATH_NAMES.items()]
+        ask = next((lv["latency"]["p50_ms"] for lv in lookup(results, "http", "levels") or ()
+                    if lv["clients"] == 1), None)
+        titles.append("Ansvarsmatris, varm: p50 (mörk) och p95 (ljus)")
+        svg, h = range_panel(titles[-1], bars, 10, y, "ms",
+                             (ask, "/v1/ask p50") if ask else None)
         parts += svg
         y += h
     height = max(int(y + 10), 40)

@@ -683,7 +683,7 @@ def bench(
         list[str] | None,
         typer.Option(
             "--only",
-            help="Mät bara detta: retrieval, ask, http, build eller scale (kan upprepas).",
+            help="Mät bara detta: retrieval, ask, http, build, scale eller ansvar (kan upprepas).",
         ),
     ] = None,
     out: Annotated[

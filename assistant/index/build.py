@@ -124,6 +124,7 @@ class BuildReport:
     manifest: Manifest
     embedded: int  # passages run through the model
     reused: int  # passages whose vectors came from the cache
+    statements_embedded: int = 0  # statements' readings run through the model
 
 
 def rows_for_documents(index: LoadedIndex, document_ids: Iterable[str]) -> frozenset[int]:
@@ -470,7 +471,7 @@ def build_index(
     found = statements.extract_corpus(documents, chunks, raw_texts(settings, documents))
     found = statements.apply_overrides(found, documents, chunks, overrides)
     # The ansvarsmatris places statements in matters by these when the words do not.
-    said, _ = embed_passages(
+    said, said_embedded = embed_passages(
         [matters.reading(s) for s in found], embedder, settings.cache_dir, progress=progress
     )
 
@@ -504,7 +505,10 @@ def build_index(
         )
         _write_manifest(staging / MANIFEST_NAME, manifest)
         _swap_into_place(staging, settings.index_dir)
-    return BuildReport(manifest=manifest, embedded=embedded, reused=len(texts) - embedded)
+    return BuildReport(
+        manifest=manifest, embedded=embedded, reused=len(texts) - embedded,
+        statements_embedded=said_embedded,
+    )
 
 
 # ── load and check ─────────────────────────────────────────────────────────────────────

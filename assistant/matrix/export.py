@@ -7,6 +7,7 @@ import csv
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.answer.compose import passage_url
 from assistant.answer.statement_answers import own_quote
@@ -34,6 +35,7 @@ class StatementCitation:
     url: str
 
 
+@lru_cache(maxsize=50_000)  # every view shows the same statements' citations again
 def citation_of(statement: Statement) -> StatementCitation:
     quote = own_quote(statement)
     url = (

@@ -37,18 +37,18 @@ def matrix_for(
 ) -> Loaded:
     """The index's matrix on `today`, built once per index, list and day."""
     matters = matters if matters is not None else load_matters(settings.corpus_dir)
-    key = (id(index), matters, today, weights)
+    key = (matters, today, weights)
+    # One build at a time: requests arriving during it wait and take its result.
     with _LOCK:
-        if _CACHE and _CACHE[0][0] == key:
-            return _CACHE[0][1]
-    loaded = _build(settings, index, embedder, today, weights, matters)
-    with _LOCK:
-        _CACHE[:] = [(key, loaded)]
-    return loaded
+        if _CACHE and _CACHE[0][0] is index and _CACHE[0][1] == key:
+            return _CACHE[0][2]
+        loaded = _build(settings, index, embedder, today, weights, matters)
+        _CACHE[:] = [(index, key, loaded)]
+        return loaded
 
 
 _LOCK = threading.Lock()
-_CACHE: list[tuple[tuple[object, ...], Loaded]] = []
+_CACHE: list[tuple[LoadedIndex, tuple[object, ...], Loaded]] = []  # the last index's matrix
 
 
 def _build(

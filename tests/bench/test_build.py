@@ -19,4 +19,6 @@ def test_build_is_measured_cold_unchanged_and_with_one_agreement_added(
     assert unchanged["embedded"] == 0
     # Only the added agreement's passages are new to the model.
     assert 0 < grown["embedded"] < cold["embedded"]
-    assert len(fake.passages_embedded) == cold["embedded"] + grown["embedded"]
+    statements = cold["statements_embedded"] + grown["statements_embedded"]
+    assert 0 < grown["statements_embedded"] < cold["statements_embedded"]
+    assert len(fake.passages_embedded) == cold["embedded"] + grown["embedded"] + statements
