@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -23,12 +21,12 @@ from assistant.bench.ansvar import (
 )
 from assistant.bench.plan import Plan
 from assistant.bench.report import render_chart, render_table
-from assistant.bench.servers import free_port
 from assistant.index.build import build_index
 from assistant.index.embedding import CachedEmbedder
 from assistant.ingest import catalog as corpus
 from assistant.pipeline import Engine, load_engine
 from assistant.settings import Settings, load_settings, project_root
+from tests.bench.serving import served
 from tests.fakes import FakeEmbedder
 
 TINY = ("varmland-psykisk-funktionsnedsattning-beroende", "vastmanland-psykisk-ohalsa-vuxna")
@@ -69,30 +67,14 @@ class InThreadServers:
 
     @contextmanager
     def __call__(self, settings: Settings, data_dir: Path) -> Iterator[tuple[str, int | None]]:
-        import uvicorn
-
         from assistant.channels.http import create_app
 
         settings = replace(settings, data_dir=data_dir, rate_limit_per_minute=0)
         model = FakeEmbedder()
         engine = load_engine(settings, embedder=CachedEmbedder(model, 256))
         self.started.append(Started(settings.corpus_dir, model, engine))
-        port = free_port()
-        server = uvicorn.Server(uvicorn.Config(
-            create_app(settings, engine=engine), host="127.0.0.1", port=port,
-            log_config=None, log_level=None,
-        ))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            assert time.monotonic() < deadline, "servern startade inte"
-            time.sleep(0.05)
-        try:
-            yield f"http://127.0.0.1:{port}", None
-        finally:
-            server.should_exit = True
-            thread.join(10)
+        with served(create_app(settings, engine=engine)) as url:
+            yield url, None
 
 
 @pytest.fixture(scope="module")
