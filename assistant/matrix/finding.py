@@ -24,10 +24,9 @@ from assistant.index.matters import matters_in, reading
 from assistant.matrix.loading import Loaded
 from assistant.matrix.table import Cell, Row, cell_party
 from assistant.models import DocumentMeta, Statement
-from assistant.search.query import Query, clean_question, make_query
+from assistant.search.query import Query
 from assistant.search.regions import canonical_region
-from assistant.search.retrieval import Filters, locate
-from assistant.search.spelling import speller_for
+from assistant.search.retrieval import Filters, read_question
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,7 @@ def view(
 ) -> View:
     """The matrix's rows for a region and/or document, ranked for `q` when given (a
     question naming a place narrows the view to its region, as in an answer)."""
-    query = _query(index, q, region) if q else None
+    query = read_question(index, q, Filters(region=region)) if q else None
     if query is not None and query.place.region:
         region = query.place.region
     balance = weights.matter_balance
@@ -92,15 +91,6 @@ def view(
         return View(tuple(rows), None, None, region, unplaced)
     scored = _ranked(loaded, rows, query, embedder, idf, weights)
     return View(tuple(r for r, _ in scored), tuple(s for _, s in scored), query, region, unplaced)
-
-
-def _query(index: LoadedIndex, q: str, region: str | None) -> Query:
-    asked = clean_question(q)
-    speller = speller_for(index.chunks, (chunk.text for chunk in index.chunks))
-    text, corrected = speller.correct(asked)
-    covered = {m.region for m in index.documents.values() if m.region}
-    place = locate(text, Filters(region=region), covered)
-    return make_query(text, place, asked, corrected)
 
 
 def _narrowed(

@@ -152,6 +152,16 @@ def _overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
     return a_start < b_end and b_start < a_end
 
 
+def read_question(index: LoadedIndex, question: str, filters: Filters) -> Query:
+    """The question as the search reads it: cleaned, its typos corrected, its place found
+    (a place it names wins over the request's region)."""
+    asked = clean_question(question)
+    speller = speller_for(index.chunks, (chunk.text for chunk in index.chunks))
+    text, corrected = speller.correct(asked)
+    covered = {m.region for m in index.documents.values() if m.region}
+    return make_query(text, locate(text, filters, covered), asked, corrected)
+
+
 def retrieve(
     index: LoadedIndex,
     embedder: Embedder,
@@ -166,15 +176,10 @@ def retrieve(
     top_k = top_k or settings.top_k
     timings: dict[str, float] = {}
     clock = time.perf_counter()
-    asked = clean_question(question)
-    speller = speller_for(index.chunks, (chunk.text for chunk in index.chunks))
-    question, corrected = speller.correct(asked)
-    covered = {m.region for m in index.documents.values() if m.region}
-    place = locate(question, filters, covered)
+    query = read_question(index, question, filters)
     documents = select_documents(
-        index, filters, place, national=bool(NATIONAL_ASKED.search(question))
+        index, filters, query.place, national=bool(NATIONAL_ASKED.search(query.text))
     )
-    query = make_query(question, place, asked, corrected)
     timings["filter"] = time.perf_counter() - clock
     if not documents:
         return Retrieval(query, (), (), timings)
