@@ -96,8 +96,10 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> loggi
     # Python's warnings too become records, so no line reaches stderr without redaction.
     logging.captureWarnings(True)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
-        # Uvicorn's own handlers would print plain text beside ours.
+        # Uvicorn's own handlers would print plain text beside ours, and a level a server
+        # set earlier in the process would hide records the settings' level lets through.
         uvicorn_logger = logging.getLogger(name)
         uvicorn_logger.handlers.clear()
         uvicorn_logger.propagate = True
+        uvicorn_logger.setLevel(logging.NOTSET)
     return handler
