@@ -10,7 +10,8 @@ to the matter and its statements. The weights are `Weights.matter_*`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -38,6 +39,9 @@ class View:
     query: Query | None
     region: str | None  # the region shown (the request's, or a place the question names)
     unplaced: tuple[Statement, ...]  # statements shown by no row: the list may grow
+    # What channels made of this view (a page, a JSON body), kept with it: a view without
+    # a question is made once per matrix, so its renderings are too.
+    rendered: dict[tuple[object, ...], Any] = field(default_factory=dict, compare=False)
 
 
 def checked_filters(
@@ -74,10 +78,30 @@ def view(
     weights: Weights = WEIGHTS,
 ) -> View:
     """The matrix's rows for a region and/or document, ranked for `q` when given (a
-    question naming a place narrows the view to its region, as in an answer)."""
-    query = read_question(index, q, Filters(region=region)) if q else None
-    if query is not None and query.place.region:
+    question naming a place narrows the view to its region, as in an answer). A view
+    without a question is made once per matrix and filters."""
+    if not q:
+        key = (region, document_id, weights)
+        made = loaded.views.get(key)
+        if made is None:
+            made = loaded.views[key] = _view(loaded, index, None, region, document_id, weights)
+        return made
+    query = read_question(index, q, Filters(region=region))
+    if query.place.region:
         region = query.place.region
+    shown = _view(loaded, index, query, region, document_id, weights)
+    scored = _ranked(loaded, list(shown.rows), query, embedder, idf, weights)
+    return replace(shown, rows=tuple(r for r, _ in scored), scores=tuple(s for _, s in scored))
+
+
+def _view(
+    loaded: Loaded,
+    index: LoadedIndex,
+    query: Query | None,
+    region: str | None,
+    document_id: str | None,
+    weights: Weights,
+) -> View:
     balance = weights.matter_balance
     narrowed = (_narrowed(r, region, document_id, balance) for r in loaded.matrix.rows)
     rows = [r for r in narrowed if r]
@@ -87,10 +111,7 @@ def view(
         if (not region or index.documents[s.document_id].region == region)
         and (not document_id or s.document_id == document_id)
     )
-    if query is None:
-        return View(tuple(rows), None, None, region, unplaced)
-    scored = _ranked(loaded, rows, query, embedder, idf, weights)
-    return View(tuple(r for r, _ in scored), tuple(s for _, s in scored), query, region, unplaced)
+    return View(tuple(rows), None, query, region, unplaced)
 
 
 def _narrowed(

@@ -5,8 +5,9 @@ matters list or the day changes."""
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 
@@ -25,6 +26,8 @@ class Loaded:
     matrix: Matrix
     matter_vectors: np.ndarray  # row i: matrix.matters[i]
     statement_vectors: dict[str, np.ndarray]  # statement id -> its vector
+    # Views without a question, by their filters: made once per matrix (`finding.view`).
+    views: dict[tuple[object, ...], Any] = field(default_factory=dict)
 
 
 def matrix_for(

@@ -135,3 +135,12 @@ def test_real_matrix_places_most_statements_and_answers_a_plain_question(real: E
                                                       for c in r.cells}
 
 
+
+
+def test_a_view_without_a_question_is_made_once_per_matrix(engine: Engine) -> None:
+    first = pipeline.ansvar(engine, region="Dalarna")
+    assert pipeline.ansvar(engine, region="Dalarna") is first
+    assert pipeline.ansvar(engine, region="Värmland") is not first
+    asked = pipeline.ansvar(engine, region="Dalarna", q="anhörigstöd")
+    assert asked is not pipeline.ansvar(engine, region="Dalarna", q="anhörigstöd")
+    assert asked.scores is not None and first.scores is None

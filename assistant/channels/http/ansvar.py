@@ -3,6 +3,7 @@ page's CSV `GET /ansvar.csv`. All three take the same filters and show the same 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any
@@ -131,9 +132,16 @@ async def ansvar(
     region: RegionParam = None,
     document_id: DocumentParam = None,
     q: QuestionParam = None,
-) -> dict[str, Any]:
+) -> Response:
     shown, documents = await _view(service, region, document_id, q)
-    return ansvar_json(shown, documents, service.settings.public_url)
+    key = ("json", service.settings.public_url)
+    body = shown.rendered.get(key)
+    if body is None:  # a view without a question keeps its body until the matrix changes
+        made = ansvar_json(shown, documents, service.settings.public_url)
+        body = shown.rendered[key] = json.dumps(
+            made, ensure_ascii=False, separators=(",", ":")
+        ).encode()
+    return Response(body, media_type="application/json")
 
 
 @router.get(
@@ -150,16 +158,19 @@ async def ansvar_page(
     q: QuestionParam = None,
 ) -> HTMLResponse:
     shown, documents = await _view(service, region, document_id, q)
-    regions = tuple(dict.fromkeys(m.region for m in documents.values() if m.region))
-    html = render_ansvar_page(
-        shown,
-        documents,
-        regions,
-        region=shown.region,
-        document_id=document_id,
-        q=(q or "").strip() or None,
-        today=date.today(),
-    )
+    today = date.today()
+    html = shown.rendered.get(("html", today))
+    if html is None:
+        regions = tuple(dict.fromkeys(m.region for m in documents.values() if m.region))
+        html = shown.rendered[("html", today)] = render_ansvar_page(
+            shown,
+            documents,
+            regions,
+            region=shown.region,
+            document_id=document_id,
+            q=(q or "").strip() or None,
+            today=today,
+        )
     # The page's one form searches this page (GET), so it may submit to itself.
     headers = {
         **PAGE_HEADERS,
@@ -187,8 +198,11 @@ async def ansvar_csv(
     q: QuestionParam = None,
 ) -> Response:
     shown, _ = await _view(service, region, document_id, q)
+    text = shown.rendered.get(("csv",))
+    if text is None:
+        text = shown.rendered[("csv",)] = csv_text(shown)
     return Response(
-        "\ufeff" + csv_text(shown),  # the BOM makes Excel read å, ä and ö right
+        "\ufeff" + text,  # the BOM makes Excel read å, ä and ö right
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": 'attachment; filename="ansvarsmatris.csv"',
