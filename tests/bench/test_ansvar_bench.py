@@ -26,8 +26,8 @@ from assistant.index.embedding import CachedEmbedder
 from assistant.ingest import catalog as corpus
 from assistant.pipeline import Engine, load_engine
 from assistant.settings import Settings, load_settings, project_root
-from tests.bench.serving import served
 from tests.fakes import FakeEmbedder
+from tests.serving import served
 
 TINY = ("varmland-psykisk-funktionsnedsattning-beroende", "vastmanland-psykisk-ohalsa-vuxna")
 

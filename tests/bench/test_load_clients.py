@@ -12,7 +12,7 @@ from assistant.bench.load import load_test
 from assistant.bench.questions import load_questions, question_variants
 from assistant.pipeline import Engine
 from assistant.settings import Settings
-from tests.bench.serving import served
+from tests.serving import served
 
 
 @pytest.fixture

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from http.server import ThreadingHTTPServer
 from typing import Any
 
 import jwt
 import pytest
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 
 from tests.channels.teams.support import KID, Cloud, make_handler
+from tests.serving import served
 
 
 @pytest.fixture(scope="module")
@@ -41,22 +41,9 @@ def cloud(signing_key: rsa.RSAPrivateKey) -> Iterator[Cloud]:
 
 @pytest.fixture(scope="module")
 def serve() -> Iterator[Any]:
-    servers: list[tuple[uvicorn.Server, threading.Thread]] = []
+    with ExitStack() as running:
 
-    def start(app: FastAPI) -> str:
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.01)
-        servers.append((server, thread))
-        port = server.servers[0].sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}"
+        def start(app: FastAPI) -> str:
+            return running.enter_context(served(app, log_level="warning", lifespan="off"))
 
-    yield start
-    for server, thread in servers:
-        server.should_exit = True
-        thread.join(timeout=10)
+        yield start
