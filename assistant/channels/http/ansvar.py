@@ -4,11 +4,12 @@ page's CSV `GET /ansvar.csv`. All three take the same filters and show the same 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -29,6 +30,7 @@ from assistant.models import DocumentMeta, Statement
 from assistant.text import MAX_QUESTION_CHARS
 
 router = APIRouter()
+T = TypeVar("T")
 
 RegionParam = Annotated[
     str | None,
@@ -48,14 +50,40 @@ QuestionParam = Annotated[
 ]
 
 
-async def _view(
-    service: Any, region: str | None, document_id: str | None, q: str | None
-) -> tuple[View, Mapping[str, DocumentMeta]]:
+@dataclass(frozen=True)
+class _Shown:
+    """One request's view of the matrix, with what the page needs to repeat its filters."""
+
+    view: View
+    documents: Mapping[str, DocumentMeta]
+    document_id: str | None
+    q: str | None
+
+
+async def _shown(
+    service: ServiceDep,
+    region: RegionParam = None,
+    document_id: DocumentParam = None,
+    q: QuestionParam = None,
+) -> _Shown:
+    """The view the three routes share (a dependency, so each declares the filters once)."""
     engine = require_engine(service)
-    shown = await run_in_threadpool(
+    view = await run_in_threadpool(
         pipeline.ansvar, engine, region=region, document_id=document_id, q=q
     )
-    return shown, engine.index.documents
+    return _Shown(view, engine.index.documents, document_id, (q or "").strip() or None)
+
+
+ShownDep = Annotated[_Shown, Depends(_shown)]
+
+
+def _kept(view: View, key: tuple[object, ...], make: Callable[[], T]) -> T:
+    """A rendering of the view, made once: a view without a question is kept until the
+    matrix changes, and its renderings with it."""
+    if key not in view.rendered:
+        view.rendered[key] = make()
+    made: T = view.rendered[key]
+    return made
 
 
 def _citation(statement: Statement, public_url: str) -> dict[str, Any]:
@@ -127,20 +155,12 @@ BAD_PAGE_FILTER: dict[int | str, dict[str, Any]] = {
     "(celler). `differs`: regionerna ger insatsen till olika huvudmän; `conflicts`: två "
     "giltiga överenskommelser i samma region säger olika.",
 )
-async def ansvar(
-    service: ServiceDep,
-    region: RegionParam = None,
-    document_id: DocumentParam = None,
-    q: QuestionParam = None,
-) -> Response:
-    shown, documents = await _view(service, region, document_id, q)
-    key = ("json", service.settings.public_url)
-    body = shown.rendered.get(key)
-    if body is None:  # a view without a question keeps its body until the matrix changes
-        made = ansvar_json(shown, documents, service.settings.public_url)
-        body = shown.rendered[key] = json.dumps(
-            made, ensure_ascii=False, separators=(",", ":")
-        ).encode()
+async def ansvar(service: ServiceDep, shown: ShownDep) -> Response:
+    public_url = service.settings.public_url
+    body = _kept(shown.view, ("json", public_url), lambda: json.dumps(
+        ansvar_json(shown.view, shown.documents, public_url),
+        ensure_ascii=False, separators=(",", ":"),
+    ).encode())
     return Response(body, media_type="application/json")
 
 
@@ -151,34 +171,23 @@ async def ansvar(
     summary="Ansvarsmatrisen som sida (HTML)",
     responses={**BAD_PAGE_FILTER},
 )
-async def ansvar_page(
-    service: ServiceDep,
-    region: RegionParam = None,
-    document_id: DocumentParam = None,
-    q: QuestionParam = None,
-) -> HTMLResponse:
-    shown, documents = await _view(service, region, document_id, q)
+async def ansvar_page(shown: ShownDep) -> HTMLResponse:
     today = date.today()
-    html = shown.rendered.get(("html", today))
-    if html is None:
-        regions = tuple(dict.fromkeys(m.region for m in documents.values() if m.region))
-        html = shown.rendered[("html", today)] = render_ansvar_page(
-            shown,
-            documents,
-            regions,
-            region=shown.region,
-            document_id=document_id,
-            q=(q or "").strip() or None,
-            today=today,
-        )
-    # The page's one form searches this page (GET), so it may submit to itself.
-    headers = {
-        **PAGE_HEADERS,
-        "Content-Security-Policy": PAGE_HEADERS["Content-Security-Policy"].replace(
-            "form-action 'none'", "form-action 'self'"
-        ),
-    }
-    return HTMLResponse(html, headers=headers)
+    regions = tuple(dict.fromkeys(m.region for m in shown.documents.values() if m.region))
+    html = _kept(shown.view, ("html", today), lambda: render_ansvar_page(
+        shown.view, shown.documents, regions, region=shown.view.region,
+        document_id=shown.document_id, q=shown.q, today=today,
+    ))
+    return HTMLResponse(html, headers=_PAGE_HEADERS)
+
+
+# The page's one form searches this page (GET), so it may submit to itself.
+_PAGE_HEADERS = {
+    **PAGE_HEADERS,
+    "Content-Security-Policy": PAGE_HEADERS["Content-Security-Policy"].replace(
+        "form-action 'none'", "form-action 'self'"
+    ),
+}
 
 
 @router.get(
@@ -191,16 +200,8 @@ async def ansvar_page(
         **BAD_PAGE_FILTER,
     },
 )
-async def ansvar_csv(
-    service: ServiceDep,
-    region: RegionParam = None,
-    document_id: DocumentParam = None,
-    q: QuestionParam = None,
-) -> Response:
-    shown, _ = await _view(service, region, document_id, q)
-    text = shown.rendered.get(("csv",))
-    if text is None:
-        text = shown.rendered[("csv",)] = csv_text(shown)
+async def ansvar_csv(shown: ShownDep) -> Response:
+    text = _kept(shown.view, ("csv",), lambda: csv_text(shown.view))
     return Response(
         "\ufeff" + text,  # the BOM makes Excel read å, ä and ö right
         media_type="text/csv; charset=utf-8",
