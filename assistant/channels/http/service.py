@@ -26,11 +26,11 @@ from dataclasses import dataclass, field, replace
 from assistant.channels.common import Channel, record
 from assistant.channels.http.admission import Admission, admission_for, run_heavy
 from assistant.channels.http.metrics import Metrics, count_answer, record_index, record_reload
-from assistant.errors import AssistantError, IndexUnavailableError, StoreError
+from assistant.errors import AssistantError, CorpusError, IndexUnavailableError, StoreError
 from assistant.index.build import load_index
 from assistant.index.embedding import HEAVY_QUERY_TOKENS, question_tokens
 from assistant.models import Answer
-from assistant.pipeline import Engine, ask, load_engine
+from assistant.pipeline import Engine, ansvar, ask, load_engine
 from assistant.settings import Settings
 from assistant.store import Store, open_store, store_health
 
@@ -136,6 +136,10 @@ def _load_engine(service: Service, current: Engine | None) -> Engine:
     # Loading the model now makes /readyz honest and spares the first user the wait. The
     # warm-up takes a model lane like any question (the embedder limits concurrent calls).
     engine.embedder.embed_queries([WARM_UP_QUESTION])
+    # The ansvarsmatris too: its first build would otherwise fall on a question (whose
+    # answer looks up conflicts in it). A broken matters list is reported where it is shown.
+    with suppress(CorpusError):
+        ansvar(engine)
     return engine
 
 
