@@ -1,6 +1,7 @@
 """Section-aware chunking: passages never cross a heading, and keep who is responsible.
 
-Each section (blocks sharing one heading trail) is cut with langchain's recursive splitter.
+Each section (blocks sharing one heading trail) is cut with the recursive splitter
+(`index.splitter`).
 A passage that starts inside a list carries the list's lead-in ("Regionen ansvarar för:")
 in front of its text, so no passage loses the party that the list is about. Footnotes
 and link lines of a section become passages of their own, out of the running text.
@@ -15,8 +16,7 @@ import hashlib
 from collections.abc import Iterator
 from itertools import groupby
 
-from langchain_text_splitters import RecursiveCharacterTextSplitter
-
+from assistant.index.splitter import split_spans
 from assistant.ingest.normalise import NORMALISER_VERSION, page_at
 from assistant.models import LEAD_IN_GAP, Block, Chunk, Document
 from assistant.settings import Settings
@@ -52,23 +52,10 @@ def _sections(doc: Document) -> Iterator[tuple[tuple[str, ...], bool, list[Block
         yield waiting[-1].trail, False, waiting
 
 
-def _splitter(settings: Settings) -> RecursiveCharacterTextSplitter:
-    return RecursiveCharacterTextSplitter(
-        chunk_size=settings.chunk_size,
-        chunk_overlap=settings.chunk_overlap,
-        separators=SEPARATORS,
-        keep_separator="end",
-        add_start_index=True,
-        strip_whitespace=True,
-    )
-
-
-def _pieces(splitter: RecursiveCharacterTextSplitter, text: str) -> list[tuple[int, int]]:
+def _pieces(text: str, settings: Settings) -> list[tuple[int, int]]:
     """Spans of the splitter's pieces; a tiny one (a heading alone) joins its neighbour."""
     spans: list[tuple[int, int]] = []
-    for piece in splitter.create_documents([text]):
-        start = int(piece.metadata["start_index"])
-        end = start + len(piece.page_content)
+    for start, end in split_spans(text, settings.chunk_size, settings.chunk_overlap, SEPARATORS):
         if spans and spans[-1][1] - spans[-1][0] < MIN_PASSAGE:
             spans[-1] = (spans[-1][0], max(spans[-1][1], end))
         else:
@@ -91,13 +78,12 @@ def _lead_in_for(blocks: list[Block], start: int, text: str) -> str | None:
 
 def chunk_document(doc: Document, settings: Settings) -> list[Chunk]:
     """Cut one document into passages with stable ids, trails, pages and spans."""
-    splitter = _splitter(settings)
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
     for trail, _is_note, blocks in _sections(doc):
         base = blocks[0].start
         section_text = doc.text[base : blocks[-1].end]
-        for offset, stop in _pieces(splitter, section_text):
+        for offset, stop in _pieces(section_text, settings):
             start, end = base + offset, base + stop
             body = doc.text[start:end]
             lead_in = _lead_in_for(blocks, start, body)
