@@ -10,8 +10,9 @@ Layout of `settings.index_dir`:
     statements.jsonl who does what, as extracted, with `corpus/<id>.statements.jsonl` applied
 
 A build writes a new folder beside the old one and swaps it in only when complete, so an
-error or Ctrl-C leaves the previous index untouched. Passage embeddings are cached by
-content in `settings.cache_dir`, so a rebuild only embeds passages it has never seen.
+error or Ctrl-C leaves the previous index untouched. Embeddings are reused by content:
+from the index being replaced (so a fresh clone embeds only new text) and from the cache
+in `settings.cache_dir`, so a rebuild only embeds passages and statements it has never seen.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import closing, contextmanager, suppress
+from contextlib import closing, contextmanager, nullcontext, suppress
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from importlib import metadata
@@ -47,6 +48,7 @@ from assistant.index.lexical import LexicalIndex
 from assistant.index.vectors import KindChoice, VectorIndex
 from assistant.ingest import catalog as corpus
 from assistant.models import Chunk, Document, DocumentMeta, Statement
+from assistant.progress import progress as progress_of
 from assistant.settings import Settings
 
 INDEX_FORMAT = 3  # bump when the folder layout or a file format changes (2: statements,
@@ -233,23 +235,25 @@ def _cached_vectors(
 
 
 def embed_passages(
-    texts: list[str], embedder: Embedder, cache_dir: Path, *, progress: bool = True
+    texts: list[str],
+    embedder: Embedder,
+    cache_dir: Path,
+    *,
+    progress: bool = True,
+    what: str = "passager",
+    known: Mapping[str, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, int]:
-    """Vectors for the texts, embedding only those not in the cache; returns (matrix, embedded)."""
-    from tqdm import tqdm
-
+    """Vectors for the texts, embedding only those neither in `known` (by `cache_key`) nor in
+    the cache; returns (matrix, how many were embedded)."""
     dimension = embedder.dimension
     keys = [cache_key(embedder, t) for t in texts]
     with closing(_open_cache(cache_dir)) as con:
-        known = _cached_vectors(con, list(dict.fromkeys(keys)), dimension)
-        missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in known}
-        todo = list(missing.items())
-        with tqdm(
-            total=len(todo),
-            desc="Bäddar in passager",
-            unit="passage",
-            disable=None if progress else True,  # None: only on a terminal
-        ) as bar:
+        found = dict(known or {})
+        found.update(_cached_vectors(con, [k for k in dict.fromkeys(keys) if k not in found],
+                                     dimension))
+        todo = list({k: t for k, t in zip(keys, texts, strict=True) if k not in found}.items())
+        shown = progress_of(len(todo), f"Bäddar in {what}", what) if progress else nullcontext()
+        with shown as advance:
             for start in range(0, len(todo), EMBED_BATCH):
                 batch = todo[start : start + EMBED_BATCH]
                 matrix = embedder.embed_passages([t for _, t in batch])
@@ -265,12 +269,43 @@ def embed_passages(
                         [(k, rows[i].tobytes()) for i, (k, _) in enumerate(batch)],
                     )
                 for i, (k, _) in enumerate(batch):
-                    known[k] = rows[i]
-                bar.update(len(batch))
+                    found[k] = rows[i]
+                if advance:
+                    advance(len(batch))
     out = np.zeros((len(texts), dimension), dtype=np.float32)
     for i, key in enumerate(keys):
-        out[i] = known[key]
+        out[i] = found[key]
     return out, len(todo)
+
+
+def vectors_in_index(index_dir: Path, embedder: Embedder) -> dict[str, np.ndarray]:
+    """The passage and statement vectors the index in `index_dir` holds, by `cache_key`.
+
+    The embedding cache lives in the data directory, which is not committed: a fresh clone,
+    an image build or a new replica starts with an empty cache although the committed index
+    holds a vector for every passage and statement. A rebuild takes them from there, so only
+    new text is embedded. An index of another embedder, or damaged, offers nothing.
+    """
+    try:
+        manifest = read_manifest(index_dir)
+        if _embedder_mismatch(manifest, embedder) or manifest.dimension != embedder.dimension:
+            return {}
+        _require_intact(index_dir, manifest)
+        with _read_or_damaged(index_dir):
+            chunks = _read_chunks(index_dir / CHUNKS_NAME)
+            found = _read_statements(index_dir / STATEMENTS_NAME)
+            said = _read_statement_vectors(index_dir, manifest)
+        dense = vectors.matrix(vectors.load(index_dir / VECTORS_NAME))
+    except IndexUnavailableError:
+        return {}
+    pairs = list(zip((c.indexed_text for c in chunks), dense, strict=False))
+    if said is not None and len(said) == len(found):
+        pairs += zip((matters.reading(s) for s in found), said, strict=True)
+    return {
+        cache_key(embedder, text): np.asarray(vector, dtype=np.float32)
+        for text, vector in pairs
+        if vector.shape == (embedder.dimension,)
+    }
 
 
 # ── files ──────────────────────────────────────────────────────────────────────────────
@@ -467,12 +502,16 @@ def build_index(
             raise CorpusError(f"Passage-id {chunk.id} förekommer två gånger ({chunk.document_id}).")
         seen.add(chunk.id)
     texts = [c.indexed_text for c in chunks]
-    matrix, embedded = embed_passages(texts, embedder, settings.cache_dir, progress=progress)
+    known = vectors_in_index(settings.index_dir, embedder)
+    matrix, embedded = embed_passages(
+        texts, embedder, settings.cache_dir, progress=progress, known=known
+    )
     found = statements.extract_corpus(documents, chunks, raw_texts(settings, documents))
     found = statements.apply_overrides(found, documents, chunks, overrides)
     # The ansvarsmatris places statements in matters by these when the words do not.
     said, said_embedded = embed_passages(
-        [matters.reading(s) for s in found], embedder, settings.cache_dir, progress=progress
+        [matters.reading(s) for s in found], embedder, settings.cache_dir,
+        progress=progress, what="påståenden", known=known,
     )
 
     with _staging_dir(settings.index_dir) as staging:

@@ -208,10 +208,15 @@ def test_duplicate_chunk_ids_are_refused(
     assert not settings.index_dir.exists()
 
 
-def test_no_progress_output_when_not_on_a_terminal(
+def test_progress_is_plain_lines_when_not_on_a_terminal(
     settings: Settings, capfd: pytest.CaptureFixture[str]
 ) -> None:
     index.build_index(settings, FakeEmbedder(), progress=True)  # captured: not a TTY
+    err = capfd.readouterr().err
+    assert "\r" not in err and "Bäddar in passager: " in err and "passager klart på" in err
+    index.build_index(settings, FakeEmbedder(), progress=True)  # nothing left to embed
+    assert capfd.readouterr().err == ""
+    index.build_index(settings, FakeEmbedder(version="2"), progress=False)
     assert capfd.readouterr().err == ""
 
 
@@ -258,6 +263,35 @@ def test_editing_one_passage_reembeds_only_what_changed(settings: Settings) -> N
     assert len(changed) == 1 and "snarast" in changed[0]
     # and the one statement read from the edited sentence
     assert all("snarast" in t for t in fake.passages_embedded if t not in after)
+
+
+def test_a_fresh_clone_embeds_only_the_new_agreement(settings: Settings) -> None:
+    # A clone has the committed index but no data directory, so no embedding cache.
+    index.build_index(settings, FakeEmbedder(), progress=False)
+    shutil.rmtree(settings.cache_dir)
+    old_texts = {c.indexed_text for c in expected_chunks(settings)}
+    write_corpus(settings.corpus_dir, {**TEXTS, "gamma": GAMMA})
+    fake = FakeEmbedder()
+    report = index.build_index(settings, fake, progress=False)
+    new = {c.indexed_text for c in expected_chunks(settings)} - old_texts
+    assert new and set(fake.passages_embedded) - new <= {
+        matters.reading(s) for s in index.load_index(settings, fake).statements
+        if s.document_id == "gamma"
+    }
+    assert report.embedded == len(new) and report.reused == report.manifest.chunk_count - len(new)
+    # The vectors taken from the old index are the ones the model gives.
+    loaded = index.load_index(settings, fake)
+    direct = FakeEmbedder().embed_passages([c.indexed_text for c in loaded.chunks])
+    assert np.allclose(vectors.matrix(loaded.vectors), direct, atol=1e-6)
+
+
+def test_a_damaged_index_offers_no_vectors(settings: Settings) -> None:
+    index.build_index(settings, FakeEmbedder(), progress=False)
+    shutil.rmtree(settings.cache_dir)
+    (settings.index_dir / index.VECTORS_NAME).write_bytes(b"broken")
+    assert index.vectors_in_index(settings.index_dir, FakeEmbedder()) == {}
+    report = index.build_index(settings, FakeEmbedder(), progress=False)
+    assert report.reused == 0 and report.embedded == report.manifest.chunk_count
 
 
 def test_cache_is_keyed_by_embedder_identity(settings: Settings) -> None:
