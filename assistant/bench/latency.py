@@ -56,6 +56,7 @@ def measure_queries(
     stages: dict[str, list[float]] = {s: [] for s in (*STAGES, "total")}
     retrieval: list[float] = []
     rest: list[float] = []
+    own: list[float] = []  # the answer's own stages: reading (rerank) and composing
     for i, question in enumerate(questions):
         # Interleaved, so that a change in machine load moves floor and ask alike.
         started = time.perf_counter()
@@ -70,6 +71,8 @@ def measure_queries(
         retrieval.append(searched)
         if "embed" in timings:
             rest.append(searched - timings["embed"])
+        if answer:
+            own.append(timings.get("rerank", 0.0) + timings.get("answer", 0.0))
         if progress and (i + 1) % 25 == 0:
             progress(f"{i + 1}/{len(questions)} frågor")
     hits: list[float] = []
@@ -83,6 +86,7 @@ def measure_queries(
         "stages": {name: summarise(values) for name, values in stages.items() if values},
         "retrieval": summarise(retrieval),
         "retrieval_without_embedding": summarise(rest),
+        **({"answer_own": summarise(own)} if own else {}),
         "cached": summarise(hits),
         "cache": {"size": engine.settings.query_cache_size},
     }

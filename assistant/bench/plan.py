@@ -36,6 +36,11 @@ NORMAL_CLIENTS = 2
 HEAVY_CHARS = 1000  # the longest question the API accepts
 # Issue 22: the ansvarsmatris for the bundled corpus and a synthetic one of every län.
 ANSVAR_REGIONS = 21
+# Issue 22: the HTTP path close to the model's own time, as ratios measured in one run.
+HTTP_FLOOR_RATIO = 1.3  # HTTP p50 at one client ÷ the floor measured just before
+CAPACITY_SHARE = 0.9  # answers a second at 16 clients ÷ the bare model's capacity
+ANSWER_OWN_P50_MS = 3.0  # reading the passages and statements, and composing, besides search
+ANSVAR_TO_ASK = 1.0  # the 21-region /ansvar page's warm p50 ÷ HTTP /v1/ask's p50
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""The targets of issues 3, 9 and 16 against a run's figures: each one measured, its limit
-and whether it holds."""
+"""The targets of issues 3, 9, 16 and 22 against a run's figures: each one measured, its
+limit and whether it holds."""
 
 from __future__ import annotations
 
@@ -7,12 +7,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from assistant.bench.ansvar import ratios_to_ask
 from assistant.bench.figures import cores, lookup
 from assistant.bench.plan import (
+    ANSVAR_REGIONS,
+    ANSVAR_TO_ASK,
+    ANSWER_OWN_P50_MS,
     ASK_RATIO,
+    CAPACITY_SHARE,
     HEAVY_CHARS,
     HEAVY_CLIENTS,
     HEAVY_RATIO,
+    HTTP_FLOOR_RATIO,
     HTTP_RATIO,
     RETRIEVAL_P50_MS,
     RETRIEVAL_REST_P50_MS,
@@ -64,9 +70,13 @@ def throughput_goal(results: Mapping[str, Any], floor_ms: float | None) -> float
     return THROUGHPUT_SHARE * (lookup(results, "machine", "cores") or cores()) / (floor_ms / 1000)
 
 
+def _ratio(numerator: Any, denominator: Any) -> float | None:
+    return numerator / denominator if numerator is not None and denominator else None
+
+
 def evaluate_targets(results: Mapping[str, Any]) -> list[Target]:
-    """Every target of issues 9 and 3 against this run's figures (the HTTP ones against the
-    floor measured just before their level, when there is one)."""
+    """Every target of issues 3, 9, 16 and 22 against this run's figures (the HTTP ones
+    against the floor measured just before their level, when there is one)."""
     floor = floor_p50(results)
     one = _level(results, 1) or {}
     sixteen = _level(results, 16) or {}
@@ -76,6 +86,8 @@ def evaluate_targets(results: Mapping[str, Any]) -> list[Target]:
     server = lookup(results, "http", "server_memory", "after_load", "peak_rss_mb")
     retrieval = lookup(results, "retrieval") or lookup(results, "ask") or {}
     largest = (lookup(results, "scale", "sizes") or [{}])[-1]
+    capacity = lookup(results, "http", "model_capacity", "questions_per_s")
+    ansvar = ratios_to_ask(results) or {}
     return [
         _check("ask i processen, p50", lookup(results, "ask", "stages", "total", "p50_ms"),
                floor * ASK_RATIO if floor else None, "ms"),
@@ -95,4 +107,13 @@ def evaluate_targets(results: Mapping[str, Any]) -> list[Target]:
                "÷ utan", lookup(results, "heavy", "ratio_random"), HEAVY_RATIO, "×"),
         _check(f"vanliga frågor p95 bredvid {HEAVY_CLIENTS} med långa fallbeskrivningar "
                "÷ utan", lookup(results, "heavy", "ratio_cases"), HEAVY_RATIO, "×"),
+        # Issue 22.
+        _check("HTTP /v1/ask, 1 klient, p50 ÷ golvet",
+               _ratio(lookup(one, "latency", "p50_ms"), one_floor), HTTP_FLOOR_RATIO, "×"),
+        _check("16 klienter ÷ modellens kapacitet",
+               _ratio(sixteen.get("throughput_per_s"), capacity), CAPACITY_SHARE, "andel", "min"),
+        _check("svarets egna steg (läsning och sammanställning), p50",
+               lookup(results, "ask", "answer_own", "p50_ms"), ANSWER_OWN_P50_MS, "ms"),
+        _check(f"/ansvar med {ANSVAR_REGIONS} regioner, p50 ÷ /v1/ask",
+               ansvar.get("synthetic_page"), ANSVAR_TO_ASK, "×"),
     ]

@@ -30,3 +30,23 @@ def test_targets_compare_against_the_floor_of_the_same_run() -> None:
     assert targets["hämtning p50"].holds is False
     assert targets["hämtning utom frågeinbäddning, p50"].holds is True
     assert [t.holds for t in targets.values() if "passager" in t.name] == [None]
+
+
+def test_issue_22_targets_are_ratios_of_the_same_run() -> None:
+    results = {
+        "machine": {"cores": 2},
+        "ask": {"floor": {"p50_ms": 20.0}, "answer_own": {"p50_ms": 2.5}},
+        "http": {"model_capacity": {"questions_per_s": 50.0},
+                 "levels": [{"clients": 1, "floor": {"p50_ms": 20.0},
+                             "latency": {"p50_ms": 27.0}},
+                            {"clients": 16, "throughput_per_s": 44.0}]},
+        "ansvar": {"corpora": {"synthetic": {"warm": {"page": {"latency": {"p50_ms": 30.0}}}}}},
+    }
+    targets = {t.name: t for t in evaluate_targets(results)}
+    assert targets["HTTP /v1/ask, 1 klient, p50 ÷ golvet"].measured == pytest.approx(1.35)
+    assert targets["HTTP /v1/ask, 1 klient, p50 ÷ golvet"].holds is False  # 1.35 > 1.3
+    assert targets["16 klienter ÷ modellens kapacitet"].measured == pytest.approx(0.88)
+    assert targets["16 klienter ÷ modellens kapacitet"].holds is False  # 0.88 < 0.9
+    assert targets["svarets egna steg (läsning och sammanställning), p50"].holds is True
+    ansvar = next(t for t in targets.values() if t.name.startswith("/ansvar med"))
+    assert ansvar.measured == pytest.approx(30 / 27, abs=0.01) and ansvar.holds is False
