@@ -90,6 +90,7 @@ class Settings:
     # cannot name its own address for the rate limits.
     trusted_proxies: tuple[str, ...] = ()
     log_level: str = "info"
+    log_format: str = "auto"  # "json", "text" (readable lines), or "auto": text on a terminal
     query_cache_size: int = 1024
 
     # Teams bot.
@@ -203,3 +204,5 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("ASSISTANT_MAX_BODY_BYTES måste vara minst 1024")
     if settings.log_level.lower() not in {"debug", "info", "warning", "error"}:
         raise SettingsError("ASSISTANT_LOG_LEVEL måste vara debug, info, warning eller error")
+    if settings.log_format not in {"auto", "json", "text"}:
+        raise SettingsError("ASSISTANT_LOG_FORMAT måste vara auto, json eller text")

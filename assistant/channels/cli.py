@@ -16,11 +16,13 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from assistant.channels.cli_swedish import SwedishTyper
 from assistant.errors import AssistantError
+from assistant.ingest.catalog import TARGET_GROUPS
 from assistant.models import Document, Statement
 from assistant.settings import Settings, load_settings
 
-app = typer.Typer(
+app = SwedishTyper(
     help="Svarsassistenten för samverkansöverenskommelser.",
     no_args_is_help=True,
     add_completion=False,
@@ -100,7 +102,9 @@ def chunks(
 @app.command()
 @friendly_errors
 def ingest(
-    file: Annotated[Path, typer.Argument(help="Fil att lägga in: .pdf, .docx, .txt eller .md.")],
+    file: Annotated[
+        Path, typer.Argument(metavar="FIL", help="Fil att lägga in: .pdf, .docx, .txt eller .md.")
+    ],
     doc_id: Annotated[
         str, typer.Option("--id", help="Dokument-id (a–z, 0–9, bindestreck); blir filnamnet.")
     ],
@@ -113,7 +117,11 @@ def ingest(
         typer.Option("--party", help="Part (upprepa); standard: regionen och länets kommuner."),
     ] = None,
     target_group: Annotated[
-        list[str] | None, typer.Option("--target-group", help="Målgrupp (upprepa; minst en).")
+        list[str] | None,
+        typer.Option(
+            "--target-group",
+            help=f"Målgrupp (upprepa; minst en): {', '.join(TARGET_GROUPS)}.",
+        ),
     ] = None,
     age_scope: Annotated[str, typer.Option("--age-scope", help="Åldrar som omfattas.")] = (
         "alla åldrar"
@@ -574,7 +582,7 @@ RESPONSIBLE_NAMES = {
 @app.command()
 @friendly_errors
 def ask(
-    question: Annotated[str, typer.Argument(help="Frågan, på svenska.")],
+    question: Annotated[str, typer.Argument(metavar="FRÅGA", help="Frågan, på svenska.")],
     region: Annotated[
         str | None, typer.Option("--region", help="Län att svara för, t.ex. Värmland.")
     ] = None,

@@ -14,6 +14,7 @@ lose recall doing it, while a scan that skips the rows outside the filter is che
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
@@ -24,6 +25,11 @@ from typing import Any, Literal
 import numpy as np
 
 from assistant.errors import IndexUnavailableError
+
+# faiss tries its builds for wider instruction sets first and reports each one it cannot load
+# ("Could not load library with AVX2 support due to: ModuleNotFoundError…") at INFO: normal on
+# most machines, yet it reads like a failure. Its warnings and errors still come through.
+logging.getLogger("faiss.loader").setLevel(logging.WARNING)
 
 VectorKind = Literal["flat", "hnsw", "ivf"]
 KindChoice = Literal["flat", "hnsw", "ivf", "auto"]

@@ -17,6 +17,7 @@ from typing import NotRequired, TypedDict, Unpack
 from assistant.errors import CorpusError, IngestError, InputError
 from assistant.ingest.catalog import (
     CATALOG_NAME,
+    KINDS,
     TARGET_GROUPS,
     TEXT_SUFFIX,
     load_catalog,
@@ -101,6 +102,9 @@ def ingest_file(
 ) -> DocumentMeta:
     """Add (or with `replace`, replace) one agreement file in the corpus; return its entry."""
     corpus_dir = settings.corpus_dir
+    # A mistyped file name is the likeliest mistake; say so before judging the fields.
+    if not path.exists():
+        raise IngestError(f"Filen finns inte: {path}")
     meta = build_meta(**fields)
     # Fail fast on a duplicate id before the (possibly slow) extraction; checked again below.
     _check_id_free(_current_catalog(corpus_dir), meta.id, replace)
@@ -125,6 +129,15 @@ def build_meta(**fields: Unpack[EntryFields]) -> DocumentMeta:
         raise InputError("ange minst en part (--party) för en text utan region")
     if not fields["target_groups"]:
         raise InputError(f"ange minst en målgrupp (--target-group): {', '.join(TARGET_GROUPS)}")
+    unknown = [group for group in fields["target_groups"] if group not in TARGET_GROUPS]
+    if unknown:
+        raise InputError(
+            f"Okänd målgrupp {_quoted(unknown)}. Tillåtna målgrupper: {', '.join(TARGET_GROUPS)}."
+        )
+    if fields["kind"] not in KINDS:
+        raise InputError(
+            f"Okänd dokumenttyp {_quoted([fields['kind']])} (--kind). Välj {' eller '.join(KINDS)}."
+        )
     extension = fields["extension"]
     identity = fields.get("identity")
     entry = {
@@ -146,6 +159,10 @@ def build_meta(**fields: Unpack[EntryFields]) -> DocumentMeta:
         return parse_entry(entry, "nytt dokument")
     except CorpusError as exc:
         raise InputError(exc.message) from None
+
+
+def _quoted(values: Sequence[str]) -> str:
+    return ", ".join(f'"{value}"' for value in values)
 
 
 def _iso(value: date | str | None) -> str | None:

@@ -88,8 +88,10 @@ def parse_entry(entry: Any, where: str) -> DocumentMeta:
     groups = _strings(entry, "target_groups", where)
     unknown = [g for g in groups if g not in TARGET_GROUPS]
     if unknown:
+        named = ", ".join(f'"{g}"' for g in unknown)
         raise _field_error(
-            where, "target_groups", f"har okända målgrupper {unknown}; tillåtna: {TARGET_GROUPS}"
+            where, "target_groups", f"har okänd målgrupp {named}; tillåtna målgrupper: "
+            f"{', '.join(TARGET_GROUPS)}"
         )
     if not isinstance(entry["draft"], bool):
         raise _field_error(where, "draft", "måste vara true eller false")

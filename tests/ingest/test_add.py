@@ -193,6 +193,10 @@ FAILURES: dict[str, tuple[Callable[[Path], Path], dict[str, Any], type[Assistant
     "image-only pdf": (lambda d: make_image_pdf(d / "skannad.pdf"), {}, IngestError, "OCR"),
     "corrupt pdf": (_write("trasig.pdf", b"%PDF-1.7\n\x00\xff garbage"), {}, IngestError, "PDF"),
     "missing file": (lambda d: d / "saknas.txt", {}, IngestError, "finns inte"),
+    # The file is named first, before fields that are wrong as well.
+    "missing file, bad fields": (lambda d: d / "saknas.txt",
+                                 {"region": None, "target_groups": ["alla"], "kind": "avtal"},
+                                 IngestError, "Filen finns inte: "),
     "duplicate id": (_good, {"doc_id": "befintlig"}, InputError, "--replace"),
     "bad kind": (_good, {"kind": "avtal"}, InputError, "kind"),
     "bad date": (_good, {"valid_from": "2024-13-01"}, InputError, "valid_from"),

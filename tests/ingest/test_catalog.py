@@ -134,7 +134,7 @@ def test_a_missing_field_is_named(tmp_path: Path, field: str) -> None:
         ("parties", [], "icke-tom lista"),
         ("parties", "Region Värmland", "icke-tom lista"),
         ("parties", ["Region Värmland", ""], "icke-tom lista"),
-        ("target_groups", ["äldre"], "okända målgrupper"),
+        ("target_groups", ["äldre"], "okänd målgrupp \"äldre\"; tillåtna målgrupper: psykisk"),
         ("target_groups", [], "icke-tom lista"),
         ("age_scope", None, "icke-tom text"),
         ("kind", "avtal", "måste vara ett av"),

@@ -11,7 +11,8 @@ of refusals; CORS, so that refusals reach the widget readably and preflights nee
 limit and read deadline. Then the routes.
 
 `serve` runs uvicorn with a protocol of our own (`_http_protocol`) that closes connections
-whose headers or body arrive too slowly and answers unparseable requests in the error shape.
+whose headers or body arrive too slowly and answers unparseable requests in the error shape;
+once it listens, one line (`start_line`) names the chat page, the API docs and the index.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import json
 import logging
 import re
 import signal
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -334,8 +336,19 @@ def serve(settings: Settings) -> None:
         settings.workers,
     )
     app = create_app(settings)
-    reload_on_hangup(app.state.service)
-    uvicorn.run(
+    service: Service = app.state.service
+    reload_on_hangup(service)
+
+    class AnnouncingServer(uvicorn.Server):
+        """uvicorn's server, saying in one line where to go once it listens."""
+
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                port = self.servers[0].sockets[0].getsockname()[1] if self.servers else 0
+                logger.info("%s", start_line(settings, service, port or settings.port))
+
+    config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
@@ -351,6 +364,39 @@ def serve(settings: Settings) -> None:
         forwarded_allow_ips=list(settings.trusted_proxies) or None,
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
         server_header=False,
+    )
+    server = AnnouncingServer(config)
+    # What uvicorn.run does around its server: Ctrl+C ends quietly, a failed start exits 3.
+    with suppress(KeyboardInterrupt):
+        server.run()
+    if not server.started:
+        sys.exit(STARTUP_FAILURE)
+    logger.info("Svarsassistenten har stängts.")
+
+
+STARTUP_FAILURE = 3  # uvicorn's exit code when the server could not start
+
+
+def start_line(settings: Settings, service: Service, port: int) -> str:
+    """One line for the console: the chat page, the API documentation and the index."""
+    host = settings.host
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"  # listening everywhere: this machine's own address works
+    local = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    base = settings.public_url.rstrip("/") or local
+    engine = service.engine
+    if engine is None:
+        index = f"inget index laddat: {service.unavailable}"
+    else:
+        manifest = engine.index.manifest
+        built = manifest.built_at.replace("T", " ")[:16]
+        index = (
+            f"index: {len(engine.index.documents)} dokument, {manifest.chunk_count} passager "
+            f"(byggt {built} UTC)"
+        )
+    return (
+        f"Svarsassistenten körs: chatt {base}/  ·  API-dokumentation {base}/docs  ·  "
+        f"{index}  ·  Ctrl+C avslutar"
     )
 
 

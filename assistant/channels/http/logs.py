@@ -1,4 +1,6 @@
-"""Structured logs: one JSON object per line, each carrying the id of its request.
+"""Logs: one JSON object per line, each carrying the id of its request; on a terminal,
+readable lines instead (time, level, message) with only our own notices and everyone's
+warnings (`ASSISTANT_LOG_FORMAT`: auto, json or text).
 
 Every line passes through `redact` on its way out, so personal data that reaches a message
 by accident (an exception quoting a question, a path segment) is removed even then. The
@@ -50,6 +52,16 @@ def _impersonal(given: str) -> bool:
     return redact(given) == given and redact(blanked) == blanked
 
 
+LEVEL_WORDS = {
+    "DEBUG": "felsök",
+    "INFO": "info",
+    "WARNING": "varning",
+    "ERROR": "fel",
+    "CRITICAL": "kritiskt",
+}
+_LEVEL_WIDTH = max(map(len, LEVEL_WORDS.values()))
+
+
 class JsonFormatter(logging.Formatter):
     """Format a record as one line of JSON with time, level, logger, message and request id."""
 
@@ -84,10 +96,59 @@ def _clean(value: Any) -> Any:
     return redact(str(value))
 
 
+class TextFormatter(logging.Formatter):
+    """Format a record as a line for a person: local time, level in Swedish, message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as readable text, personal data redacted; further lines indented."""
+        text = redact(_readable(record)).strip("\n")
+        if record.exc_info:
+            text += "\n" + redact(self.formatException(record.exc_info))
+        if record.stack_info:
+            text += "\n" + redact(self.formatStack(record.stack_info))
+        when = datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
+        level = LEVEL_WORDS.get(record.levelname, record.levelname.lower())
+        prefix = f"{when} {level:<{_LEVEL_WIDTH}}  "
+        return prefix + text.replace("\n", "\n" + " " * len(prefix))
+
+
+def _readable(record: logging.LogRecord) -> str:
+    """The message; an access line with the path asked for and the time taken."""
+    fields = vars(record)
+    if record.name == "assistant.access" and {"method", "path", "status"} <= fields.keys():
+        took = f" ({fields['duration_ms']} ms)" if "duration_ms" in fields else ""
+        return f"{fields['method']} {fields['path']} {fields['status']}{took}"
+    return record.getMessage()
+
+
+class OwnNoticesAndWarnings(logging.Filter):
+    """On a terminal: our own records, and the libraries' only from warnings up (uvicorn's
+    start-up chatter and the SDK's connection dump stay in the JSON logs)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Whether the record is shown."""
+        own = record.name == "assistant" or record.name.startswith("assistant.")
+        return own or record.levelno >= logging.WARNING
+
+
+def chosen_format(settings: Settings, stream: TextIO) -> str:
+    """"text" or "json": the setting, or with "auto" text exactly when `stream` is a terminal."""
+    if settings.log_format != "auto":
+        return settings.log_format
+    isatty = getattr(stream, "isatty", None)
+    return "text" if callable(isatty) and isatty() else "json"
+
+
 def configure_logging(settings: Settings, stream: TextIO | None = None) -> logging.Handler:
-    """Send every log record (ours and uvicorn's) as JSON lines to `stream` (stderr)."""
-    handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(JsonFormatter())
+    """Send every log record (ours and uvicorn's) to `stream` (stderr): JSON lines, or on a
+    terminal readable lines (`chosen_format`)."""
+    out = stream or sys.stderr
+    handler = logging.StreamHandler(out)
+    if chosen_format(settings, out) == "text":
+        handler.setFormatter(TextFormatter())
+        handler.addFilter(OwnNoticesAndWarnings())
+    else:
+        handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

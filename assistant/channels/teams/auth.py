@@ -273,12 +273,11 @@ def announce_anonymous_mode(settings: Settings) -> None:
             settings.host,
         )
         return
+    # A short block, not a wall: the console indents its further lines under the first.
     logger.warning(
-        "\n%s\nTEAMS: ANONYMT UTVECKLINGSLÄGE. ASSISTANT_TEAMS_APP_ID är inte satt, så "
-        "/api/messages tar emot oautentiserade anrop från den här datorn (loopback)%s. "
-        "Använd aldrig detta i drift.\n%s",
-        "!" * 78,
+        "Teams: ANONYMT UTVECKLINGSLÄGE (ASSISTANT_TEAMS_APP_ID är inte satt).\n"
+        "/api/messages tar emot anrop utan token, bara från den här datorn (loopback)%s.\n"
+        "Använd aldrig detta i drift.",
         "" if is_loopback(settings.host) else
-        f" trots att servern lyssnar på {settings.host} (ASSISTANT_TEAMS_ANONYMOUS=1)",
-        "!" * 78,
+        f", fast servern lyssnar på {settings.host} (ASSISTANT_TEAMS_ANONYMOUS=1)",
     )
