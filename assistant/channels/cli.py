@@ -357,7 +357,8 @@ def index_command(
     typer.echo(
         f"Byggde indexet i {settings.index_dir}: {built.chunk_count} passager ur "
         f"{len(built.documents)} dokument, {report.embedded} nya inbäddningar och "
-        f"{report.reused} återanvända ur indexet eller cachen ({built.embedder}, {built.build_seconds:.1f} s)."
+        f"{report.reused} återanvända ur indexet eller cachen ({built.embedder}, "
+        f"{built.build_seconds:.1f} s)."
     )
 
 
