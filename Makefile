@@ -37,7 +37,7 @@ browser:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 # Debian's PostgreSQL server binaries for the store tests, which start a throwaway cluster of
-# their own (tests/store/postgres.py); the package's default cluster is not used.
+# their own (tests/postgres.py); the package's default cluster is not used.
 postgres:
 	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
 	  $(SUDO) apt-get update -qq && \

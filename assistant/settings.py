@@ -85,6 +85,9 @@ class Settings:
     header_timeout: float = 10.0
     body_timeout: float = 20.0
     retention_days: int = 90
+    # The shared store of several replicas: a PostgreSQL URL (postgresql://user:pw@host/db,
+    # or postgresql://user@/db?host=/socket/dir). Empty = the SQLite file in data_dir.
+    store_url: str = field(default="", repr=False)  # repr: it may hold a password
     # Proxies whose X-Forwarded-For/-Proto are believed (uvicorn's forwarded_allow_ips). None
     # by default: then no forwarding header is read, not even from 127.0.0.1, so a client
     # cannot name its own address for the rate limits.
@@ -115,6 +118,11 @@ class Settings:
     def store_path(self) -> Path:
         """The SQLite file for feedback, stored questions and conversation state."""
         return self.data_dir / "assistant.sqlite3"
+
+    @property
+    def store_location(self) -> Path | str:
+        """What `open_store` opens: `store_url` when set, else the SQLite file."""
+        return self.store_url or self.store_path
 
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with some fields replaced (for CLI options and tests)."""
@@ -202,6 +210,11 @@ def _validate(settings: Settings) -> None:
         )
     if settings.max_body_bytes < 1024:
         raise SettingsError("ASSISTANT_MAX_BODY_BYTES måste vara minst 1024")
+    if settings.store_url and not settings.store_url.lower().startswith(
+        ("postgresql://", "postgres://")
+    ):
+        # The value is not quoted: it may hold a password.
+        raise SettingsError("ASSISTANT_STORE_URL måste vara en adress som börjar med postgresql://")
     if settings.log_level.lower() not in {"debug", "info", "warning", "error"}:
         raise SettingsError("ASSISTANT_LOG_LEVEL måste vara debug, info, warning eller error")
     if settings.log_format not in {"auto", "json", "text"}:

@@ -310,10 +310,10 @@ def purge(
 
     settings = load_settings()
     limit = settings.retention_days if days is None else days
-    if not settings.store_path.exists():
+    if not settings.store_url and not settings.store_path.exists():
         typer.echo(f"Ingen lagring finns ännu ({settings.store_path}); inget att radera.")
         return
-    report = purge_store(open_store(settings.store_path), limit)
+    report = purge_store(open_store(settings.store_location), limit)
     typer.echo(
         f"Raderade {report.total} rader äldre än {limit} dagar "
         f"(före {report.cutoff:%Y-%m-%d %H:%M} UTC): frågor med svar {report.answers}, "

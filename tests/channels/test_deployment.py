@@ -25,7 +25,7 @@ OPERATIONS = project_root() / "docs" / "operations.md"
 OPERATIONS_SETTINGS = (
     "host", "port", "workers", "index_dir", "corpus_dir", "data_dir", "api_keys", "admin_key",
     "cors_origins", "keyless_browsers", "rate_limit_per_minute", "max_body_bytes",
-    "trusted_proxies", "retention_days", "log_level", "public_url",
+    "trusted_proxies", "retention_days", "log_level", "public_url", "store_url",
 )
 TORCH_PIN = re.compile(r'"torch==([\d.]+)"')
 

@@ -71,10 +71,11 @@ def create_service(settings: Settings, engine: Engine | None = None) -> Service:
     """The shared state for an app: the given engine (if any) and the opened store."""
     service = Service(settings=settings, engine=engine)
     try:
-        service.store = open_store(settings.store_path)
+        service.store = open_store(settings.store_location)
     except AssistantError as exc:
-        # Answers still work without the store; only feedback does not.
-        logger.error("Lagringen %s kan inte öppnas: %s", settings.store_path, exc.message)
+        # Answers still work without the store; only feedback does not. The message names
+        # the store (a URL without its password).
+        logger.error("Lagringen kan inte öppnas: %s", exc.message)
     return service
 
 
