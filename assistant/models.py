@@ -36,6 +36,7 @@ class DocumentMeta:
     draft: bool
     source: str  # file name under corpus/
     identity: str | None = None  # document identity or diary number, where stated
+    source_url: str | None = None  # where the agreement was published (http or https)
 
     def expired_on(self, day: date) -> bool:
         """Whether the stated period has ended before `day`."""

@@ -75,6 +75,9 @@ class Settings:
     # (the widget cannot keep a secret); false = every /v1 call needs a key.
     keyless_browsers: bool = True
     rate_limit_per_minute: int = 120  # per API key, else per client address; 0 = off
+    # API keys the per-minute limit does not count (an evaluator's run, a load test); they
+    # are valid keys besides `api_keys`. The gate for heavy questions still applies.
+    rate_limit_exempt_keys: tuple[str, ...] = ()
     # Wrong API or admin keys a client address may send a minute (a bucket of that size);
     # beyond it every keyed call from the address is a 429 until the bucket refills. 0 = off.
     auth_failures_per_minute: int = 10
@@ -187,11 +190,16 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("ASSISTANT_DENSE_WEIGHT måste ligga mellan 0 och 1")
     if settings.workers < 1:
         raise SettingsError("ASSISTANT_WORKERS måste vara minst 1")
-    keys = [key for key in (*settings.api_keys, settings.admin_key) if key]
+    keys = [
+        key
+        for key in (*settings.api_keys, *settings.rate_limit_exempt_keys, settings.admin_key)
+        if key
+    ]
     # Keys travel in HTTP headers: printable ASCII without spaces or commas.
     if any(len(key) < MIN_KEY_CHARS or not _KEY_CHARS.fullmatch(key) for key in keys):
         raise SettingsError(
-            f"ASSISTANT_API_KEYS/ASSISTANT_ADMIN_KEY: nycklar måste ha minst {MIN_KEY_CHARS} "
+            "ASSISTANT_API_KEYS/ASSISTANT_RATE_LIMIT_EXEMPT_KEYS/ASSISTANT_ADMIN_KEY: nycklar "
+            f"måste ha minst {MIN_KEY_CHARS} "
             "tecken, bara A–Z, a–z, 0–9 och -._~+/="
         )
     if settings.rate_limit_per_minute < 0:

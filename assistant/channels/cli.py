@@ -144,31 +144,46 @@ def ingest(
     ] = None,
     draft: Annotated[bool, typer.Option("--draft", help="Texten är ett förslag.")] = False,
     replace: Annotated[
-        bool, typer.Option("--replace", help="Ersätt ett befintligt dokument med samma id.")
+        bool,
+        typer.Option(
+            "--replace",
+            help="Ersätt ett befintligt dokument med samma id, eller med samma text under "
+            "ett annat id.",
+        ),
     ] = False,
+    source_url: Annotated[
+        str | None,
+        typer.Option("--source-url", help="Var överenskommelsen är publicerad (http/https)."),
+    ] = None,
     corpus: CorpusOption = None,
 ) -> None:
     """Lägg in en ny överenskommelse (PDF, DOCX eller text) i korpusen."""
     from assistant.ingest.add import ingest_file
-    from assistant.ingest.catalog import load_documents
+    from assistant.ingest.regions import region_mismatch
+    from assistant.search.regions import region_mentions
 
     settings = settings_from(corpus)
-    existed = (settings.corpus_dir / f"{doc_id.strip()}.txt").exists()
-    meta = ingest_file(
+    done = ingest_file(
         settings, file, doc_id=doc_id, title=title, region=region, parties=party or [],
         target_groups=target_group or [], age_scope=age_scope, kind=kind,
         valid_from=valid_from, valid_to=valid_to, extension=extension, draft=draft,
-        replace=replace, identity=identity,
+        replace=replace, identity=identity, source_url=source_url,
     )
-    doc = load_documents(settings.corpus_dir, [meta.id])[0]
+    meta, doc = done.meta, done.document
     known = {span.page for span in doc.pages if span.page is not None}
     pages = doc.page_count or len(known)
     pages_text = f"{pages} sidor" if pages else "sidor okända"
-    verb = "Ersatte" if existed else "Lade till"
+    others = [r for r in done.replaced if r != meta.id]
+    verb = "Ersatte" if meta.id in done.replaced else "Lade till"
+    if others:
+        verb = f"Ersatte {', '.join(repr(r) for r in others)} med"
     typer.echo(
         f"{verb} '{meta.id}' ({meta.region or 'nationell'}) i {settings.corpus_dir}: "
         f"{pages_text}, {len(doc.blocks)} stycken."
     )
+    warning = region_mismatch(meta.region, region_mentions(doc.text))
+    if warning:
+        typer.secho(warning, err=True, fg=typer.colors.YELLOW)
     _print_statement_review(settings, doc)
     typer.echo("Kör `assistant index` för att uppdatera indexet.")
 

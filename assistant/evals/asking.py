@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from assistant.pipeline import Engine
 
 from assistant.evals.cases import DEPTH, Case, Passage, first_hit
-from assistant.evals.client import request_json
+from assistant.evals.client import Waits, request_json
 
 SWEEP = tuple(round(i / 100, 2) for i in range(101))  # min_support values tried
 
@@ -101,18 +101,26 @@ def _error_message(payload: Any) -> str:
 
 
 def http_asker(
-    base_url: str, depth: int = DEPTH, *, api_key: str | None = None, timeout: float = 120.0
+    base_url: str,
+    depth: int = DEPTH,
+    *,
+    api_key: str | None = None,
+    timeout: float = 120.0,
+    waits: Waits | None = None,
 ) -> Asker:
-    """Ask a running server over HTTP (`POST /v1/ask`), timing the whole round trip."""
+    """Ask a running server over HTTP (`POST /v1/ask`), timing the whole round trip but
+    not the waits a 429 or 503 asked for (those are counted in `waits`, and asked again)."""
     url = base_url.rstrip("/") + "/v1/ask"
+    waited = Waits() if waits is None else waits
 
     def ask(question: str, region: str | None) -> Reply:
         started = time.perf_counter()
+        before = waited.seconds
         body: dict[str, Any] = {"question": question, "top_k": depth}
         if region:
             body["region"] = region
-        status, payload = request_json(url, body, api_key, timeout)
-        seconds = time.perf_counter() - started
+        status, payload = request_json(url, body, api_key, timeout, waited)
+        seconds = max(0.0, time.perf_counter() - started - (waited.seconds - before))
         if status != 200:
             message = _error_message(payload) or "inget felmeddelande"
             if status == 503:
@@ -147,12 +155,16 @@ def reply_from_json(payload: Any, seconds: float, where: str = "servern") -> Rep
 
 
 def server_documents(
-    base_url: str, *, api_key: str | None = None, timeout: float = 30.0
+    base_url: str,
+    *,
+    api_key: str | None = None,
+    timeout: float = 30.0,
+    waits: Waits | None = None,
 ) -> set[str] | None:
     """The document ids a server serves (`GET /v1/documents`), or None if it will not say."""
     try:
         status, payload = request_json(
-            base_url.rstrip("/") + "/v1/documents", None, api_key, timeout
+            base_url.rstrip("/") + "/v1/documents", None, api_key, timeout, waits
         )
     except InputError:
         return None
@@ -161,7 +173,8 @@ def server_documents(
     rows = payload.get("documents") if isinstance(payload, dict) else payload
     if not isinstance(rows, list):
         return None
-    ids = {row.get("id") for row in rows if isinstance(row, dict)}
+    # `document_id` is the contract's name (DESIGN.md); `id` what older servers sent.
+    ids = {row.get("document_id", row.get("id")) for row in rows if isinstance(row, dict)}
     return {i for i in ids if isinstance(i, str)} or None
 
 

@@ -557,4 +557,5 @@ def render_console(run: Run) -> str:
             f"föreslagen min_support {s.threshold:.2f}: besvarar {s.answered:.3f}, "
             f"avböjer {s.declined:.3f}"
         )
+    rows.extend(f"Obs: {note}" for note in run.notes)
     return "\n".join(rows)

@@ -8,6 +8,7 @@ import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
+from dataclasses import replace as dataclass_replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,7 @@ from assistant.evals.cases import (
     quotes_hold_evidence,
     require_known_documents,
 )
+from assistant.evals.client import Waits
 from assistant.evals.metrics import Summary, cutoffs_for, summarise
 
 
@@ -316,7 +318,8 @@ def evaluate_remotely(
     if not re.match(r"^https?://[^/\s]+", server):
         raise InputError(f"--server måste vara en http(s)-adress, inte {server!r}.")
     notes = []
-    known = server_documents(server, api_key=api_key)
+    waits = Waits()
+    known = server_documents(server, api_key=api_key, waits=waits)
     if known is None:
         from assistant.ingest.catalog import load_catalog
 
@@ -326,9 +329,9 @@ def evaluate_remotely(
             f"mot den lokala katalogen i {settings.corpus_dir}"
         )
     require_known_documents(cases_file, cases, known)
-    return evaluate(
+    run = evaluate(
         cases,
-        http_asker(server, max(DEPTH, top_k), api_key=api_key),
+        http_asker(server, max(DEPTH, top_k), api_key=api_key, waits=waits),
         label=label,
         source=server,
         cases_file=cases_file,
@@ -336,6 +339,13 @@ def evaluate_remotely(
         settings={"server": server},
         notes=notes,
         on_result=on_result,
+    )
+    # The waits on Retry-After are known only now; they are in the report, not the scores.
+    waited = waits.note()
+    return dataclass_replace(
+        run,
+        settings={**run.settings, "retry_waits": waits.count},
+        notes=(*run.notes, waited) if waited else run.notes,
     )
 
 

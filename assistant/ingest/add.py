@@ -7,9 +7,11 @@ written atomically, so a failed ingestion leaves `corpus/` exactly as it was.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import NotRequired, TypedDict, Unpack
@@ -22,62 +24,30 @@ from assistant.ingest.catalog import (
     TEXT_SUFFIX,
     load_catalog,
     parse_entry,
+    read_text,
     save_catalog,
+    source_url_problem,
     write_atomically,
 )
 from assistant.ingest.extract import extract_text
 from assistant.ingest.normalise import normalise
-from assistant.models import DocumentMeta
+from assistant.ingest.regions import REGIONS, canonical_region, default_parties
+from assistant.models import Document, DocumentMeta
 from assistant.settings import Settings
 
+__all__ = [
+    "LAN",
+    "EntryFields",
+    "Ingested",
+    "build_meta",
+    "canonical_region",
+    "content_key",
+    "default_parties",
+    "ingest_file",
+]
+
 # The 21 län, by the short name the catalog uses, with the county's full name.
-LAN: dict[str, str] = {
-    "Blekinge": "Blekinge län",
-    "Dalarna": "Dalarnas län",
-    "Gotland": "Gotlands län",
-    "Gävleborg": "Gävleborgs län",
-    "Halland": "Hallands län",
-    "Jämtland": "Jämtlands län",
-    "Jönköping": "Jönköpings län",
-    "Kalmar": "Kalmar län",
-    "Kronoberg": "Kronobergs län",
-    "Norrbotten": "Norrbottens län",
-    "Skåne": "Skåne län",
-    "Stockholm": "Stockholms län",
-    "Södermanland": "Södermanlands län",
-    "Uppsala": "Uppsala län",
-    "Värmland": "Värmlands län",
-    "Västerbotten": "Västerbottens län",
-    "Västernorrland": "Västernorrlands län",
-    "Västmanland": "Västmanlands län",
-    "Västra Götaland": "Västra Götalands län",
-    "Örebro": "Örebro län",
-    "Östergötland": "Östergötlands län",
-}
-
-
-def canonical_region(region: str | None) -> str | None:
-    """The catalog's name for a län given as "Värmland", "värmlands län" or "Region Värmland"."""
-    if region is None or not region.strip():
-        return None
-    wanted = " ".join(region.split()).casefold()
-    wanted = wanted.removeprefix("region ")
-    for short, full in LAN.items():
-        if wanted in (short.casefold(), full.casefold()):
-            return short
-    raise InputError(
-        f"okänd region {region!r}; ange ett av de 21 länen ({', '.join(LAN)}), "
-        "eller ingen region för nationella texter"
-    )
-
-
-def default_parties(region: str | None) -> tuple[str, ...]:
-    """The usual parties of a länsövergripande agreement: the region and its municipalities."""
-    if region is None:
-        return ()
-    if region == "Gotland":  # Region Gotland is county council and municipality in one
-        return ("Region Gotland",)
-    return (f"Region {region}", f"kommunerna i {LAN[region]}")
+LAN: dict[str, str] = {short: names.county for short, names in REGIONS.items()}
 
 
 class EntryFields(TypedDict):
@@ -95,12 +65,23 @@ class EntryFields(TypedDict):
     extension: str | None
     draft: bool
     identity: NotRequired[str | None]
+    source_url: NotRequired[str | None]
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """What an ingestion did: the new entry, its normalised text, the entries it replaced."""
+
+    meta: DocumentMeta
+    document: Document
+    replaced: tuple[str, ...]  # ids whose entry and text it took the place of
 
 
 def ingest_file(
     settings: Settings, path: Path, *, replace: bool = False, **fields: Unpack[EntryFields]
-) -> DocumentMeta:
-    """Add (or with `replace`, replace) one agreement file in the corpus; return its entry."""
+) -> Ingested:
+    """Add one agreement file to the corpus; with `replace`, in place of the entry with the
+    same id and of any entry holding the same text under another id."""
     corpus_dir = settings.corpus_dir
     # A mistyped file name is the likeliest mistake; say so before judging the fields.
     if not path.exists():
@@ -116,8 +97,51 @@ def ingest_file(
     with _locked(corpus_dir):
         catalog = _current_catalog(corpus_dir)
         _check_id_free(catalog, meta.id, replace)
-        _write(corpus_dir, catalog, meta, text)
-    return meta
+        twins = _same_text(corpus_dir, catalog, meta.id, text)
+        _check_twins(corpus_dir, twins, meta.id, replace)
+        _write(corpus_dir, catalog, meta, text, twins)
+    replaced = ((meta.id,) if meta.id in catalog else ()) + twins
+    return Ingested(meta=meta, document=document, replaced=replaced)
+
+
+def content_key(text: str) -> str:
+    """The text's identity for finding the same agreement again: a hash of its words, so a
+    second extraction with other line breaks or page breaks is still the same text."""
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+
+
+def _same_text(
+    corpus_dir: Path, catalog: dict[str, DocumentMeta], doc_id: str, text: str
+) -> tuple[str, ...]:
+    """The other entries of the corpus whose text is this one."""
+    key = content_key(text)
+    return tuple(
+        other for other, meta in catalog.items()
+        if other != doc_id and content_key(read_text(corpus_dir, meta)) == key
+    )
+
+
+def _check_twins(corpus_dir: Path, twins: tuple[str, ...], doc_id: str, replace: bool) -> None:
+    """The same text under another id is refused, unless `replace` says it takes its place
+    and the other entry has no files of its own beside its text (statement corrections
+    name it by its id)."""
+    if not twins:
+        return
+    named = ", ".join(f"'{twin}'" for twin in twins)
+    if not replace:
+        raise InputError(
+            f"samma text finns redan i korpusen som {named}. Ange --id {twins[0]} --replace "
+            f"för att ersätta den, eller --replace för att byta ut den mot '{doc_id}'"
+        )
+    for twin in twins:
+        others = sorted(
+            p.name for p in corpus_dir.glob(f"{twin}.*") if p.name != twin + TEXT_SUFFIX
+        )
+        if others:
+            raise InputError(
+                f"'{twin}' har samma text och egna filer i korpusen ({', '.join(others)}) "
+                f"som hänvisar till dess id; ersätt den under samma id (--id {twin} --replace)"
+            )
 
 
 def build_meta(**fields: Unpack[EntryFields]) -> DocumentMeta:
@@ -140,6 +164,10 @@ def build_meta(**fields: Unpack[EntryFields]) -> DocumentMeta:
         )
     extension = fields["extension"]
     identity = fields.get("identity")
+    source_url = (fields.get("source_url") or "").strip() or None
+    problem = source_url_problem(source_url) if source_url else None
+    if problem:
+        raise InputError(f"--source-url {source_url!r} {problem}")
     entry = {
         "id": doc_id,
         "title": fields["title"],
@@ -154,6 +182,7 @@ def build_meta(**fields: Unpack[EntryFields]) -> DocumentMeta:
         "draft": fields["draft"],
         "source": doc_id + TEXT_SUFFIX,
         "identity": identity if identity and identity.strip() else None,
+        "source_url": source_url,
     }
     try:
         return parse_entry(entry, "nytt dokument")
@@ -191,13 +220,25 @@ def _check_id_free(catalog: dict[str, DocumentMeta], doc_id: str, replace: bool)
 
 
 def _write(
-    corpus_dir: Path, catalog: dict[str, DocumentMeta], meta: DocumentMeta, text: str
+    corpus_dir: Path,
+    catalog: dict[str, DocumentMeta],
+    meta: DocumentMeta,
+    text: str,
+    twins: tuple[str, ...] = (),
 ) -> None:
-    """Write text, then catalog; if the catalog fails, put the old text back."""
+    """Write text, then catalog, then remove the texts of `twins` (the entries this one
+    replaces under another id); if the catalog fails, put the old text back."""
     text_path = corpus_dir / meta.source
     previous = text_path.read_bytes() if text_path.exists() else None
-    updated = dict(catalog)
-    updated[meta.id] = meta  # a replaced entry keeps its place in the catalog
+    # A replaced entry keeps its place in the catalog, or takes the place of the first twin.
+    place = meta.id if meta.id in catalog else next(iter(twins), None)
+    updated: dict[str, DocumentMeta] = {}
+    for other, entry in catalog.items():
+        if other == place:
+            updated[meta.id] = meta
+        elif other not in twins:
+            updated[other] = entry
+    updated.setdefault(meta.id, meta)
     write_atomically(text_path, text.encode("utf-8"))
     try:
         save_catalog(corpus_dir, updated)
@@ -207,6 +248,8 @@ def _write(
         else:
             write_atomically(text_path, previous)
         raise
+    for twin in twins:
+        (corpus_dir / catalog[twin].source).unlink(missing_ok=True)
 
 
 @contextmanager

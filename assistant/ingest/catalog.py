@@ -10,6 +10,7 @@ from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from assistant.errors import CorpusError
 from assistant.ingest.normalise import normalise
@@ -25,6 +26,10 @@ TARGET_GROUPS = (
     "barn och unga placerade utanför hemmet",
 )
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,80}$")
+MAX_URL_CHARS = 2000
+# Optional fields: absent from an entry when unset, so older catalogs (and the index's
+# fingerprint of them) stay as they were.
+OPTIONAL = ("source_url",)
 REQUIRED = (
     "id", "title", "region", "parties", "target_groups", "age_scope", "kind",
     "valid_from", "valid_to", "extension", "draft", "source",
@@ -68,6 +73,31 @@ def _date(entry: dict[str, Any], name: str, where: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise _field_error(where, name, f"har ogiltigt datum {value!r} (ÅÅÅÅ-MM-DD)") from None
+
+
+def source_url_problem(url: str) -> str | None:
+    """Why `url` cannot be an agreement's source address (None when it can): only an
+    absolute http(s) address, which the passage view may link to."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError for a port that is not a number
+    except ValueError:
+        return "är ingen giltig webbadress"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "måste börja med http:// eller https://"
+    if not parts.hostname or len(url) > MAX_URL_CHARS:
+        return "måste vara en fullständig webbadress, t.ex. https://www.region.se/avtal.pdf"
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        return "får inte innehålla blanksteg eller styrtecken"
+    return None
+
+
+def _source_url(entry: dict[str, Any], where: str) -> str | None:
+    url = _text(entry, "source_url", where, optional=True)
+    problem = source_url_problem(url) if url is not None else None
+    if problem:
+        raise _field_error(where, "source_url", problem)
+    return url
 
 
 def parse_entry(entry: Any, where: str) -> DocumentMeta:
@@ -117,6 +147,7 @@ def parse_entry(entry: Any, where: str) -> DocumentMeta:
         draft=entry["draft"],
         source=source,
         identity=_text(entry, "identity", where, optional=True),
+        source_url=_source_url(entry, where),
     )
 
 
@@ -157,6 +188,9 @@ def meta_to_json(meta: DocumentMeta) -> dict[str, Any]:
         entry[name] = list(entry[name])
     for name in ("valid_from", "valid_to"):
         entry[name] = entry[name].isoformat() if entry[name] else None
+    for name in OPTIONAL:
+        if entry[name] is None:
+            del entry[name]
     return entry
 
 

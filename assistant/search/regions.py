@@ -9,6 +9,7 @@ region's agreement.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import cache
 
 from assistant.errors import InputError
@@ -215,6 +216,11 @@ def mentions(question: str) -> list[tuple[str, str]]:
                 taken[i] = True
             found.append((start, words, lan))
     return [(words, lan) for _, words, lan in sorted(found)]
+
+
+def region_mentions(text: str) -> Counter[str]:
+    """How many times a text (a whole agreement) names each län or one of its places."""
+    return Counter(lan for _, lan in mentions(text))
 
 
 def detect_region(question: str, covered: set[str]) -> RegionQuery:

@@ -69,17 +69,29 @@ def fields(**changes: Any) -> dict[str, Any]:
     return base
 
 
+VARMLAND_TEXT = (
+    "1. Inledning\n"
+    "Överenskommelsen gäller för vuxna i Värmland.\n"
+    "\n"
+    "2. Ansvar\n"
+    "Kommunen ansvarar för boendestöd.\n"
+)
+
+
 @pytest.fixture
-def existing(settings: Settings, source: Path) -> DocumentMeta:
-    """A corpus that already holds one agreement."""
-    return ingest_file(settings, source, **fields(doc_id="befintlig", region="Värmland"))
+def existing(settings: Settings, tmp_path: Path) -> DocumentMeta:
+    """A corpus that already holds one agreement (another text than `source`)."""
+    path = tmp_path / "in-befintlig" / "varmland.txt"
+    path.parent.mkdir()
+    path.write_text(VARMLAND_TEXT, encoding="utf-8")
+    return ingest_file(settings, path, **fields(doc_id="befintlig", region="Värmland")).meta
 
 
 def test_ingest_text_writes_text_and_entry(settings: Settings, source: Path) -> None:
-    meta = ingest_file(settings, source, **fields())
+    meta = ingest_file(settings, source, **fields()).meta
     assert meta.source == "orebro-psykisk-ohalsa.txt"
     assert meta.region == "Örebro"
-    assert meta.parties == ("Region Örebro", "kommunerna i Örebro län")
+    assert meta.parties == ("Region Örebro län", "kommunerna i Örebro län")
     stored = settings.corpus_dir / meta.source
     assert stored.read_text(encoding="utf-8") == TEXT
     assert load_catalog(settings.corpus_dir) == {meta.id: meta}
@@ -91,14 +103,14 @@ def test_ingest_text_writes_text_and_entry(settings: Settings, source: Path) -> 
 
 
 def test_ingest_pdf_keeps_one_form_feed_per_page_break(settings: Settings, tmp_path: Path) -> None:
-    meta = ingest_file(settings, make_pdf(tmp_path / "avtal.pdf"), **fields())
+    meta = ingest_file(settings, make_pdf(tmp_path / "avtal.pdf"), **fields()).meta
     stored = (settings.corpus_dir / meta.source).read_text(encoding="utf-8")
     assert stored.count(PAGE_BREAK) == 3
     assert PAGE_SENTENCES[3] in " ".join(stored.split(PAGE_BREAK)[3].split())
 
 
 def test_ingest_docx(settings: Settings, tmp_path: Path) -> None:
-    meta = ingest_file(settings, make_docx(tmp_path / "avtal.docx"), **fields())
+    meta = ingest_file(settings, make_docx(tmp_path / "avtal.docx"), **fields()).meta
     stored = (settings.corpus_dir / meta.source).read_text(encoding="utf-8")
     assert "Regionen ansvarar för:\n• abstinensvård\n" in stored
 
@@ -106,7 +118,7 @@ def test_ingest_docx(settings: Settings, tmp_path: Path) -> None:
 def test_new_document_is_appended_to_existing_catalog(
     settings: Settings, source: Path, existing: DocumentMeta
 ) -> None:
-    meta = ingest_file(settings, source, **fields())
+    meta = ingest_file(settings, source, **fields()).meta
     assert list(load_catalog(settings.corpus_dir)) == [existing.id, meta.id]
 
 
@@ -129,7 +141,7 @@ def test_national_text_needs_a_party(settings: Settings, source: Path) -> None:
         ingest_file(settings, source, **fields(region=None))
     meta = ingest_file(
         settings, source, **fields(region=None, kind="vägledning", parties=["Socialstyrelsen"])
-    )
+    ).meta
     assert meta.region is None
     assert meta.parties == ("Socialstyrelsen",)
 
@@ -139,7 +151,7 @@ def test_explicit_parties_and_optional_fields(settings: Settings, source: Path) 
         settings, source,
         **fields(parties=["Region Örebro län", "Örebros 12 kommuner"], valid_to="2027-12-31",
                  extension="Förlängs med ett år i taget.", draft=True, identity="Dnr 1"),
-    )
+    ).meta
     assert meta.parties == ("Region Örebro län", "Örebros 12 kommuner")
     assert (meta.valid_to.isoformat() if meta.valid_to else None) == "2027-12-31"
     assert meta.extension == "Förlängs med ett år i taget."
@@ -156,7 +168,7 @@ def test_replace_swaps_text_and_entry_in_place(
     meta = ingest_file(
         settings, newer, replace=True,
         **fields(doc_id=existing.id, title="Reviderad", region="Värmland"),
-    )
+    ).meta
     catalog = load_catalog(settings.corpus_dir)
     assert list(catalog) == [existing.id, "sist"]
     assert catalog[existing.id] == meta
@@ -167,7 +179,7 @@ def test_replace_swaps_text_and_entry_in_place(
 
 
 def test_replace_of_unknown_id_adds_it(settings: Settings, source: Path) -> None:
-    meta = ingest_file(settings, source, replace=True, **fields())
+    meta = ingest_file(settings, source, replace=True, **fields()).meta
     assert list(load_catalog(settings.corpus_dir)) == [meta.id]
 
 
@@ -208,6 +220,13 @@ FAILURES: dict[str, tuple[Callable[[Path], Path], dict[str, Any], type[Assistant
     "bad id": (_good, {"doc_id": "Örebro avtal"}, InputError, "id"),
     "empty title": (_good, {"title": "  "}, InputError, "title"),
     "empty age scope": (_good, {"age_scope": ""}, InputError, "age_scope"),
+    "script url": (_good, {"source_url": "javascript:alert(1)"}, InputError, "https://"),
+    "ftp url": (_good, {"source_url": "ftp://region.se/avtal.pdf"}, InputError, "http://"),
+    "url without scheme": (_good, {"source_url": "www.region.se/a.pdf"}, InputError, "http"),
+    "url without host": (_good, {"source_url": "https:///avtal.pdf"}, InputError, "fullständig"),
+    "url with space": (_good, {"source_url": "https://region.se/a b.pdf"}, InputError, "blank"),
+    "same text, new id": (_write("kopia.txt", VARMLAND_TEXT.encode()), {}, InputError,
+                          "'befintlig'"),
 }
 
 
@@ -273,7 +292,7 @@ def test_inconsistent_corpus_is_not_touched(
 
 def test_pdf_pages_are_exact_in_chunks(settings: Settings, tmp_path: Path) -> None:
     """Each page's sentence lands in chunks that lie on that page and no other."""
-    meta = ingest_file(settings, make_pdf(tmp_path / "avtal.pdf"), **fields())
+    meta = ingest_file(settings, make_pdf(tmp_path / "avtal.pdf"), **fields()).meta
     (doc,) = load_documents(settings.corpus_dir, [meta.id])
     assert doc.page_count == len(PAGE_SENTENCES)
     for page, sentence in enumerate(PAGE_SENTENCES, start=1):  # the normaliser's part
@@ -359,3 +378,148 @@ def test_cli_requires_id_and_title(settings: Settings, source: Path) -> None:
     result = runner.invoke(app, ["ingest", str(source), "--corpus", str(settings.corpus_dir)])
     assert result.exit_code != 0
     assert not settings.corpus_dir.exists()
+
+
+# Real agreements: source address, the region's own names, the same text twice -------------
+
+URL = "https://www.regionorebrolan.se/avtal/samverkan.pdf?version=2&sida=1"
+
+
+def test_source_url_is_recorded_and_left_out_when_not_given(
+    settings: Settings, source: Path, existing: DocumentMeta
+) -> None:
+    meta = ingest_file(settings, source, **fields(source_url=f"  {URL} ")).meta
+    assert meta.source_url == URL
+    assert load_catalog(settings.corpus_dir)[meta.id].source_url == URL
+    entries = json.loads((settings.corpus_dir / "catalog.json").read_text(encoding="utf-8"))
+    by_id = {e["id"]: e for e in entries["documents"]}
+    assert by_id[meta.id]["source_url"] == URL
+    assert "source_url" not in by_id[existing.id]  # older entries keep their shape
+
+
+@pytest.mark.parametrize(
+    ("region", "parties"),
+    [
+        ("Västra Götaland", ("Västra Götalandsregionen", "kommunerna i Västra Götaland")),
+        ("Skåne", ("Region Skåne", "kommunerna i Skåne")),
+        ("Dalarna", ("Region Dalarna", "kommunerna i Dalarna")),
+        ("Södermanland", ("Region Sörmland", "kommunerna i Södermanland")),
+        ("Stockholm", ("Region Stockholm", "kommunerna i Stockholms län")),
+        ("Gotland", ("Region Gotland",)),
+    ],
+)
+def test_default_parties_are_the_regions_own_names(
+    settings: Settings, source: Path, region: str, parties: tuple[str, ...]
+) -> None:
+    meta = ingest_file(settings, source, **fields(region=region)).meta
+    assert meta.parties == parties
+    assert not any(p.endswith(" län län") or p == f"Region {region} län" for p in meta.parties)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [("Västra Götalandsregionen", "Västra Götaland"), ("region sörmland", "Södermanland"),
+     ("Region Jämtland Härjedalen", "Jämtland"), ("Region Örebro län", "Örebro")],
+)
+def test_the_regions_own_names_are_accepted(given: str, expected: str) -> None:
+    assert canonical_region(given) == expected
+
+
+def test_same_text_with_other_line_breaks_is_refused_naming_the_existing_id(
+    settings: Settings, existing: DocumentMeta, tmp_path: Path
+) -> None:
+    again = tmp_path / "igen.txt"
+    again.write_text(VARMLAND_TEXT.replace("\n", "\n\n").replace("i Värmland", "i\nVärmland"),
+                     encoding="utf-8")
+    before = snapshot(settings.corpus_dir)
+    with pytest.raises(InputError, match="samma text finns redan i korpusen som 'befintlig'"):
+        ingest_file(settings, again, **fields(doc_id="varmland-ny", region="Värmland"))
+    assert snapshot(settings.corpus_dir) == before
+
+
+def test_replace_puts_the_same_text_under_its_new_id(
+    settings: Settings, source: Path, existing: DocumentMeta, tmp_path: Path
+) -> None:
+    ingest_file(settings, source, **fields(doc_id="sist"))
+    again = tmp_path / "igen.txt"
+    again.write_text(VARMLAND_TEXT, encoding="utf-8")
+    done = ingest_file(
+        settings, again, replace=True, **fields(doc_id="varmland-ny", region="Värmland")
+    )
+    assert done.replaced == ("befintlig",)
+    assert list(load_catalog(settings.corpus_dir)) == ["varmland-ny", "sist"]
+    assert sorted(snapshot(settings.corpus_dir)) == ["catalog.json", "sist.txt", "varmland-ny.txt"]
+
+
+def test_replace_of_a_twin_with_statement_corrections_is_refused(
+    settings: Settings, existing: DocumentMeta, tmp_path: Path
+) -> None:
+    (settings.corpus_dir / "befintlig.statements.jsonl").write_text("# rättelser\n", "utf-8")
+    again = tmp_path / "igen.txt"
+    again.write_text(VARMLAND_TEXT, encoding="utf-8")
+    before = snapshot(settings.corpus_dir)
+    with pytest.raises(InputError, match=r"befintlig\.statements\.jsonl"):
+        ingest_file(settings, again, replace=True, **fields(doc_id="ny", region="Värmland"))
+    assert snapshot(settings.corpus_dir) == before
+
+
+def test_reingesting_under_the_same_id_with_replace_is_no_twin(
+    settings: Settings, existing: DocumentMeta, tmp_path: Path
+) -> None:
+    again = tmp_path / "igen.txt"
+    again.write_text(VARMLAND_TEXT, encoding="utf-8")
+    done = ingest_file(
+        settings, again, replace=True, **fields(doc_id=existing.id, region="Värmland")
+    )
+    assert done.replaced == (existing.id,)
+    assert list(load_catalog(settings.corpus_dir)) == [existing.id]
+
+
+NAMES_VARMLAND = (
+    "1. Inledning\n"
+    "Region Värmland och kommunerna i Värmland har kommit överens om samverkan.\n"
+    "\n"
+    "2. Ansvar\n"
+    "Region Värmland ansvarar för abstinensvård. Karlstads kommun och Arvika kommun "
+    "ansvarar för boendestöd.\n"
+)
+
+
+def test_cli_warns_when_the_text_names_another_region(settings: Settings, tmp_path: Path) -> None:
+    path = tmp_path / "varmland.txt"
+    path.write_text(NAMES_VARMLAND, encoding="utf-8")
+    args = [
+        "ingest", str(path), "--id", "prov", "--title", "Prov", "--target-group",
+        "psykisk ohälsa", "--corpus", str(settings.corpus_dir), "--region",
+    ]
+    wrong = runner.invoke(app, [*args, "Dalarna"])
+    assert wrong.exit_code == 0, wrong.output
+    assert "Varning: texten nämner Värmland (5 gånger) men --region är Dalarna" in wrong.output
+    right = runner.invoke(app, [*args, "Värmland", "--replace"])
+    assert right.exit_code == 0, right.output
+    assert "Varning" not in right.output
+
+
+def test_cli_records_the_source_url_and_refuses_other_schemes(
+    settings: Settings, source: Path
+) -> None:
+    bad = runner.invoke(app, cli_args(source, settings.corpus_dir, "--source-url", "file:///etc/x"))
+    assert bad.exit_code != 0
+    assert "Fel: --source-url 'file:///etc/x' måste börja med http:// eller https://" in bad.output
+    assert not settings.corpus_dir.exists()
+    good = runner.invoke(app, cli_args(source, settings.corpus_dir, "--source-url", URL))
+    assert good.exit_code == 0, good.output
+    assert load_catalog(settings.corpus_dir)["orebro-psykisk-ohalsa"].source_url == URL
+
+
+def test_cli_names_the_twin_it_replaced(
+    settings: Settings, source: Path, existing: DocumentMeta, tmp_path: Path
+) -> None:
+    again = tmp_path / "igen.txt"
+    again.write_text(VARMLAND_TEXT, encoding="utf-8")
+    refused = runner.invoke(app, cli_args(again, settings.corpus_dir))
+    assert refused.exit_code != 0
+    assert "'befintlig'" in refused.output and "--replace" in refused.output
+    replaced = runner.invoke(app, cli_args(again, settings.corpus_dir, "--replace"))
+    assert replaced.exit_code == 0, replaced.output
+    assert "Ersatte 'befintlig' med 'orebro-psykisk-ohalsa'" in replaced.output

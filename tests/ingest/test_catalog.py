@@ -14,6 +14,7 @@ from assistant.ingest.catalog import (
     CATALOG_NAME,
     load_catalog,
     load_documents,
+    meta_to_json,
     read_text,
     save_catalog,
 )
@@ -146,6 +147,10 @@ def test_a_missing_field_is_named(tmp_path: Path, field: str) -> None:
         ("source", "texter/beta.txt", "måste vara ett filnamn"),
         ("source", "gamma.txt", "måste vara 'beta.txt'"),
         ("identity", ["RIK-1"], "icke-tom text"),
+        ("source_url", "javascript:alert(1)", "http:// eller https://"),
+        ("source_url", "data:text/html,<b>x</b>", "http:// eller https://"),
+        ("source_url", "https://", "fullständig webbadress"),
+        ("source_url", 17, "icke-tom text"),
     ],
 )
 def test_a_malformed_field_is_named(tmp_path: Path, field: str, value: Any, problem: str) -> None:
@@ -189,3 +194,14 @@ def test_a_saved_catalog_loads_as_it_was(corpus_dir: Path) -> None:
     save_catalog(corpus_dir, catalog)
     assert load_catalog(corpus_dir) == catalog
     assert not list(corpus_dir.glob(".*.tmp"))  # the atomic write left nothing behind
+
+
+def test_a_source_url_is_kept_and_an_absent_one_is_not_written(corpus_dir: Path) -> None:
+    url = "http://www.regiondalarna.se/avtal.pdf"
+    entries = json.loads((corpus_dir / CATALOG_NAME).read_text(encoding="utf-8"))["documents"]
+    entries[0]["source_url"] = url
+    (corpus_dir / CATALOG_NAME).write_text(json.dumps({"documents": entries}), encoding="utf-8")
+    catalog = load_catalog(corpus_dir)
+    assert [m.source_url for m in catalog.values()] == [url, None]
+    assert meta_to_json(catalog["alfa"])["source_url"] == url
+    assert "source_url" not in meta_to_json(catalog["beta"])

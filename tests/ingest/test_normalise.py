@@ -577,3 +577,87 @@ def test_hyphens_in_the_corpus(corpus: dict[str, tuple[DocumentMeta, str, Docume
     assert "SIP-processen" in texts["vastmanland-psykisk-ohalsa-vuxna"]
     assert "SIP- processen" not in everything and "SIPprocessen" not in everything
     assert "SIP-möte" in texts["varmland-psykisk-funktionsnedsattning-beroende"]
+
+
+# The title a text opens with, and a title after a list ------------------------------------
+
+WRAPPED_TITLE = """Överenskommelse om samverkan kring personer med psykisk funktionsnedsättning och
+missbruk i Dalarna
+Inledning
+Kommunen och regionen ska samverka kring den enskildes behov av stöd och vård i hela länet.
+"""
+
+
+@pytest.mark.parametrize("title", [TITLE, "Överenskommelse om samverkan kring personer med "
+                                   "psykisk funktionsnedsättning och missbruk i Dalarna"])
+def test_a_title_wrapped_over_two_lines_is_the_documents_heading(title: str) -> None:
+    doc = normalise(meta(title), WRAPPED_TITLE)
+    first, second = doc.blocks[0], doc.blocks[1]
+    assert first.kind == "heading"
+    assert first.text == (
+        "Överenskommelse om samverkan kring personer med psykisk funktionsnedsättning och "
+        "missbruk i Dalarna"
+    )
+    # The sections that follow are the document's, not children of its title.
+    assert (second.kind, second.trail) == ("heading", ("Inledning",))
+    assert block_with(doc, "Kommunen och regionen").trail == ("Inledning",)
+
+
+def test_a_title_on_the_widest_line_is_a_heading() -> None:
+    raw = "Riktlinje för samordnad individuell plan\n\nRegionen ansvarar för:\n- abstinensvård\n"
+    doc = norm(raw)  # the catalog's title is another; the line's shape says it
+    assert (doc.blocks[0].kind, doc.blocks[0].text) == (
+        "heading", "Riktlinje för samordnad individuell plan"
+    )
+    assert block_with(doc, "abstinensvård").trail == ("Riktlinje för samordnad individuell plan",)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Kommunen och regionen ska samverka kring den enskildes\nbehov av stöd i länet.\n",
+        "Denna överenskommelse mellan Region Värmland och\nkommunerna gäller från 2024.\n",
+        "Överenskommelse om samverkan mellan regionen\noch kommunerna i länet.\n",
+    ],
+)
+def test_an_opening_sentence_is_not_the_documents_title(raw: str) -> None:
+    doc = norm(raw)
+    assert [b.kind for b in doc.blocks] == ["paragraph"]
+
+
+def test_a_lone_section_title_at_the_start_keeps_its_subsections() -> None:
+    doc = {d.id: d for d in map(_bundled, ["vastmanland-psykisk-ohalsa-vuxna"])}
+    bakgrund = block_with(doc["vastmanland-psykisk-ohalsa-vuxna"], "Bakgrund")
+    assert (bakgrund.kind, bakgrund.trail) == ("heading", ("Inledning", "Bakgrund"))
+
+
+def _bundled(doc_id: str) -> Document:
+    entry = load_catalog(CORPUS)[doc_id]
+    return normalise(entry, read_text(CORPUS, entry))
+
+
+AFTER_LIST = """1. Ansvar
+Regionen ansvarar för:
+• abstinensvård i sluten och öppen vård för alla vuxna personer som har behov av det
+• läkemedelsassisterad behandling vid opioidberoende och annan beroendevård i länet
+Samordnad individuell plan
+Den som först får kännedom om behovet kallar till en samordnad individuell plan i länet.
+"""
+
+
+def test_a_title_after_a_full_width_bullet_is_not_glued_to_it() -> None:
+    doc = norm(AFTER_LIST)
+    last = block_with(doc, "läkemedelsassisterad")
+    assert last.kind == "item"
+    assert last.text.endswith("beroendevård i länet")
+    heading = block_with(doc, "Samordnad individuell plan")
+    assert (heading.kind, heading.text) == ("heading", "Samordnad individuell plan")
+    assert block_with(doc, "Den som först").trail == ("1. Ansvar", "Samordnad individuell plan")
+
+
+def test_a_bullet_that_goes_on_in_upper_case_keeps_its_line() -> None:
+    raw = AFTER_LIST.replace("annan beroendevård i länet", "annan beroendevård enligt")
+    raw = raw.replace("Samordnad individuell plan\n", "Socialtjänstlagen\n", 1)
+    doc = norm(raw)
+    assert block_with(doc, "läkemedelsassisterad").text.endswith("enligt Socialtjänstlagen")
+    assert not [b for b in doc.blocks if b.kind == "heading" and "Socialtjänst" in b.text]

@@ -147,6 +147,11 @@ def _facts(meta: DocumentMeta, validity: Validity, page: str | None) -> str:
     rows.append(("Dokument", kind))
     items = [f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows]
     items.append(f"<dt>Giltighet</dt><dd>{_validity_html(validity)}</dd>")
+    if meta.source_url:  # an http(s) address: the catalog accepts no other scheme
+        items.append(
+            f'<dt>Källa</dt><dd><a href="{escape(meta.source_url)}" rel="noopener noreferrer">'
+            f"{escape(meta.source_url)}</a></dd>"
+        )
     return '<dl class="facts">\n' + "\n".join(items) + "\n</dl>"
 
 

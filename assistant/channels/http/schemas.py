@@ -258,6 +258,7 @@ class DocumentBody(BaseModel):
                     "automatiskt med 12 månader. Kontrollera att den fortfarande tillämpas.",
                     "passages": 120,
                     "url": "/dokument/dalarna-missbruk-beroende",
+                    "source_url": None,
                 }
             ]
         }
@@ -280,6 +281,9 @@ class DocumentBody(BaseModel):
     validity_note: str = Field(description="Giltigheten förklarad i en mening eller två.")
     passages: int = Field(description="Antal passager i indexet.")
     url: str = Field(description="Sidan som visar hela dokumentet.")
+    source_url: str | None = Field(
+        default=None, description="Var överenskommelsen är publicerad (http/https), om känt."
+    )
 
 
 class DocumentsResponse(BaseModel):
@@ -436,6 +440,7 @@ def document_json(meta: DocumentMeta, passages: int, today: date) -> dict[str, A
         "validity_note": validity.description,
         "passages": passages,
         "url": f"/dokument/{meta.id}",
+        "source_url": meta.source_url,
     }
 
 

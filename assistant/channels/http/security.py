@@ -9,7 +9,10 @@
   (docs/operations.md says how to require a key from everyone).
 - The admin calls (`/v1/admin/…`) need `X-Admin-Key`; they are off without `admin_key`.
 - Rate limiting: a token bucket per valid key, else per client address, refilled at
-  `rate_limit_per_minute`; a request over the limit gets a 429 with `Retry-After`.
+  `rate_limit_per_minute`; a request over the limit gets a 429 with `Retry-After`. The keys
+  in `rate_limit_exempt_keys` (an evaluator's, a load test's) are valid keys the limit does
+  not count; with only such keys configured, calls without a key are limited as before and
+  a wrong key is refused.
 - Wrong keys: each wrong API or admin key spends a token of the client address's bucket of
   `auth_failures_per_minute`; with it empty, every call carrying a key from that address is
   a 429 without the key being looked at, so guessing runs at that many a minute at most.
@@ -280,10 +283,14 @@ class AccessGuard:
         headers = Headers(scope=scope)
         given = headers.get(API_KEY_HEADER)
         keys = self.settings.api_keys
-        if keys and given is not None:
-            locked = self._check_key(scope, lambda: key_matches(given, keys), BAD_KEY)
+        exempt = self.settings.rate_limit_exempt_keys
+        if (keys or exempt) and given is not None:
+            valid = (*keys, *exempt)
+            locked = self._check_key(scope, lambda: key_matches(given, valid), BAD_KEY)
             if locked > 0:
                 return locked, TOO_MANY_WRONG_KEYS
+            if exempt and key_matches(given, exempt):
+                return 0.0, TOO_MANY  # an evaluator's key: not counted by the limit
             client = key_identity(given)
         elif keys and not (
             self.settings.keyless_browsers and from_allowed_browser(scope, headers, self.settings)

@@ -47,7 +47,7 @@ __all__ = [
     "split_lines",
 ]
 
-NORMALISER_VERSION = "3"
+NORMALISER_VERSION = "4"  # 4: the opening title; a title after a list item
 
 
 def _classify(meta: DocumentMeta, raw: str) -> list[Line]:
@@ -68,7 +68,7 @@ def line_roles(meta: DocumentMeta, raw: str) -> list[tuple[str, str, int | None]
 def normalise(meta: DocumentMeta, raw: str) -> Document:
     """Turn raw extracted text into a Document with pages, sections and list structure."""
     lines = _classify(meta, raw)
-    return render(meta, build_pieces(lines), vocabulary_of(raw))
+    return render(meta, build_pieces(lines, meta.title), vocabulary_of(raw))
 
 
 def page_at(doc: Document, start: int, end: int) -> tuple[int | None, int | None]:

@@ -6,7 +6,12 @@ import re
 from collections import deque
 from dataclasses import dataclass, field
 
-from assistant.ingest.normalise.headings import is_title, numbered_heading
+from assistant.ingest.normalise.headings import (
+    OPEN_ENDINGS,
+    is_title,
+    numbered_heading,
+    opening_title,
+)
 from assistant.ingest.normalise.lines import (
     BULLET,
     HARD,
@@ -14,6 +19,7 @@ from assistant.ingest.normalise.lines import (
     SENTENCE_END,
     SUB_BULLET,
     URL_LINE,
+    WORD,
     Line,
     ends,
     first_word,
@@ -32,6 +38,7 @@ class Piece:
     lines: list[Line] = field(default_factory=list)
     level: int = 0
     number: str | None = None
+    opening: bool = False  # the document's own title, which no section sits under
 
 
 def _short(prev: Line, line: Line, width: int) -> bool:
@@ -92,8 +99,14 @@ def _joins(prev: Line, line: Line, width: int) -> bool:
     return len(prev.text) >= 0.8 * width  # a sentence ended at the right margin
 
 
-def build_pieces(lines: list[Line]) -> list[Piece]:
-    """Group body and note lines into headings, paragraphs, items and footnotes."""
+def _open_ended(line: Line) -> bool:
+    """Does the line stop where its sentence cannot (a comma, a broken word, "och")?"""
+    return line.text.endswith((",", "-")) or line.text.split()[-1].lower() in OPEN_ENDINGS
+
+
+def build_pieces(lines: list[Line], title: str = "") -> list[Piece]:
+    """Group body and note lines into headings, paragraphs, items and footnotes; `title`
+    (the catalog's) helps to tell the title the text opens with."""
     body = [ln for ln in lines if ln.text and ln.role == "body"]
     widths = sorted(len(ln.text) for ln in body) or [80]
     page_width = widths[int(len(widths) * 0.9)]  # full lines; short table cells are many
@@ -111,6 +124,7 @@ def build_pieces(lines: list[Line]) -> list[Piece]:
     last_number: tuple[int, ...] | None = None
     section: Piece | None = None  # the last numbered heading
     list_next = 0
+    title_lines = opening_title(lines, title)
 
     def start(piece: Piece) -> Piece:
         pieces.extend(notes)
@@ -138,6 +152,13 @@ def build_pieces(lines: list[Line]) -> list[Piece]:
         width = max([*recent, len(line.text)]) if len(recent) >= 3 else page_width
         recent.append(len(line.text))
         nxt = following[idx]
+        if idx in title_lines:
+            if current is None:
+                current = start(Piece("heading", [line], opening=True))
+            else:
+                current.lines.append(line)
+            prev = line
+            continue
         level = _is_item_start(line, prev, list_next, lost_glyph_list)
         may_head = (
             prev is None
@@ -145,6 +166,16 @@ def build_pieces(lines: list[Line]) -> list[Piece]:
             or line.blank == HARD
             or line.indent
             or (current is not None and current.kind == "heading")
+            # A list item's last line may reach the margin and so not look ended; a title
+            # after it still starts a section, unless the item visibly goes on ("… enligt"
+            # + "Socialtjänstlagen") or is a one-word label of a figure ("- tycka", "Dialog").
+            or (
+                current is not None
+                and current.kind == "item"
+                and prev is not None
+                and len(WORD.findall(" ".join(ln.text for ln in current.lines))) > 1
+                and not _open_ended(prev)
+            )
         )
         if level:
             if not BULLET.match(line.text) and not SUB_BULLET.match(line.text) and line.indent:

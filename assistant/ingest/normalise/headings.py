@@ -6,6 +6,7 @@ import re
 
 from assistant.ingest.normalise.lines import (
     BULLET,
+    HARD,
     HEADING_NUMBER,
     SENTENCE_END,
     Line,
@@ -95,3 +96,58 @@ def is_title(line: Line, next_line: Line | None, width: int, prev: Line | None =
         return False  # a sentence that lost its full stop, not a title
     digits = sum(ch.isdigit() for ch in YEAR.sub("", text))
     return digits <= 4 and "|" not in text
+
+
+MAX_TITLE_LINES = 3  # a document title wraps over two or three lines at most
+MAX_TITLE_CHARS = 220
+MIN_TITLE_WORDS = 3  # "Inledning" alone opens a section, not the document
+
+
+def _squeezed(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _title_shaped(text: str) -> bool:
+    """Could `text` (the opening lines joined) be a document's title?"""
+    words = text.split()
+    if not words or not text[:1].isupper() or len(text) > MAX_TITLE_CHARS:
+        return False
+    if BULLET.match(text) or HEADING_NUMBER.match(text) or SENTENCE_END.search(text):
+        return False
+    if text.endswith((",", ";", ":")) or "=" in text or "|" in text or words[0].endswith(":"):
+        return False
+    if any(w.lower() in FINITE_VERBS for w in words[1:]):
+        return False  # a sentence, "Kommunen och regionen ska …"
+    return sum(ch.isdigit() for ch in YEAR.sub("", text)) <= 4
+
+
+def opening_title(lines: list[Line], title: str = "") -> list[int]:
+    """The indices of the lines of the title the text opens with, or none.
+
+    A title wrapped over lines continues in lower case, or after a word it cannot end on
+    ("Överenskommelse mellan" + "Region Värmland och …"). The run is the document's title
+    when it is the catalog's title (or the start of it), when a paragraph break ends it, or
+    when it wraps: a single short line before running text is left to `is_title`, which
+    sees the line's neighbours.
+    """
+    body = [i for i, ln in enumerate(lines) if ln.text and ln.role == "body"]
+    if not body:
+        return []
+    run = [body[0]]
+    for i in body[1 : MAX_TITLE_LINES]:
+        prev, line = lines[run[-1]], lines[i]
+        if any(lines[j].blank == HARD for j in range(run[-1] + 1, i)):
+            break
+        open_ended = prev.text.split()[-1].lower() in OPEN_ENDINGS
+        if not (line.text[:1].islower() or open_ended) or BULLET.match(line.text):
+            break
+        run.append(i)
+    text = " ".join(lines[i].text for i in run)
+    if not _title_shaped(text) or text.split()[-1].lower() in OPEN_ENDINGS:
+        return []
+    after = next((i for i in body if i > run[-1]), None)
+    if after is not None and lines[after].text[:1].islower():
+        return []  # the sentence goes on: not a title
+    wanted = _squeezed(title)
+    named = bool(wanted) and wanted.startswith(_squeezed(text)) and len(text.split()) >= 2
+    return run if named or len(text.split()) >= MIN_TITLE_WORDS else []

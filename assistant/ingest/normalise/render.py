@@ -50,6 +50,7 @@ def render(meta: DocumentMeta, pieces: list[Piece], vocabulary: str) -> Document
     # another title) and the current title. Their real hierarchy is lost in the PDF.
     titles: dict[str, str | None] = {"appendix": None, "parent": None, "title": None}
     last_kind = ""
+    after_opening = False  # the last block is the document's own title
     lead_in: str | None = None
     last_para: str | None = None
 
@@ -69,14 +70,18 @@ def render(meta: DocumentMeta, pieces: list[Piece], vocabulary: str) -> Document
         kind = piece.kind
         level = piece.level
         if kind == "heading":
-            if piece.number:
+            if piece.opening:
+                titles.update(appendix=None, parent=None, title=text)
+            elif piece.number:
                 numbered[:] = [(lv, t) for lv, t in numbered if lv < level]
                 numbered.append((level, text))
                 titles.update(appendix=None, parent=None, title=None)
             elif text.lower().startswith("bilaga"):
                 numbered.clear()
                 titles.update(appendix=text, parent=None, title=None)
-            elif last_kind == "heading" and titles["title"]:
+            elif last_kind == "heading" and titles["title"] and not after_opening:
+                # A title directly under a title is its child; under the document's own
+                # title it is the first section, not a child of the whole document.
                 titles.update(parent=titles["title"], title=text)
             else:
                 titles["title"] = text
@@ -116,6 +121,7 @@ def render(meta: DocumentMeta, pieces: list[Piece], vocabulary: str) -> Document
             lead_in = None
         if kind != "footnote":
             last_kind = kind
+            after_opening = piece.opening
     text = "".join(chunks)
     known = [s.page for s in spans if s.page is not None]
     return Document(

@@ -53,6 +53,7 @@ TEXTS = {
         "tillnyktring och behandling.\n"
     ),
 }
+SOURCE_URL = "https://www.regionvarmland.se/samverkan/avtal.pdf?v=2&sida=1"
 EXTENSION = "Förlängs automatiskt med 12 månader om en revidering har påbörjats."
 CATALOG = {
     # id: (region, valid_from, valid_to, extension, draft, kind)
@@ -90,6 +91,7 @@ def write_corpus(folder: Path) -> None:
                 "draft": draft,
                 "source": f"{doc_id}.txt",
                 "identity": "Dnr TEST-1" if doc_id == "dalarna-test" else None,
+                **({"source_url": SOURCE_URL} if doc_id == "varmland-test" else {}),
             }
         )
     body = json.dumps({"documents": entries}, ensure_ascii=False)

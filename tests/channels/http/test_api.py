@@ -38,6 +38,7 @@ from tests.channels.http.support import (
     EXTENSION,
     JSON_HEADERS,
     QUESTION,
+    SOURCE_URL,
     TEXTS,
     assert_error,
     parse_sse,
@@ -234,6 +235,24 @@ def test_documents_lists_the_catalog_with_validity(
     rows = built[1].index.document_rows
     assert all(d["passages"] == len(rows[k]) for k, d in docs.items())
     assert docs["varmland-test"]["url"] == "/dokument/varmland-test"
+    assert docs["varmland-test"]["source_url"] == SOURCE_URL
+    assert docs["dalarna-test"]["source_url"] is None
+
+
+def test_passage_and_document_pages_link_to_the_source(
+    client: TestClient, built: tuple[Settings, Engine]
+) -> None:
+    index = built[1].index
+    link = (
+        '<a href="https://www.regionvarmland.se/samverkan/avtal.pdf?v=2&amp;sida=1" '
+        'rel="noopener noreferrer">'
+    )
+    chunk = index.chunks[index.document_rows["varmland-test"][0]]
+    for path in (f"/dokument/varmland-test/{chunk.id}", "/dokument/varmland-test"):
+        html = client.get(path).text
+        assert "<dt>Källa</dt>" in html and link in html, path
+    other = index.chunks[index.document_rows["dalarna-test"][0]]
+    assert "Källa" not in client.get(f"/dokument/dalarna-test/{other.id}").text
 
 
 def test_citation_link_shows_the_passage_in_its_section_with_the_quote_marked(

@@ -264,6 +264,33 @@ def test_over_the_limit_is_a_429_per_key_and_per_address(
         )
 
 
+EVALUATOR = "utvarderarens-nyckel-utan-grans"
+
+
+@pytest.mark.parametrize("api_keys", [(KEY_A,), ()])
+def test_an_exempt_key_is_not_counted_by_the_limit(
+    built: tuple[Settings, Engine], settings: Settings, api_keys: tuple[str, ...]
+) -> None:
+    with make_client(
+        built[1], settings, api_keys=api_keys, rate_limit_per_minute=2,
+        rate_limit_exempt_keys=(EVALUATOR,),
+    ) as client:
+        evaluator = {"X-API-Key": EVALUATOR}
+        codes = [client.get("/v1/documents", headers=evaluator).status_code for _ in range(8)]
+        assert codes == [200] * 8
+        assert client.post("/v1/ask", json=ASK, headers=evaluator).status_code == 200
+        # Everyone else is limited as before: by key, or by address where keys are optional.
+        others = {"X-API-Key": KEY_A} if api_keys else {}
+        codes = [client.get("/v1/documents", headers=others).status_code for _ in range(3)]
+        assert codes == [200, 200, 429]
+        # A key that is neither is refused (and counted as a guess), not waved through.
+        assert_error(
+            client.get("/v1/documents", headers={"X-API-Key": EVALUATOR + "x"}),
+            401, "unauthorized",
+        )
+        assert client.get("/v1/documents", headers=evaluator).status_code == 200
+
+
 def test_rate_limit_zero_is_off(
     built: tuple[Settings, Engine], settings: Settings
 ) -> None:
@@ -346,5 +373,10 @@ def test_settings_refuse_short_keys_and_bad_limits() -> None:
             "ASSISTANT_TRUSTED_PROXIES": "10.0.0.1,10.0.0.2",
         }
     )
+    with pytest.raises(SettingsError, match="RATE_LIMIT_EXEMPT_KEYS"):
+        load_settings({"ASSISTANT_RATE_LIMIT_EXEMPT_KEYS": "kort"})
+    assert load_settings(
+        {"ASSISTANT_RATE_LIMIT_EXEMPT_KEYS": f"{KEY_A},{KEY_B}"}
+    ).rate_limit_exempt_keys == (KEY_A, KEY_B)
     assert loaded.api_keys == (KEY_A, KEY_B) and loaded.keyless_browsers is False
     assert loaded.trusted_proxies == ("10.0.0.1", "10.0.0.2")
