@@ -23,6 +23,7 @@
   const DEFAULT_TITLE = "Fråga om samverkansavtalen";
   const ASK_TIMEOUT_MS = 120000;
   const FEEDBACK_TIMEOUT_MS = 20000;
+  const PROBE_TIMEOUT_MS = 5000;
   const MAX_QUESTION = 1000; // = MAX_QUESTION_CHARS in assistant/text.py (tests/test_text.py)
   const MAX_COMMENT = 2000;
   const CHANNEL = { "X-Assistant-Channel": "web" };
@@ -31,11 +32,8 @@
     "Vem ansvarar för abstinensvård?",
     "Ska kommunen eller regionen ordna boende?",
   ];
-  const RESPONSIBLE = {
-    kommun: "Kommunen",
-    region: "Regionen",
-    gemensamt: "Gemensamt (kommun och region)",
-  };
+  const PARTIES = ["kommun", "region", "gemensamt", "annan"];
+  const NATIONAL = "Nationell vägledning";
 
   const ICONS = {
     chat:
@@ -55,6 +53,13 @@
     down:
       '<path d="M7 13V4H4v9h3zm0 0l4 7a2 2 0 0 0 3-2l-1-4h5a2 2 0 0 0 2-2.3l-1.2-6A2 2 0 0 0 ' +
       '16.8 4H7" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round"/>',
+    alert:
+      '<path d="M12 3l10 18H2L12 3z" fill="none" stroke="currentColor" stroke-width="2" ' +
+      'stroke-linejoin="round"/><path d="M12 10v5M12 17.5v.5" stroke="currentColor" ' +
+      'stroke-width="2" stroke-linecap="round"/>',
+    chevron:
+      '<path d="M6 9l6 6 6-6" fill="none" stroke="currentColor" stroke-width="2.5" ' +
+      'stroke-linecap="round" stroke-linejoin="round"/>',
   };
 
   const CSS = `
@@ -164,20 +169,44 @@ select { min-height: 2.5em; max-width: 100%; padding: 0.25em 0.5em; }
 .msg-error .btn { margin-top: 0.625em; }
 .answer-text { white-space: pre-line; }
 .declined { font-weight: 700; color: #7a1d1d; }
-.labels { display: flex; flex-wrap: wrap; gap: 0.375em; }
+/* Who is responsible: one line per party and region, first in the answer. */
+.parties { list-style: none; padding: 0; display: flex; flex-direction: column; gap: 0.1875em; }
+.party { display: block; padding: 0.0625em 0.625em; border-left: 0.375em solid currentColor;
+         border-radius: 0 0.375em 0.375em 0; font-size: 0.9375em; font-weight: 700;
+         line-height: 1.4; }
+.party-region { color: #0a3d73; background: #e6f0fb; }
+.party-kommun { color: #14532d; background: #e9f7ee; }
+.party-gemensamt { color: #4c1d95; background: #f1ebfb; }
+.party-annan { color: #5b3208; background: #fbf1e4; }
+.party-area { color: #33373d; background: var(--sa-soft); font-weight: 600; }
+.party .sep { font-weight: 400; }
+.msg > .parties + .warnings, .msg > .declined + .parties { margin-top: 0.375em; }
 .pill { display: inline-block; padding: 0.0625em 0.625em; border: 1px solid currentColor;
         border-radius: 1em; font-size: 0.875em; font-weight: 600; }
-.resp-region { color: #0a3d73; background: #e6f0fb; }
-.resp-kommun { color: #14532d; background: #e9f7ee; }
-.resp-gemensamt { color: #4c1d95; background: #f1ebfb; }
-.pill-area { color: #33373d; background: var(--sa-soft); }
 .pill-used { color: #14532d; background: #e9f7ee; }
-.warnings { list-style: none; padding: 0; }
-.warnings li { padding: 0.5em 0.75em; background: #fff4e8; border-left: 0.375em solid #9a3412;
-               border-radius: 0 0.375em 0.375em 0; font-size: 0.9375em; }
-.warnings li + li { margin-top: 0.375em; }
-.warnings strong { color: #7c2d12; }
+/* Warnings: one short line each, the whole note behind it. */
+.warnings { list-style: none; padding: 0.1875em 0.5em; background: #fff4e8;
+            border-left: 0.375em solid #9a3412; border-radius: 0 0.375em 0.375em 0;
+            font-size: 0.9375em; }
+.warn-line, .warn-toggle { display: flex; align-items: flex-start; gap: 0.375em; width: 100%;
+                           min-height: 1.6em; padding: 0.125em 0; color: #7c2d12;
+                           font-weight: 600; line-height: 1.35; text-align: left; }
+.warn-toggle { border: 0; background: transparent; font: inherit; font-weight: 600;
+               cursor: pointer; }
+.warn-toggle:hover .warn-short { text-decoration: underline; }
+.warn-line svg, .warn-toggle svg { width: 1.1em; height: 1.1em; margin-top: 0.15em; }
+.warn-short { flex: 1 1 auto; min-width: 0; }
+.warn-toggle[aria-expanded="true"] .chev { transform: rotate(180deg); }
+.warn-detail { padding: 0 0 0.375em 1.5em; color: var(--sa-text); }
+.matrix-link { font-size: 0.9375em; }
 .sources-title { font-size: 0.9375em; font-weight: 700; margin-top: 0.875em; }
+.more { display: inline-flex; align-items: center; gap: 0.375em; min-height: 2.75em;
+        padding: 0.375em 0.75em; border: 1px solid var(--sa-accent); border-radius: 0.375em;
+        background: #ffffff; color: var(--sa-accent); font: inherit; font-size: 0.9375em;
+        font-weight: 600; cursor: pointer; }
+.more:hover { background: #e6f0fb; }
+.more[aria-expanded="true"] .chev { transform: rotate(180deg); }
+.sources + .more, .more + .sources { margin-top: 0.625em; }
 .sources { list-style: none; padding: 0; display: flex; flex-direction: column; gap: 0.625em; }
 .source { padding: 0.625em 0.75em; background: var(--sa-soft); border: 1px solid #c3c8cf;
           border-radius: 0.5em; font-size: 0.9375em; }
@@ -269,7 +298,8 @@ select { min-height: 2.5em; max-width: 100%; padding: 0.25em 0.5em; }
   .typing span { animation: none; opacity: 0.6; }
 }
 @media (forced-colors: active) {
-  .launcher, .src-n, .pill, .btn { border: 1px solid ButtonText; }
+  .launcher, .src-n, .pill, .btn, .more { border: 1px solid ButtonText; }
+  .party, .warnings { border-left-color: CanvasText; }
   .typing span { background: CanvasText; }
 }
 `;
@@ -345,14 +375,125 @@ select { min-height: 2.5em; max-width: 100%; padding: 0.25em 0.5em; }
     }
   }
 
+  /** "s. 12", or "" where the source does not reveal the page (never a guess). */
   function pageLabel(page) {
-    return page ? `s. ${page}` : "sidan okänd";
+    return page ? `s. ${page}` : "";
+  }
+
+  /** "Dalarna", "Dalarna och Värmland", "Dalarna, Värmland och Västmanland". */
+  function joinedNames(names) {
+    if (names.length <= 1) return names.join("");
+    return `${names.slice(0, -1).join(", ")} och ${names[names.length - 1]}`;
+  }
+
+  /** What a set of parties in one region comes to: a label and its colour class. */
+  function partyLabel(parties, others) {
+    const has = (party) => parties.has(party);
+    const only = (party) => parties.size === 1 && has(party);
+    if (only("region")) return { party: "region", text: "Regionen ansvarar" };
+    if (only("kommun")) return { party: "kommun", text: "Kommunen ansvarar" };
+    if (only("gemensamt")) return { party: "gemensamt", text: "Gemensamt ansvar" };
+    if (only("annan")) return { party: "annan", text: `Annan: ${others.join(", ") || "annan aktör"}` };
+    const parts = [];
+    if (has("kommun") || has("gemensamt")) parts.push("kommunen");
+    if (has("region") || has("gemensamt")) parts.push("regionen");
+    if (has("annan")) parts.push(...(others.length ? others : ["annan aktör"]));
+    return { party: "gemensamt", text: `Delat: ${parts.join(" / ")}` };
+  }
+
+  /**
+   * The answer's party lines, from its `responsibilities` (one per region and party; regions
+   * with the same party share a line), else from `responsible` over its `regions`; regions
+   * the answer covers that no line names get a "Gäller:" line, so every region is listed.
+   */
+  function partyLines(body) {
+    if (body.status === "no_support") return [];
+    const regions = (body.regions || []).length ? [...body.regions] : body.region ? [body.region] : [];
+    const byRegion = new Map();
+    for (const r of body.responsibilities || []) {
+      if (!r || r.polarity === "not" || !PARTIES.includes(r.party)) continue; // a "not" never names its actor
+      const where = r.region || NATIONAL;
+      if (!byRegion.has(where)) byRegion.set(where, { parties: new Set(), others: [] });
+      const entry = byRegion.get(where);
+      entry.parties.add(r.party);
+      const actor = String(r.actor || "").trim();
+      if (r.party === "annan" && actor && !entry.others.includes(actor)) entry.others.push(actor);
+    }
+    if (!byRegion.size && PARTIES.includes(body.responsible) && body.responsible !== "annan") {
+      for (const where of regions.length ? regions : [""]) {
+        byRegion.set(where, { parties: new Set([body.responsible]), others: [] });
+      }
+    }
+    const order = [...regions, ...[...byRegion.keys()].filter((r) => !regions.includes(r))];
+    const lines = [];
+    for (const where of order) {
+      const entry = byRegion.get(where);
+      if (!entry) continue;
+      const label = partyLabel(entry.parties, entry.others);
+      const same = lines.find((l) => l.text === label.text);
+      if (same) {
+        if (where) same.regions.push(where);
+      } else {
+        lines.push({ ...label, regions: where ? [where] : [] });
+      }
+    }
+    const named = new Set(lines.flatMap((l) => l.regions));
+    const rest = regions.filter((r) => !named.has(r));
+    if (rest.length) lines.push({ party: "area", text: "Gäller", regions: rest, area: true });
+    return lines;
+  }
+
+  /** A party line as text ("Regionen ansvarar · Dalarna"), for copying and reading out. */
+  function partyText(line) {
+    if (line.area) return `Gäller: ${joinedNames(line.regions)}`;
+    return line.regions.length ? `${line.text} · ${joinedNames(line.regions)}` : line.text;
+  }
+
+  // The service's warnings are sentences (assistant/answer/compose.py, validity.py); each
+  // gets a line short enough for a phone, the whole sentence kept behind it.
+  const WARNING_LINES = [
+    [/^Frågan nämner ingen region\./, () => "Frågan nämner ingen region"],
+    [/^Svaret skiljer sig mellan regioner\./, () => "Skiljer sig mellan regioner"],
+    [
+      /^(?:Överenskommelsen för (.+?) \(”[^”]*”\)|Vägledningen ”[^”]*”) gällde till och med (\d{4}-\d{2}-\d{2}); giltighetstiden har gått ut\./,
+      (m) => `${m[1] || "Vägledningen"}: gick ut ${m[2]}`,
+    ],
+    [
+      /^(?:Överenskommelsen för (.+?) \(”[^”]*”\)|Vägledningen ”[^”]*”) är märkt som förslag/,
+      (m) => `${m[1] || "Vägledningen"}: förslag, ej beslutad`,
+    ],
+    [
+      /^Frågan nämner (.+?), så svaret gäller \1 och inte (.+?), som är vald/,
+      (m) => `Svaret gäller ${m[1]}, inte ${m[2]}`,
+    ],
+    [/^Svaret är formulerat av en språkmodell/, () => "Formulerat av en språkmodell"],
+  ];
+
+  /** A warning as {short, detail}: a line for the list, the whole note (or "" if the line is it). */
+  function warningParts(text, citations) {
+    const full = fullTitles(String(text || "").trim(), citations);
+    for (const [pattern, line] of WARNING_LINES) {
+      const m = full.match(pattern);
+      if (m) return { short: line(m), detail: full };
+    }
+    // Unknown wording: its first sentence, any quoted title left to the detail.
+    const first = full.split(/(?<=[.!?])\s+(?=[A-ZÅÄÖ])/)[0].replace(/\s*\(”[^”]*”\)/g, "");
+    return first === full ? { short: full, detail: "" } : { short: first, detail: full };
+  }
+
+  /** The note with an agreement's title cut short ("… om samverkan kring …") written out
+   * from the citations (their short title if they have one). */
+  function fullTitles(text, citations) {
+    return text.replace(/”([^”]*?)\s?…”/g, (whole, start) => {
+      const c = (citations || []).find((c) => c.title && c.title.startsWith(start.trim()));
+      return c ? `”${c.short_title || c.title}”` : whole;
+    });
   }
 
   class WidgetError extends Error {
     constructor(kind, message, status) {
       super(message || kind);
-      this.kind = kind; // network | timeout | http | stream
+      this.kind = kind; // network | cors | interrupted | timeout | http | stream
       this.detail = message || "";
       this.status = status || 0;
     }
@@ -364,6 +505,14 @@ select { min-height: 2.5em; max-width: 100%; padding: 0.25em 0.5em; }
     switch (error && error.kind) {
       case "network":
         return "Det gick inte att nå tjänsten. Kontrollera din anslutning och försök igen.";
+      case "cors":
+        return (
+          "Servern tillåter inte frågor från den här sidan (CORS). Det är en inställning hos " +
+          "tjänsten, inte ett fel i ditt nätverk: den som ansvarar för tjänsten behöver lägga " +
+          `till ${location.origin} bland de tillåtna webbplatserna (ASSISTANT_CORS_ORIGINS).`
+        );
+      case "interrupted":
+        return "Kontakten med tjänsten bröts innan svaret kom, men tjänsten svarar nu. Försök igen.";
       case "timeout":
         return "Det tog för lång tid att få ett svar. Försök igen om en stund.";
       case "stream":
@@ -378,7 +527,11 @@ select { min-height: 2.5em; max-width: 100%; padding: 0.25em 0.5em; }
             : "Frågan kunde inte tas emot. Ändra den och försök igen.";
         }
         if (status === 401 || status === 403) {
-          return "Chatten har inte behörighet att fråga tjänsten. Kontakta den som ansvarar för intranätet.";
+          return status === 401
+            ? "Tjänsten kräver en API-nyckel, och chatten har ingen giltig (401). Det är en " +
+                "inställning hos tjänsten, inte ditt fel: kontakta den som ansvarar för tjänsten."
+            : "Tjänsten nekar chatten att fråga (403). Det är en inställning hos tjänsten, inte " +
+                "ditt fel: kontakta den som ansvarar för tjänsten.";
         }
         if (status === 404) {
           return "Tjänsten finns inte på den angivna adressen. Kontakta den som ansvarar för intranätet.";
@@ -387,7 +540,10 @@ select { min-height: 2.5em; max-width: 100%; padding: 0.25em 0.5em; }
           return "Tjänsten får många frågor just nu. Vänta en liten stund och försök igen.";
         }
         if (status === 503) {
-          return "Tjänsten är inte redo just nu, den kan hålla på att starta. Försök igen om en stund.";
+          return (
+            "Tjänsten är inte redo just nu: den startar eller läser in överenskommelserna. " +
+            "Det är inte ditt nätverk. Försök igen om en stund."
+          );
         }
         return "Något gick fel hos tjänsten. Försök igen om en stund.";
       }
@@ -416,8 +572,39 @@ select { min-height: 2.5em; max-width: 100%; padding: 0.25em 0.5em; }
       return { response, controller, timer };
     } catch (_) {
       clearTimeout(timer);
-      throw new WidgetError(controller.signal.aborted ? "timeout" : "network");
+      if (controller.signal.aborted) throw new WidgetError("timeout");
+      throw new WidgetError(await unreachable(url));
     }
+  }
+
+  /**
+   * Why fetch() failed without a response: "network", "cors" or "interrupted". To fetch(),
+   * a refused origin (CORS) looks just like a lost connection. An opaque (no-cors) request
+   * to /healthz reaches the server whatever its CORS settings; a readable (cors) one only
+   * from an origin it allows. Same-origin pages cannot be refused, so they are not probed.
+   */
+  async function unreachable(url) {
+    let origin;
+    try {
+      origin = new URL(url).origin;
+    } catch (_) {
+      return "network";
+    }
+    if (origin === location.origin) return "network";
+    const probe = async (mode) => {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), PROBE_TIMEOUT_MS);
+      try {
+        await fetch(endpoint("healthz"), { mode, cache: "no-store", signal: controller.signal });
+        return true;
+      } catch (_) {
+        return false;
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    if (!(await probe("no-cors"))) return "network";
+    return (await probe("cors")) ? "interrupted" : "cors";
   }
 
   /** POST a question and hand each Server-Sent Event (name, data) to onEvent. */
@@ -761,7 +948,9 @@ select { min-height: 2.5em; max-width: 100%; padding: 0.25em 0.5em; }
           } else if (name === "delta") {
             view.delta(String(data.text || ""));
           } else if (name === "citations") {
-            view.citations(data.citations || [], state.meta);
+            view.citations(data.citations || []);
+          } else if (name === "responsibilities") {
+            view.responsibilities(data || {});
           } else if (name === "warnings") {
             view.warnings(data.warnings || []);
           } else if (name === "done") {
@@ -811,13 +1000,16 @@ select { min-height: 2.5em; max-width: 100%; padding: 0.25em 0.5em; }
       const n = (body.citations || []).length;
       if (body.status === "no_support") {
         parts.push("Överenskommelserna besvarar inte frågan.", body.answer || "");
-        if (n) parts.push(`${n} närmaste stycken visas under svaret.`);
+        if (n) parts.push(`${n} närmaste stycken finns under svaret.`);
       } else {
+        parts.push(...partyLines(body).map((line) => `${partyText(line)}.`));
         parts.push(`Svar: ${body.answer || ""}`);
-        if (RESPONSIBLE[body.responsible]) parts.push(`Ansvar: ${RESPONSIBLE[body.responsible]}.`);
-        if (n) parts.push(`${n} ${n === 1 ? "källa visas" : "källor visas"} under svaret.`);
+        const used = splitCitations(body).used.length;
+        if (used) parts.push(`${used} ${used === 1 ? "källa visas" : "källor visas"} under svaret.`);
       }
-      for (const warning of body.warnings || []) parts.push(`Observera: ${warning}`);
+      for (const warning of body.warnings || []) {
+        parts.push(`Observera: ${warningParts(warning, body.citations).short}.`);
+      }
       return parts.filter(Boolean).join(" ");
     }
 
@@ -825,31 +1017,38 @@ select { min-height: 2.5em; max-width: 100%; padding: 0.25em 0.5em; }
 
     /** The answer while it streams: hidden from screen readers until it is finished. */
     function pendingView() {
-      const labels = h("p", { class: "labels", hidden: true });
+      const parties = h("ul", { class: "parties", hidden: true });
+      const notes = h("div", {});
       const text = h("p", { class: "answer-text" });
       const typing = h("span", { class: "typing" }, h("span"), h("span"), h("span"));
       const extra = h("div", {});
-      const el = h("div", { class: "msg msg-bot", "aria-hidden": "true" }, labels, text, typing, extra);
-      let warnings = [];
-      let sources = null;
+      const el = h("div", { class: "msg msg-bot", "aria-hidden": "true" }, parties, notes, text, typing, extra);
+      const seen = { meta: {}, citations: [] };
+      const showParties = (body) => {
+        parties.replaceChildren(...partyItems(partyLines(body)));
+        parties.hidden = !parties.childNodes.length;
+      };
       return {
         el,
         meta(meta) {
-          labels.replaceChildren(...labelPills(meta));
-          labels.hidden = !labels.childNodes.length;
-          if (meta.status === "no_support") el.prepend(declinedNotice());
+          seen.meta = meta || {};
+          showParties(seen.meta);
+          if (seen.meta.status === "no_support") el.prepend(declinedNotice());
         },
         delta(piece) {
           typing.remove();
           text.append(piece);
         },
-        citations(citations, meta) {
-          sources = sourcesBlock(citations, meta && meta.status === "no_support");
-          extra.replaceChildren(...warnings, ...sources);
+        citations(citations) {
+          seen.citations = citations;
+          const body = { ...seen.meta, citations, answer: text.textContent };
+          extra.replaceChildren(...sourcesBlock(body, 0));
+        },
+        responsibilities(data) {
+          showParties({ ...seen.meta, ...data });
         },
         warnings(list) {
-          warnings = list.length ? [warningsList(list)] : [];
-          extra.replaceChildren(...warnings, ...(sources || []));
+          notes.replaceChildren(...(list.length ? [warningsBlock(list, seen.citations, 0)] : []));
         },
       };
     }
@@ -861,11 +1060,14 @@ select { min-height: 2.5em; max-width: 100%; padding: 0.25em 0.5em; }
       const el = h("article", { class: "msg msg-bot", "aria-labelledby": `sa-a${id}` });
       el.append(h("h3", { class: "vh", id: `sa-a${id}` }, declined ? "Inget svar" : "Svar"));
       if (declined) el.append(declinedNotice());
-      const pills = labelPills(body);
-      if (pills.length) el.append(h("p", { class: "labels" }, pills));
+      // Who does it first, then what to watch out for, then the answer: a phone shows all three.
+      const lines = partyLines(body);
+      if (lines.length) el.append(h("ul", { class: "parties", "aria-label": "Ansvar" }, partyItems(lines)));
+      if ((body.warnings || []).length) el.append(warningsBlock(body.warnings, body.citations, id));
       el.append(h("p", { class: "answer-text" }, body.answer || ""));
-      if ((body.warnings || []).length) el.append(warningsList(body.warnings));
-      el.append(...sourcesBlock(body.citations || [], declined, usedNumbers(body.answer)));
+      const matrix = matrixLink(body, question);
+      if (matrix) el.append(matrix);
+      el.append(...sourcesBlock(body, id));
       el.append(...actions(body, id));
       return el;
     }
@@ -874,21 +1076,43 @@ select { min-height: 2.5em; max-width: 100%; padding: 0.25em 0.5em; }
       return h("p", { class: "declined" }, "Överenskommelserna besvarar inte frågan.");
     }
 
-    function labelPills(meta) {
-      const pills = [];
-      const party = RESPONSIBLE[meta.responsible];
-      if (party && meta.status !== "no_support") {
-        pills.push(h("span", { class: `pill resp-${meta.responsible}` }, `Ansvar: ${party}`));
-      }
-      if (meta.region) pills.push(h("span", { class: "pill pill-area" }, `Gäller: ${meta.region}`));
-      return pills;
+    function partyItems(lines) {
+      return lines.map((line) =>
+        h(
+          "li",
+          { class: `party party-${line.party}` },
+          line.area ? "Gäller: " : line.text,
+          line.regions.length && !line.area ? h("span", { class: "sep" }, " · ") : null,
+          joinedNames(line.regions)
+        )
+      );
     }
 
-    function warningsList(list) {
+    /** One short line per warning; the whole note opens under its line. */
+    function warningsBlock(list, citations, id) {
       return h(
         "ul",
         { class: "warnings", "aria-label": "Observera" },
-        list.map((w) => h("li", {}, h("strong", {}, "Observera: "), String(w)))
+        list.map((warning, i) => {
+          const { short, detail } = warningParts(warning, citations);
+          if (!detail) return h("li", {}, h("p", { class: "warn-line" }, icon("alert"), h("span", { class: "warn-short" }, short)));
+          const detailId = `sa-w${id}-${i}`;
+          const text = h("p", { class: "warn-detail", id: detailId, hidden: true }, detail);
+          const toggle = h(
+            "button",
+            { type: "button", class: "warn-toggle", "aria-expanded": "false", "aria-controls": detailId },
+            icon("alert"),
+            h("span", { class: "warn-short" }, short),
+            icon("chevron")
+          );
+          toggle.lastChild.classList.add("chev");
+          toggle.addEventListener("click", () => {
+            const opened = toggle.getAttribute("aria-expanded") !== "true";
+            toggle.setAttribute("aria-expanded", String(opened));
+            text.hidden = !opened;
+          });
+          return h("li", {}, toggle, text);
+        })
       );
     }
 
@@ -897,27 +1121,64 @@ select { min-height: 2.5em; max-width: 100%; padding: 0.25em 0.5em; }
       return new Set([...String(text || "").matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1])));
     }
 
-    function sourcesBlock(citations, declined, used) {
-      if (!citations.length) return [];
-      const title = declined
-        ? "Närmaste stycken – de besvarar inte frågan"
-        : citations.length === 1
-          ? "Källa"
-          : "Källor";
-      return [
-        h("h4", { class: "sources-title" }, title),
-        h("ol", { class: "sources" }, citations.map((c, i) => sourceCard(c, i, declined, used))),
-      ];
+    /** The citations the answer's text uses (or, if it marks none, the best one), and the rest. */
+    function splitCitations(body) {
+      const citations = (body.citations || []).map((c, i) => ({ ...c, n: Number(c.n) || i + 1 }));
+      if (body.status === "no_support") return { used: [], rest: citations };
+      const marked = usedNumbers(body.answer);
+      let used = citations.filter((c) => marked.has(c.n));
+      if (!used.length) used = citations.slice(0, 1);
+      return { used, rest: citations.filter((c) => !used.includes(c)) };
     }
 
-    function sourceCard(c, index, declined, used) {
-      const n = Number(c.n) || index + 1;
-      const title = c.title || c.document_id || "Okänt dokument";
-      const region = c.region || "Nationell vägledning";
+    /** A disclosure button that shows and hides `target`. */
+    function disclosure(label, target) {
+      const button = h(
+        "button",
+        { type: "button", class: "more", "aria-expanded": "false", "aria-controls": target.id },
+        label,
+        icon("chevron")
+      );
+      button.lastChild.classList.add("chev");
+      target.hidden = true;
+      button.addEventListener("click", () => {
+        const opened = button.getAttribute("aria-expanded") !== "true";
+        button.setAttribute("aria-expanded", String(opened));
+        target.hidden = !opened;
+      });
+      return button;
+    }
+
+    function sourcesBlock(body, id) {
+      const declined = body.status === "no_support";
+      const { used, rest } = splitCitations(body);
+      if (!used.length && !rest.length) return [];
+      const marked = usedNumbers(body.answer);
+      const card = (c) => sourceCard(c, declined, marked);
+      const blocks = [];
+      if (declined) {
+        blocks.push(h("h4", { class: "sources-title" }, "Närmaste stycken – de besvarar inte frågan"));
+      } else {
+        blocks.push(h("h4", { class: "sources-title" }, used.length === 1 ? "Källa" : "Källor"));
+        blocks.push(h("ol", { class: "sources" }, used.map(card)));
+      }
+      if (rest.length) {
+        const more = h("ol", { class: "sources sources-more", id: `sa-more${id}` }, rest.map(card));
+        const label = declined ? `Visa styckena (${rest.length})` : `Fler avsnitt (${rest.length})`;
+        blocks.push(disclosure(label, more), more);
+      }
+      return blocks;
+    }
+
+    function sourceCard(c, declined, used) {
+      const n = c.n;
+      const title = c.short_title || c.title || c.document_id || "Okänt dokument";
+      const region = c.region || NATIONAL;
       const section = c.section || "Avsnitt utan rubrik";
       const page = pageLabel(c.page);
       const href = passageUrl(c.url);
       const noun = declined ? "Stycke" : "Källa";
+      const where = [section, page].filter(Boolean).join(", ");
       const card = h(
         "li",
         { class: "source" },
@@ -932,7 +1193,7 @@ select { min-height: 2.5em; max-width: 100%; padding: 0.25em 0.5em; }
           { class: "src-meta" },
           h("span", {}, h("span", { class: "vh" }, "Region: "), region),
           h("span", {}, h("span", { class: "vh" }, "Avsnitt: "), section),
-          h("span", {}, h("span", { class: "vh" }, "Sida: "), page)
+          page ? h("span", {}, h("span", { class: "vh" }, "Sida: "), page) : null
         )
       );
       if (!declined && used && used.has(n)) {
@@ -962,12 +1223,70 @@ select { min-height: 2.5em; max-width: 100%; padding: 0.25em 0.5em; }
               "a",
               { href, target: "_blank", rel: "noopener", class: "src-link" },
               "Läs stycket i sitt sammanhang",
-              h("span", { class: "vh" }, ` – ${noun.toLowerCase()} ${n}: ${title}, ${section}, ${page} (öppnas i ny flik)`)
+              h("span", { class: "vh" }, ` – ${noun.toLowerCase()} ${n}: ${title}, ${where} (öppnas i ny flik)`)
             )
           )
         );
       }
       return card;
+    }
+
+    /**
+     * For an answer about who is responsible: a link to the ansvarsmatris, filtered by the
+     * question and the answer's region; once /v1/ansvar says which matter's row holds the
+     * sentence the answer quotes, the link goes to that row (`#insats-<id>`) and names it.
+     */
+    function plain(text) {
+      return String(text || "").toLowerCase().replace(/\s+/g, " ").replace(/[.\s]+$/, "").trim();
+    }
+
+    function matrixLink(body, question) {
+      const resp = (body.responsibilities || []).filter((r) => r && r.polarity !== "not");
+      if (body.status !== "answered" || (!resp.length && !body.responsible)) return null;
+      const regions = body.regions || [];
+      const region = regions.length === 1 ? regions[0] : regions.length ? "" : body.region || "";
+      const params = new URLSearchParams({ q: question });
+      if (region) params.set("region", region);
+      const base = endpoint(`ansvar?${params}`);
+      const name = h("span", {}, "Se raden i ansvarsmatrisen");
+      const link = h(
+        "a",
+        { href: base, target: "_blank", rel: "noopener", class: "matrix-link-a" },
+        name,
+        h("span", { class: "vh" }, " (öppnas i ny flik)")
+      );
+      const cited = new Set(resp.map((r) => Number(r.n)));
+      const quotes = (body.citations || [])
+        .filter((c) => cited.has(Number(c.n)))
+        .map((c) => [c.document_id, plain(c.quote)])
+        .filter(([, quote]) => quote.length >= 20);
+      (async () => {
+        try {
+          const { response, timer } = await request(
+            endpoint(`v1/ansvar?${params}`),
+            { headers: { Accept: "application/json" } },
+            FEEDBACK_TIMEOUT_MS
+          );
+          clearTimeout(timer);
+          if (!response.ok) return;
+          const matrix = await response.json();
+          // The answer may quote two sentences where the matrix has each alone: either
+          // holding the other (same agreement) is the same statement.
+          const same = (c) => {
+            const theirs = plain(c.quote);
+            return theirs.length >= 20 && quotes.some(([doc, quote]) =>
+              c.document_id === doc && (quote.includes(theirs) || theirs.includes(quote)));
+          };
+          const holds = (m) => (m.cells || []).some((cell) => (cell.citations || []).some(same));
+          const row = (matrix.matters || []).find(holds);
+          if (!row || !/^[\w-]+$/.test(row.id)) return;
+          link.href = `${base}#insats-${row.id}`;
+          name.textContent = `Se ${row.name} i ansvarsmatrisen`;
+        } catch (_) {
+          /* the filtered matrix is still a good place to land */
+        }
+      })();
+      return h("p", { class: "matrix-link" }, link);
     }
 
     function actions(body, id) {
@@ -1088,20 +1407,21 @@ select { min-height: 2.5em; max-width: 100%; padding: 0.25em 0.5em; }
     }
 
     function plainText(body) {
-      const lines = [body.answer || ""];
-      if (RESPONSIBLE[body.responsible] && body.status !== "no_support") {
-        lines.push(`Ansvar: ${RESPONSIBLE[body.responsible]}`);
+      const lines = partyLines(body).map(partyText);
+      for (const warning of body.warnings || []) {
+        lines.push(`Observera: ${warningParts(warning, body.citations).detail || warning}`);
       }
-      for (const warning of body.warnings || []) lines.push(`Observera: ${warning}`);
-      const citations = body.citations || [];
+      lines.push(body.answer || "");
+      const citations = (body.citations || []).map((c, i) => ({ ...c, n: c.n || i + 1 }));
       if (citations.length) {
         lines.push("", body.status === "no_support" ? "Närmaste stycken:" : "Källor:");
-        citations.forEach((c, i) => {
-          const where = [c.region || "Nationell vägledning", c.section, pageLabel(c.page)];
-          lines.push(`[${c.n || i + 1}] ${c.title} – ${where.filter(Boolean).join(", ")}`);
+        const { used, rest } = splitCitations(body);
+        for (const c of [...used, ...rest]) {
+          const where = [c.region || NATIONAL, c.section, pageLabel(c.page)];
+          lines.push(`[${c.n}] ${c.short_title || c.title} – ${where.filter(Boolean).join(", ")}`);
           const href = passageUrl(c.url);
           if (href) lines.push(`    ${href}`);
-        });
+        }
       }
       return lines.join("\n");
     }
