@@ -97,9 +97,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if service.engine is None:
         await run_in_threadpool(load_into, service)
     yield
+    # The answers still waiting are written first; then the store's connection is closed,
+    # so a stopped service leaves the file to other processes.
+    await run_in_threadpool(service.writer.close)
     if service.store is not None:
-        # Every answer is committed before its response is sent; this only closes the
-        # connection, so a stopped service leaves the file to other processes.
         close_store(service.store)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from datetime import date
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Request
@@ -36,6 +37,7 @@ from assistant.channels.http.security import ADMIN_KEY_HEADER, API_KEY_HEADER, c
 from assistant.channels.http.service import (
     Service,
     answer_and_record,
+    feedback_on,
     reload_into,
     require_engine,
     require_store,
@@ -45,7 +47,6 @@ from assistant.channels.http.service import (
 from assistant.channels.http.streaming import EVENT_NAMES, answer_events, guarded
 from assistant.errors import IndexUnavailableError
 from assistant.models import Answer
-from assistant.store import record_feedback
 
 router = APIRouter()
 
@@ -250,14 +251,12 @@ async def feedback(
     channel: ChannelHeader = None,
 ) -> dict[str, Any]:
     """Store a thumbs up or down (and an optional comment) for an answer."""
-    store = require_store(service)
+    require_store(service)  # fail fast with 503, before taking a worker thread
     saved = await run_in_threadpool(
-        record_feedback,
-        store,
-        answer_id=answer_id,
-        rating=body.rating,
-        comment=body.comment,
-        channel=channel_of(channel),
+        partial(
+            feedback_on, service, answer_id=answer_id, rating=body.rating,
+            comment=body.comment, channel=channel_of(channel),
+        )
     )
     return {"feedback_id": saved.id, "answer_id": saved.answer_id, "rating": saved.rating}
 

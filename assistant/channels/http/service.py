@@ -18,21 +18,35 @@ reports until a reload succeeds.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 
-from assistant.channels.common import Channel, record
+from assistant.channels.common import AnswerWriter, Channel
 from assistant.channels.http.admission import Admission, admission_for, run_heavy
 from assistant.channels.http.metrics import Metrics, count_answer, record_index, record_reload
-from assistant.errors import AssistantError, CorpusError, IndexUnavailableError, StoreError
+from assistant.errors import (
+    AssistantError,
+    CorpusError,
+    IndexUnavailableError,
+    NotFoundError,
+    StoreError,
+)
 from assistant.index.build import load_index
 from assistant.index.embedding import HEAVY_QUERY_TOKENS, question_tokens
 from assistant.models import Answer
 from assistant.pipeline import Engine, ansvar, ask, load_engine
 from assistant.settings import Settings
-from assistant.store import Store, open_store, store_health
+from assistant.store import (
+    FeedbackRecord,
+    Rating,
+    Store,
+    open_store,
+    record_feedback,
+    store_health,
+)
 
 logger = logging.getLogger("assistant.api")
 
@@ -56,6 +70,7 @@ class Service:
     unavailable: str = LOADING  # why no question can be answered; "" once loaded
     reload_problem: str = ""  # why the last reload failed while the old engine serves on
     store: Store | None = None
+    writer: AnswerWriter = field(default_factory=lambda: AnswerWriter(None), repr=False)
     metrics: Metrics = field(default_factory=Metrics, repr=False)
     reloading: threading.Lock = field(default_factory=threading.Lock, repr=False)
     admission: Admission = field(init=False, repr=False)
@@ -76,6 +91,7 @@ def create_service(settings: Settings, engine: Engine | None = None) -> Service:
         # Answers still work without the store; only feedback does not. The message names
         # the store (a URL without its password).
         logger.error("Lagringen kan inte öppnas: %s", exc.message)
+    service.writer = AnswerWriter(service.store)
     return service
 
 
@@ -202,7 +218,8 @@ def answer_and_record(
     top_k: int | None,
     channel: Channel,
 ) -> Answer:
-    """Answer a question and store it (redacted) for feedback (blocking)."""
+    """Answer a question (blocking); it is stored (redacted) for feedback after the
+    response, by the service's writer."""
     answer = ask_blocking(
         service, question, region=region, document_ids=document_ids, top_k=top_k
     )
@@ -218,8 +235,35 @@ def answer_and_record(
     )
     # The question itself is never logged, not even redacted: names and health details
     # would survive redaction, and logs travel further than the store (which keeps it).
-    record(service.store, question, answer, channel)
+    service.writer.submit(question, answer, channel)
     return answer
+
+
+# Feedback on an answer the store does not hold (yet) looks again this long before 404: a
+# replica's writer stores an answer a moment after its response, and the feedback may
+# reach another replica first.
+# Only ids of the form answers are given (compose: uuid4 hex) are looked for again.
+FEEDBACK_GRACE_SECONDS = 1.0
+FEEDBACK_RETRY_SECONDS = 0.05
+_GIVEN_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def feedback_on(
+    service: Service, *, answer_id: str, rating: Rating, comment: str | None, channel: Channel
+) -> FeedbackRecord:
+    """Store feedback on an answer (blocking), once the answer itself is stored."""
+    store = require_store(service)
+    service.writer.wait_for(answer_id)
+    deadline = time.monotonic() + FEEDBACK_GRACE_SECONDS
+    while True:
+        try:
+            return record_feedback(
+                store, answer_id=answer_id, rating=rating, comment=comment, channel=channel
+            )
+        except NotFoundError:
+            if time.monotonic() >= deadline or not _GIVEN_ID.fullmatch(answer_id):
+                raise
+            time.sleep(FEEDBACK_RETRY_SECONDS)
 
 
 def store_usable(service: Service, *, recheck: bool = True) -> bool:

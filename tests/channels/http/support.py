@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from assistant.settings import Settings, load_settings, project_root
+from assistant.store import AnswerRecord, get_answer, open_store
 
 QUESTION = "Vem ansvarar för abstinensvård i Värmland?"
 ANSWER_KEYS = {
@@ -200,3 +201,10 @@ def index_dir() -> Path:
     if not (folder / "manifest.json").is_file():
         pytest.fail(f"Inget byggt index i {folder}: kör `assistant index` först.")
     return folder
+
+
+def stored_answer(client: Any, settings: Settings, answer_id: str) -> AnswerRecord:
+    """The stored answer with this id, once the app's writer has stored what it was given
+    (answers are stored after their response)."""
+    assert client.app.state.service.writer.flush(), "the answer writer did not catch up"
+    return get_answer(open_store(settings.store_path), answer_id)

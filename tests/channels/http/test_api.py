@@ -42,6 +42,7 @@ from tests.channels.http.support import (
     TEXTS,
     assert_error,
     parse_sse,
+    stored_answer,
 )
 
 # ── /v1/ask ───────────────────────────────────────────────────────────────────────────
@@ -78,7 +79,7 @@ def test_ask_records_the_redacted_question_for_feedback(
 ) -> None:
     question = "Min klient 19121212-1212 i Karlstad, vem ansvarar för abstinensvård?"
     body = client.post("/v1/ask", json={"question": question}).json()
-    stored = get_answer(open_store(settings.store_path), body["answer_id"])
+    stored = stored_answer(client, settings, body["answer_id"])
     assert "19121212-1212" not in stored.question and "[personnummer]" in stored.question
     assert stored.channel == "api"
     assert stored.status == body["status"]
@@ -89,11 +90,11 @@ def test_widget_channel_header_is_recorded(client: TestClient, settings: Setting
     body = client.post(
         "/v1/ask", json={"question": QUESTION}, headers={"X-Assistant-Channel": "web"}
     ).json()
-    assert get_answer(open_store(settings.store_path), body["answer_id"]).channel == "web"
+    assert stored_answer(client, settings, body["answer_id"]).channel == "web"
     odd = client.post(
         "/v1/ask", json={"question": QUESTION}, headers={"X-Assistant-Channel": "<script>"}
     ).json()
-    assert get_answer(open_store(settings.store_path), odd["answer_id"]).channel == "api"
+    assert stored_answer(client, settings, odd["answer_id"]).channel == "api"
 
 
 def test_region_parameter_beats_the_question_and_accepts_municipalities(
@@ -187,7 +188,7 @@ def test_stream_sends_meta_deltas_citations_warnings_done(
     # The same question over /v1/ask gives the same answer (but its own id).
     plain = client.post("/v1/ask", json={"question": QUESTION}).json()
     assert {**plain, "answer_id": done["answer_id"]} == done
-    assert get_answer(open_store(settings.store_path), done["answer_id"]).status == "answered"
+    assert stored_answer(client, settings, done["answer_id"]).status == "answered"
 
 
 def test_stream_errors_before_streaming_are_plain_error_responses(client: TestClient) -> None:
