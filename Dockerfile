@@ -19,13 +19,17 @@ RUN groupadd --system --gid 10001 assistant \
 
 WORKDIR /app
 
-# Pinned CPU build first (a layer of its own, reused across code changes): an unpinned torch
-# would pull a multi-GB CUDA build. Only the sentence-transformers backend needs it.
-RUN pip install "torch==2.13.0"
+# The core package alone serves (the bundled e5 model needs no PyTorch). `--build-arg
+# EXTRAS=st` adds the sentence-transformers backend, with PyTorch pinned to a CPU build from
+# PyTorch's own wheel index first (a layer of its own): PyPI's Linux wheels are CUDA builds
+# of several GB.
+ARG EXTRAS=""
+ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
+RUN if [ "$EXTRAS" = st ]; then pip install --index-url "$TORCH_INDEX" "torch==2.13.0"; fi
 
 COPY pyproject.toml README.md ./
 COPY assistant ./assistant
-RUN pip install ".[st]"
+RUN pip install --no-compile ".${EXTRAS:+[$EXTRAS]}"
 
 # The package is installed into site-packages, so the folders are named explicitly.
 # The service listens on 0.0.0.0 (CMD), so the Teams endpoint without ASSISTANT_TEAMS_APP_ID
