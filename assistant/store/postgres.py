@@ -42,7 +42,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -50,7 +50,15 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from assistant.errors import StoreError
 from assistant.store import schema
 from assistant.store.backend import UNAVAILABLE, Link, record_failure, record_success
-from assistant.store.records import AnswerRecord, Channel, FeedbackRecord, PurgeReport, Rating
+from assistant.store.records import (
+    ANSWER_COLUMNS,
+    FEEDBACK_COLUMNS,
+    AnswerRecord,
+    FeedbackRecord,
+    PurgeReport,
+    answer_from_row,
+    feedback_from_row,
+)
 
 Connection = psycopg.Connection[tuple[Any, ...]]
 
@@ -124,22 +132,12 @@ class PostgresStore:
         """The stored answer with this id, or None."""
         with _connection(self) as connection:
             row = connection.execute(
-                "SELECT answer_id, created_at, question, status, responsible, region,"
-                " citations_json, channel FROM answers WHERE answer_id = %s",
+                f"SELECT {ANSWER_COLUMNS} FROM answers WHERE answer_id = %s",
                 (answer_id,),
             ).fetchone()
         if row is None:
             return None
-        return AnswerRecord(
-            answer_id=row[0],
-            created_at=_utc(row[1]),
-            question=row[2],
-            status=row[3],
-            responsible=row[4],
-            region=row[5],
-            citations_json=row[6],
-            channel=cast(Channel, row[7]),
-        )
+        return answer_from_row(row, _utc)
 
     def has_answer(self, answer_id: str) -> bool:
         """Whether an answer with this id is stored."""
@@ -171,24 +169,14 @@ class PostgresStore:
 
     def feedback(self, answer_id: str | None) -> list[FeedbackRecord]:
         """Stored feedback, oldest first (then by id), for one answer or (None) all."""
-        query = "SELECT id, answer_id, rating, comment, channel, created_at FROM feedback"
+        query = f"SELECT {FEEDBACK_COLUMNS} FROM feedback"
         params: tuple[str, ...] = ()
         if answer_id is not None:
             query += " WHERE answer_id = %s"
             params = (answer_id,)
         with _connection(self) as connection:
             rows = connection.execute(query + " ORDER BY created_at, id", params).fetchall()
-        return [
-            FeedbackRecord(
-                id=int(row[0]),
-                answer_id=row[1],
-                rating=cast(Rating, row[2]),
-                comment=row[3],
-                channel=cast(Channel, row[4]),
-                created_at=_utc(row[5]),
-            )
-            for row in rows
-        ]
+        return [feedback_from_row(row, _utc) for row in rows]
 
     def remember_region(self, conversation_id: str, region: str, updated_at: datetime) -> None:
         """Set (or replace) a conversation's region."""

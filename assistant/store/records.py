@@ -3,9 +3,10 @@ checks and clean-ups every value passes before a backend sees it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal, cast
 
 from assistant.errors import InputError
 from assistant.redaction import redact
@@ -48,6 +49,29 @@ class FeedbackRecord:
     comment: str | None
     channel: Channel
     created_at: datetime
+
+
+# The columns both backends select, in this order, for `answer_from_row` / `feedback_from_row`.
+ANSWER_COLUMNS = (
+    "answer_id, created_at, question, status, responsible, region, citations_json, channel"
+)
+FEEDBACK_COLUMNS = "id, answer_id, rating, comment, channel, created_at"
+
+
+def answer_from_row(row: Sequence[Any], moment: Callable[[Any], datetime]) -> AnswerRecord:
+    """An answers row (ANSWER_COLUMNS), its time read by the backend's `moment`."""
+    return AnswerRecord(
+        answer_id=row[0], created_at=moment(row[1]), question=row[2], status=row[3],
+        responsible=row[4], region=row[5], citations_json=row[6], channel=cast(Channel, row[7]),
+    )
+
+
+def feedback_from_row(row: Sequence[Any], moment: Callable[[Any], datetime]) -> FeedbackRecord:
+    """A feedback row (FEEDBACK_COLUMNS), its time read by the backend's `moment`."""
+    return FeedbackRecord(
+        id=int(row[0]), answer_id=row[1], rating=cast(Rating, row[2]), comment=row[3],
+        channel=cast(Channel, row[4]), created_at=moment(row[5]),
+    )
 
 
 @dataclass(frozen=True)

@@ -29,17 +29,18 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import cast
 
 from assistant.errors import StoreError
 from assistant.store import schema
 from assistant.store.backend import UNAVAILABLE, Link, record_failure, record_success
 from assistant.store.records import (
+    ANSWER_COLUMNS,
+    FEEDBACK_COLUMNS,
     AnswerRecord,
-    Channel,
     FeedbackRecord,
     PurgeReport,
-    Rating,
+    answer_from_row,
+    feedback_from_row,
 )
 
 _BUSY_TIMEOUT_SECONDS = 15.0
@@ -88,22 +89,12 @@ class SqliteStore:
         """The stored answer with this id, or None."""
         with _connection(self) as connection:
             row = connection.execute(
-                "SELECT answer_id, created_at, question, status, responsible, region,"
-                " citations_json, channel FROM answers WHERE answer_id = ?",
+                f"SELECT {ANSWER_COLUMNS} FROM answers WHERE answer_id = ?",
                 (answer_id,),
             ).fetchone()
         if row is None:
             return None
-        return AnswerRecord(
-            answer_id=row[0],
-            created_at=_moment(row[1]),
-            question=row[2],
-            status=row[3],
-            responsible=row[4],
-            region=row[5],
-            citations_json=row[6],
-            channel=cast(Channel, row[7]),
-        )
+        return answer_from_row(row, _moment)
 
     def has_answer(self, answer_id: str) -> bool:
         """Whether an answer with this id is stored."""
@@ -134,24 +125,14 @@ class SqliteStore:
 
     def feedback(self, answer_id: str | None) -> list[FeedbackRecord]:
         """Stored feedback, oldest first (then by id), for one answer or (None) all."""
-        query = "SELECT id, answer_id, rating, comment, channel, created_at FROM feedback"
+        query = f"SELECT {FEEDBACK_COLUMNS} FROM feedback"
         params: tuple[str, ...] = ()
         if answer_id is not None:
             query += " WHERE answer_id = ?"
             params = (answer_id,)
         with _connection(self) as connection:
             rows = connection.execute(query + " ORDER BY created_at, id", params).fetchall()
-        return [
-            FeedbackRecord(
-                id=row[0],
-                answer_id=row[1],
-                rating=cast(Rating, row[2]),
-                comment=row[3],
-                channel=cast(Channel, row[4]),
-                created_at=_moment(row[5]),
-            )
-            for row in rows
-        ]
+        return [feedback_from_row(row, _moment) for row in rows]
 
     def remember_region(self, conversation_id: str, region: str, updated_at: datetime) -> None:
         """Set (or replace) a conversation's region."""
