@@ -37,6 +37,14 @@ class DocumentMeta:
     source: str  # file name under corpus/
     identity: str | None = None  # document identity or diary number, where stated
     source_url: str | None = None  # where the agreement was published (http or https)
+    # What tells it apart in a line ("Dalarna – psykisk funktionsnedsättning 2021"), as the
+    # catalog gives it; None: derived, see `short_name`.
+    short_title: str | None = None
+
+    @property
+    def short_name(self) -> str:
+        """The agreement's short title: the catalog's own, else the derived default."""
+        return self.short_title or default_short_title(self)
 
     def expired_on(self, day: date) -> bool:
         """Whether the stated period has ended before `day`."""
@@ -45,6 +53,14 @@ class DocumentMeta:
     def in_force_on(self, day: date) -> bool:
         """Whether `day` lies within the stated period (open ends count as met)."""
         return (self.valid_from is None or self.valid_from <= day) and not self.expired_on(day)
+
+
+def default_short_title(meta: DocumentMeta) -> str:
+    """The short title of an agreement whose catalog entry gives none: its region (or
+    "Nationell vägledning") – its first target group, and the year it applies from if known."""
+    place = meta.region or ("Nationell vägledning" if meta.kind == "vägledning" else "Nationell")
+    year = f" {meta.valid_from.year}" if meta.valid_from else ""
+    return f"{place} – {meta.target_groups[0]}{year}" if meta.target_groups else place + year
 
 
 @dataclass(frozen=True)
@@ -183,6 +199,7 @@ class Citation:
     n: int
     document_id: str
     title: str
+    short_title: str  # the agreement's `DocumentMeta.short_name`
     region: str | None
     section: str
     page: int | None

@@ -63,6 +63,7 @@ def _cite(hit: Hit, n: int, quote: str, meta: DocumentMeta) -> Citation:
         n=n,
         document_id=chunk.document_id,
         title=meta.title,
+        short_title=meta.short_name,
         region=meta.region,
         section=chunk.section,
         page=chunk.page_start,

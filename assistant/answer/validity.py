@@ -81,10 +81,10 @@ def validity_warnings(metas: Iterable[DocumentMeta], today: date) -> list[str]:
 
 
 def _document_name(meta: DocumentMeta) -> str:
+    # By its short title, which tells the region's agreements apart where a cut title did
+    # not ("Länsövergripande överenskommelse om samverkan …" twice for Dalarna). The shape
+    # "Överenskommelsen för <region> (”…”)" is what the widget and Teams read a short line
+    # from (widget.js WARNING_LINES, teams/replies.py).
     if meta.region is None:
-        return f"Vägledningen ”{meta.title}”"
-    return f"Överenskommelsen för {meta.region} (”{_short(meta.title)}”)"
-
-
-def _short(title: str, limit: int = 70) -> str:
-    return title if len(title) <= limit else title[: limit - 1].rsplit(" ", 1)[0] + " …"
+        return f"Vägledningen ”{meta.short_name}”"
+    return f"Överenskommelsen för {meta.region} (”{meta.short_name}”)"

@@ -155,6 +155,14 @@ def ingest(
         str | None,
         typer.Option("--source-url", help="Var överenskommelsen är publicerad (http/https)."),
     ] = None,
+    short_title: Annotated[
+        str | None,
+        typer.Option(
+            "--short-title",
+            help="Kortnamn som skiljer den från de andra, t.ex. \"Dalarna – missbruk och "
+            "beroende 2021\"; standard: region – första målgruppen och startår.",
+        ),
+    ] = None,
     corpus: CorpusOption = None,
 ) -> None:
     """Lägg in en ny överenskommelse (PDF, DOCX eller text) i korpusen."""
@@ -167,7 +175,7 @@ def ingest(
         settings, file, doc_id=doc_id, title=title, region=region, parties=party or [],
         target_groups=target_group or [], age_scope=age_scope, kind=kind,
         valid_from=valid_from, valid_to=valid_to, extension=extension, draft=draft,
-        replace=replace, identity=identity, source_url=source_url,
+        replace=replace, identity=identity, source_url=source_url, short_title=short_title,
     )
     meta, doc = done.meta, done.document
     known = {span.page for span in doc.pages if span.page is not None}
@@ -184,6 +192,12 @@ def ingest(
     warning = region_mismatch(meta.region, region_mentions(doc.text))
     if warning:
         typer.secho(warning, err=True, fg=typer.colors.YELLOW)
+    if done.same_short_title:
+        typer.secho(
+            f"Kortnamnet ”{meta.short_name}” används redan av "
+            f"{', '.join(repr(i) for i in done.same_short_title)}; "
+            "ange --short-title så att de går att skilja åt.", err=True, fg=typer.colors.YELLOW,
+        )
     _print_statement_review(settings, doc)
     typer.echo("Kör `assistant index` för att uppdatera indexet.")
 

@@ -26,6 +26,7 @@ from assistant.ingest.catalog import (
     parse_entry,
     read_text,
     save_catalog,
+    short_title_problem,
     source_url_problem,
     write_atomically,
 )
@@ -66,6 +67,7 @@ class EntryFields(TypedDict):
     draft: bool
     identity: NotRequired[str | None]
     source_url: NotRequired[str | None]
+    short_title: NotRequired[str | None]
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,9 @@ class Ingested:
     meta: DocumentMeta
     document: Document
     replaced: tuple[str, ...]  # ids whose entry and text it took the place of
+    # Other entries whose short title is the one this entry got by default: staff could not
+    # tell them apart in a warning or a Teams citation until one is given --short-title.
+    same_short_title: tuple[str, ...] = ()
 
 
 def ingest_file(
@@ -99,9 +104,28 @@ def ingest_file(
         _check_id_free(catalog, meta.id, replace)
         twins = _same_text(corpus_dir, catalog, meta.id, text)
         _check_twins(corpus_dir, twins, meta.id, replace)
+        same = _same_short_title(catalog, meta, twins)
         _write(corpus_dir, catalog, meta, text, twins)
     replaced = ((meta.id,) if meta.id in catalog else ()) + twins
-    return Ingested(meta=meta, document=document, replaced=replaced)
+    return Ingested(meta=meta, document=document, replaced=replaced, same_short_title=same)
+
+
+def _same_short_title(
+    catalog: dict[str, DocumentMeta], meta: DocumentMeta, twins: tuple[str, ...]
+) -> tuple[str, ...]:
+    """The other entries (those it replaces aside) with the new entry's short title; an
+    explicit --short-title that another entry has is refused."""
+    same = tuple(
+        other for other, entry in catalog.items()
+        if other != meta.id and other not in twins
+        and entry.short_name.casefold() == meta.short_name.casefold()
+    )
+    if same and meta.short_title:
+        raise InputError(
+            f"--short-title {meta.short_title!r} används redan av '{same[0]}'; välj ett "
+            "kortnamn som skiljer överenskommelserna åt"
+        )
+    return same
 
 
 def content_key(text: str) -> str:
@@ -168,6 +192,10 @@ def build_meta(**fields: Unpack[EntryFields]) -> DocumentMeta:
     problem = source_url_problem(source_url) if source_url else None
     if problem:
         raise InputError(f"--source-url {source_url!r} {problem}")
+    short_title = (fields.get("short_title") or "").strip() or None
+    problem = short_title_problem(short_title) if short_title else None
+    if problem:
+        raise InputError(f"--short-title {short_title!r} {problem}")
     entry = {
         "id": doc_id,
         "title": fields["title"],
@@ -183,6 +211,7 @@ def build_meta(**fields: Unpack[EntryFields]) -> DocumentMeta:
         "source": doc_id + TEXT_SUFFIX,
         "identity": identity if identity and identity.strip() else None,
         "source_url": source_url,
+        "short_title": short_title,
     }
     try:
         return parse_entry(entry, "nytt dokument")

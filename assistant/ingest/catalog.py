@@ -27,9 +27,12 @@ TARGET_GROUPS = (
 )
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,80}$")
 MAX_URL_CHARS = 2000
+# A short title is a line in a warning, a source card and a Teams citation name (≤ 80
+# characters with the section after it): it must leave room for the section.
+MAX_SHORT_TITLE_CHARS = 60
 # Optional fields: absent from an entry when unset, so older catalogs (and the index's
 # fingerprint of them) stay as they were.
-OPTIONAL = ("source_url",)
+OPTIONAL = ("source_url", "short_title")
 REQUIRED = (
     "id", "title", "region", "parties", "target_groups", "age_scope", "kind",
     "valid_from", "valid_to", "extension", "draft", "source",
@@ -100,6 +103,29 @@ def _source_url(entry: dict[str, Any], where: str) -> str | None:
     return url
 
 
+def short_title_problem(title: str) -> str | None:
+    """Why `title` cannot be an agreement's short title (None when it can)."""
+    if not title.strip():
+        return "måste vara en icke-tom text"
+    if len(title.strip()) > MAX_SHORT_TITLE_CHARS:
+        return f"får vara högst {MAX_SHORT_TITLE_CHARS} tecken (nu {len(title.strip())})"
+    if any(not ch.isprintable() for ch in title):
+        return "måste stå på en rad, utan radbrytningar eller styrtecken"
+    return None
+
+
+def _short_title(entry: dict[str, Any], where: str) -> str | None:
+    title = entry.get("short_title")
+    if title is None:
+        return None
+    if not isinstance(title, str):
+        raise _field_error(where, "short_title", "måste vara en text eller utelämnas")
+    problem = short_title_problem(title)
+    if problem:
+        raise _field_error(where, "short_title", problem)
+    return " ".join(title.split())
+
+
 def parse_entry(entry: Any, where: str) -> DocumentMeta:
     """Validate one catalog entry and turn it into a `DocumentMeta`."""
     if not isinstance(entry, dict):
@@ -148,6 +174,7 @@ def parse_entry(entry: Any, where: str) -> DocumentMeta:
         source=source,
         identity=_text(entry, "identity", where, optional=True),
         source_url=_source_url(entry, where),
+        short_title=_short_title(entry, where),
     )
 
 

@@ -58,7 +58,7 @@ def conflict_note(conflict: Conflict, documents: Mapping[str, DocumentMeta]) -> 
 
     def source(s: Statement) -> str:
         meta = documents.get(s.document_id)
-        title = meta.title if meta else s.document_id
+        title = meta.short_name if meta else s.document_id
         page = f", s. {s.page}" if s.page is not None else ""
         return f"«{s.duty}» ({title}, {s.section}{page})"
 

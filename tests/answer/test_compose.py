@@ -4,6 +4,7 @@ never blended, validity warnings, and sentence splitting."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -39,6 +40,7 @@ def meta(
     valid_to: date | None = None,
     extension: str | None = None,
     draft: bool = False,
+    short_title: str | None = None,
 ) -> DocumentMeta:
     return DocumentMeta(
         id=doc_id,
@@ -53,6 +55,7 @@ def meta(
         extension=extension,
         draft=draft,
         source=f"{doc_id}.txt",
+        short_title=short_title,
     )
 
 
@@ -60,7 +63,8 @@ CATALOG = {
     "varmland": meta("varmland", "Värmland", valid_to=date(2028, 2, 24)),
     "dalarna": meta("dalarna", "Dalarna", valid_to=date(2024, 6, 30), extension=EXTENSION),
     "dalarna-utkast": meta(
-        "dalarna-utkast", "Dalarna", valid_to=date(2024, 7, 1), extension=EXTENSION, draft=True
+        "dalarna-utkast", "Dalarna", valid_to=date(2024, 7, 1), extension=EXTENSION, draft=True,
+        short_title="Dalarna – utkast 2021",
     ),
     "vastmanland": meta("vastmanland", "Västmanland"),
     "skr": meta("skr", None),
@@ -173,6 +177,7 @@ def test_a_responsibility_question_is_answered_with_the_party_and_citations() ->
     assert first.document_id == "varmland"
     assert first.region == "Värmland"
     assert first.title == CATALOG["varmland"].title
+    assert first.short_title == "Värmland – missbruk och beroende 2021"  # derived: none given
     assert first.section == "Bilaga › Personer med skadligt bruk och beroende"
     assert first.page == 3
     assert first.quote == "• abstinensvård och tillnyktring"
@@ -602,9 +607,34 @@ def test_an_expired_agreement_with_an_extension_rule() -> None:
 def test_a_draft() -> None:
     notes = validity_warnings([CATALOG["dalarna-utkast"]], date(2022, 1, 1))
     assert notes == [
-        f"Överenskommelsen för Dalarna (”{CATALOG['dalarna-utkast'].title}”) är märkt som "
+        "Överenskommelsen för Dalarna (”Dalarna – utkast 2021”) är märkt som "
         "förslag i texten, inte som beslutad version."
     ]
+
+
+def test_a_warning_names_the_agreement_by_its_short_title_never_a_cut_title() -> None:
+    long_title = (
+        "Länsövergripande överenskommelse om samverkan för kommuner och region i Dalarnas "
+        "län kring personer med psykiska funktionsnedsättningar från 18 år"
+    )
+    named = replace(CATALOG["dalarna"], title=long_title,
+                    short_title="Dalarna – psykisk funktionsnedsättning 2021")
+    derived = replace(CATALOG["dalarna"], title=long_title)
+    guidance = replace(CATALOG["skr"], draft=True, title=long_title)
+    (first,) = validity_warnings([named], TODAY)
+    (second,) = validity_warnings([derived], TODAY)
+    (third,) = validity_warnings([guidance], TODAY)
+    assert first.startswith(
+        "Överenskommelsen för Dalarna (”Dalarna – psykisk funktionsnedsättning 2021”) gällde "
+        "till och med 2024-06-30;"
+    )
+    # No short title in the catalog: the derived one (region – first target group year).
+    assert second.startswith(
+        "Överenskommelsen för Dalarna (”Dalarna – missbruk och beroende 2021”) gällde"
+    )
+    assert third.startswith("Vägledningen ”Nationell vägledning – missbruk och beroende” är")
+    for note in (first, second, third):
+        assert "…" not in note and long_title not in note
 
 
 def test_an_expired_draft_gets_both_notes() -> None:

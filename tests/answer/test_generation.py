@@ -166,6 +166,7 @@ def _extractive(found: Retrieval) -> Answer:
             n=n,
             document_id=hit.chunk.document_id,
             title="Överenskommelse om samverkan i Värmland",
+            short_title="Värmland – missbruk och beroende",
             region="Värmland",
             section=hit.chunk.section,
             page=hit.chunk.page_start,

@@ -523,3 +523,57 @@ def test_cli_names_the_twin_it_replaced(
     replaced = runner.invoke(app, cli_args(again, settings.corpus_dir, "--replace"))
     assert replaced.exit_code == 0, replaced.output
     assert "Ersatte 'befintlig' med 'orebro-psykisk-ohalsa'" in replaced.output
+
+
+def test_a_short_title_is_recorded_and_a_derived_one_shared_with_another_is_reported(
+    settings: Settings, source: Path, existing: DocumentMeta
+) -> None:
+    # "befintlig" got "Värmland – psykisk ohälsa 2024" by default; so would a second one.
+    assert existing.short_title is None and existing.short_name == "Värmland – psykisk ohälsa 2024"
+    twin = ingest_file(settings, source, **fields(doc_id="andra", region="Värmland"))
+    assert twin.same_short_title == ("befintlig",)
+    named = ingest_file(
+        settings, source, replace=True,
+        **fields(doc_id="andra", region="Värmland", short_title=" Värmland – vuxna 2024 "),
+    )
+    assert named.same_short_title == ()
+    assert load_catalog(settings.corpus_dir)["andra"].short_title == "Värmland – vuxna 2024"
+    entries = json.loads((settings.corpus_dir / "catalog.json").read_text(encoding="utf-8"))
+    by_id = {e["id"]: e for e in entries["documents"]}
+    assert by_id["andra"]["short_title"] == "Värmland – vuxna 2024"
+    assert "short_title" not in by_id["befintlig"]
+
+
+def test_a_short_title_another_entry_has_is_refused(
+    settings: Settings, source: Path, existing: DocumentMeta
+) -> None:
+    before = snapshot(settings.corpus_dir)
+    with pytest.raises(InputError, match="används redan av 'befintlig'"):
+        ingest_file(settings, source, **fields(short_title="värmland – psykisk ohälsa 2024"))
+    with pytest.raises(InputError, match="högst 60 tecken"):
+        ingest_file(settings, source, **fields(short_title="Örebro " * 12))
+    assert snapshot(settings.corpus_dir) == before
+
+
+def test_cli_records_the_short_title_and_warns_of_a_shared_default(
+    settings: Settings, source: Path, existing: DocumentMeta, tmp_path: Path
+) -> None:
+    named = runner.invoke(
+        app, cli_args(source, settings.corpus_dir, "--short-title", "Örebro – vuxna 2024")
+    )
+    assert named.exit_code == 0, named.output
+    assert load_catalog(settings.corpus_dir)["orebro-psykisk-ohalsa"].short_name == (
+        "Örebro – vuxna 2024"
+    )
+    other = tmp_path / "annan.txt"
+    other.write_text(TEXT.replace("Örebro", "Karlstad"), encoding="utf-8")
+    shared = runner.invoke(app, [
+        "ingest", str(other), "--id", "varmland-andra", "--title", "Annan", "--region", "Värmland",
+        "--target-group", "psykisk ohälsa", "--valid-from", "2024-05-01",
+        "--corpus", str(settings.corpus_dir),
+    ])
+    assert shared.exit_code == 0, shared.output
+    assert "Kortnamnet ”Värmland – psykisk ohälsa 2024” används redan av 'befintlig'" in (
+        shared.output
+    )
+    assert "--short-title" in shared.output

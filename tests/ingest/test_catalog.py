@@ -151,6 +151,10 @@ def test_a_missing_field_is_named(tmp_path: Path, field: str) -> None:
         ("source_url", "data:text/html,<b>x</b>", "http:// eller https://"),
         ("source_url", "https://", "fullständig webbadress"),
         ("source_url", 17, "icke-tom text"),
+        ("short_title", "  ", "icke-tom text"),
+        ("short_title", "Värmland – " + "psykisk funktionsnedsättning " * 3, "högst 60 tecken"),
+        ("short_title", "Värmland –\npsykisk ohälsa", "på en rad"),
+        ("short_title", ["Värmland"], "en text eller utelämnas"),
     ],
 )
 def test_a_malformed_field_is_named(tmp_path: Path, field: str, value: Any, problem: str) -> None:
@@ -205,3 +209,39 @@ def test_a_source_url_is_kept_and_an_absent_one_is_not_written(corpus_dir: Path)
     assert [m.source_url for m in catalog.values()] == [url, None]
     assert meta_to_json(catalog["alfa"])["source_url"] == url
     assert "source_url" not in meta_to_json(catalog["beta"])
+
+
+def test_a_short_title_is_kept_and_an_absent_one_is_derived_but_not_written(
+    corpus_dir: Path,
+) -> None:
+    entries = json.loads((corpus_dir / CATALOG_NAME).read_text(encoding="utf-8"))["documents"]
+    entries[0]["short_title"] = "  Värmland –  psykisk funktionsnedsättning 2024 "
+    entries[1]["valid_from"] = None
+    (corpus_dir / CATALOG_NAME).write_text(json.dumps({"documents": entries}), encoding="utf-8")
+    catalog = load_catalog(corpus_dir)
+    alfa, beta = catalog["alfa"], catalog["beta"]
+    assert alfa.short_title == alfa.short_name == "Värmland – psykisk funktionsnedsättning 2024"
+    # None given: region – first target group, and the year only where the entry has one.
+    assert beta.short_title is None
+    assert beta.short_name == "Värmland – psykisk funktionsnedsättning"
+    assert meta_to_json(alfa)["short_title"] == alfa.short_title
+    assert "short_title" not in meta_to_json(beta)  # the derived one is never written back
+    save_catalog(corpus_dir, catalog)
+    assert load_catalog(corpus_dir) == catalog
+
+
+def test_the_bundled_agreements_have_distinct_short_titles_of_their_own() -> None:
+    catalog = load_catalog(CORPUS)
+    names = {doc_id: meta.short_title for doc_id, meta in catalog.items()}
+    assert names == {
+        "varmland-psykisk-funktionsnedsattning-beroende":
+            "Värmland – psykisk funktionsnedsättning och beroende",
+        "vastmanland-psykisk-ohalsa-vuxna": "Västmanland – vuxnas psykiska ohälsa och beroende",
+        "dalarna-psykisk-funktionsnedsattning": "Dalarna – psykisk funktionsnedsättning 2021",
+        "dalarna-missbruk-beroende": "Dalarna – missbruk och beroende 2021",
+        "skr-stod-samverkansoverenskommelser": "SKR – stöd för samverkansöverenskommelser 2020",
+    }
+    # Each one's year is the year its validity starts, where the catalog has one.
+    for meta in catalog.values():
+        if meta.valid_from:
+            assert meta.short_name.endswith(str(meta.valid_from.year))

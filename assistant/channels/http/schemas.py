@@ -30,11 +30,13 @@ EXAMPLE_TITLE = (
     "Överenskommelse om samverkan kring personer med psykiska funktionsnedsättningar och "
     "personer med skadligt bruk och beroendeproblematik"
 )
+EXAMPLE_SHORT_TITLE = "Värmland – psykisk funktionsnedsättning och beroende"
 EXAMPLE_QUOTE = "• Att erbjuda medicinsk behandling inklusive\n  – abstinensvård"
 EXAMPLE_CITATION: dict[str, Any] = {
     "n": 1,
     "document_id": EXAMPLE_DOCUMENT,
     "title": EXAMPLE_TITLE,
+    "short_title": EXAMPLE_SHORT_TITLE,
     "region": "Värmland",
     "section": "Bilaga › Personer med skadligt bruk och beroende",
     "page": 10,
@@ -140,6 +142,13 @@ class CitationBody(BaseModel):
     n: int = Field(description="Numret som `[n]` i svarstexten hänvisar till.")
     document_id: str
     title: str = Field(description="Överenskommelsens titel.")
+    short_title: str | None = Field(
+        default=None,
+        description="Kortnamn som skiljer överenskommelsen från de andra, t.ex. "
+        "\"Dalarna – psykisk funktionsnedsättning 2021\" (katalogens, annars region – "
+        "första målgruppen och startår). Tjänsten anger det alltid.",
+        examples=[EXAMPLE_SHORT_TITLE],
+    )
     region: str | None = Field(description="Län; null för nationell vägledning.")
     section: str = Field(description="Rubrikspåret, t.ex. \"3. Ansvar › 3.2 Regionens ansvar\".")
     page: int | None = Field(description="Sidan där passagen börjar; null när den är okänd.")
@@ -259,6 +268,7 @@ class DocumentBody(BaseModel):
                     "passages": 120,
                     "url": "/dokument/dalarna-missbruk-beroende",
                     "source_url": None,
+                    "short_title": "Dalarna – missbruk och beroende 2021",
                 }
             ]
         }
@@ -283,6 +293,11 @@ class DocumentBody(BaseModel):
     url: str = Field(description="Sidan som visar hela dokumentet.")
     source_url: str | None = Field(
         default=None, description="Var överenskommelsen är publicerad (http/https), om känt."
+    )
+    short_title: str | None = Field(
+        default=None,
+        description="Kortnamn som skiljer överenskommelsen från de andra (katalogens, annars "
+        "region – första målgruppen och startår). Tjänsten anger det alltid.",
     )
 
 
@@ -391,6 +406,7 @@ def citation_json(citation: Citation, public_url: str = "") -> dict[str, Any]:
         "n": citation.n,
         "document_id": citation.document_id,
         "title": citation.title,
+        "short_title": citation.short_title,
         "region": citation.region,
         "section": citation.section,
         "page": citation.page,
@@ -441,6 +457,7 @@ def document_json(meta: DocumentMeta, passages: int, today: date) -> dict[str, A
         "passages": passages,
         "url": f"/dokument/{meta.id}",
         "source_url": meta.source_url,
+        "short_title": meta.short_name,
     }
 
 

@@ -5,7 +5,9 @@ store, regions=…)`, and plain data. Modules by role:
 
     messages   what a user sends, read into plain data: commands, feedback, ids (pure)
     replies    what the bot sends: answer replies with Teams' citation entity, help and
-               region texts, within Teams' limits (pure)
+               region texts, within Teams' limits (pure; Markdown, why not a card: there)
+    summary    what an answer's reply says at a glance, read as the chat widget reads it:
+               party lines per region, warnings' short forms, sources by short title (pure)
     bodies     request bodies parsed before the SDK sees them; SDK log records without
                the input they quote (pydantic, no SDK)
     auth       who may call (the Bot Connector's JWT, the anonymous rule) and the bot's own
@@ -71,12 +73,21 @@ from assistant.channels.teams.replies import (
     citation_name,
     escape_markdown,
     escape_places,
+    escape_shown,
     help_text,
+    party_text,
     payload_size,
     region_unknown_text,
-    responsible_label,
-    shorten,
+    sources_text,
     text_reply,
+    warnings_text,
+)
+from assistant.channels.teams.summary import (
+    PartyLine,
+    party_lines,
+    shorten,
+    warning_form,
+    warning_forms,
 )
 
 __all__ = [
@@ -94,6 +105,7 @@ __all__ = [
     "WELCOME_TEXT",
     "AnswerQuestion",
     "Command",
+    "PartyLine",
     "Rating",
     "anonymous_allowed",
     "answer_reply",
@@ -106,16 +118,22 @@ __all__ = [
     "describe_validation_error",
     "escape_markdown",
     "escape_places",
+    "escape_shown",
     "help_text",
     "is_clear_word",
     "match_region",
     "parse_command",
     "parse_feedback",
+    "party_lines",
+    "party_text",
     "payload_size",
     "quiet_sdk_logs",
     "region_unknown_text",
     "reply_answer_id",
-    "responsible_label",
     "shorten",
+    "sources_text",
     "text_reply",
+    "warning_form",
+    "warning_forms",
+    "warnings_text",
 ]

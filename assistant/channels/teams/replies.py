@@ -1,5 +1,22 @@
 """What the bot sends (pure): the reply to an answer with Teams' citation entity, and the
-texts of help, welcome and region commands, all within Teams' limits."""
+texts of help, welcome and region commands, all within Teams' limits.
+
+An answer's reply reads top down as staff need it (issue 23): the party per region on the
+first line(s) ("**Regionen ansvarar** · Dalarna"), then the answer with its `[n]` markers,
+then ONE line of warnings in their short forms ("⚠️ Frågan nämner ingen region · Dalarna –
+missbruk och beroende 2021: gick ut 2024-06-30"; the full notes are in the API and the
+widget), then the sources by their agreements' short titles. `summary` says what the lines
+are, the same way the chat widget reads an answer; this module writes them as Markdown.
+
+Markdown, not an Adaptive Card: Teams' in-text citations (each `[n]` a pill that opens the
+source's short title, quoted sentence and link), the reference list under the message, the AI
+label and the feedback buttons are features of a text message with the schema.org Message
+entity; in a card the `[n]` would be plain text and the sources card elements of our own.
+A text message wraps to a phone's width and follows the user's font size, while card
+rendering and Markdown in cards differ between the desktop and mobile clients; and the
+reply is five or six short lines, which a card would only frame and pad. Where a client does
+not show the citation entity, the sources line still names each agreement.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +27,14 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from assistant.channels.teams.summary import (
+    joined_names,
+    party_lines,
+    shorten,
+    source_name,
+    sources_by_agreement,
+    warning_forms,
+)
 from assistant.models import SECTION_SEPARATOR, Answer, Citation
 from assistant.search.regions import fold, mentions
 from assistant.text import MAX_QUESTION_CHARS
@@ -19,7 +44,7 @@ from assistant.text import MAX_QUESTION_CHARS
 MAX_CITATIONS = 10
 MAX_CITATION_NAME = 80
 MAX_CITATION_ABSTRACT = 160
-MIN_TITLE_CHARS = 30
+MIN_SECTION_CHARS = 12  # of the heading after a short title in a citation name
 MAX_KEYWORDS = 3
 MAX_KEYWORD_CHARS = 28
 # Teams rejects a message over 40 KB (older documentation; newer says 100 KB), counted as
@@ -31,22 +56,15 @@ MAX_ECHO_CHARS = 60  # of a user's text repeated in a reply
 # CommonMark lets a backslash escape exactly the ASCII punctuation; escaped, none of it is
 # markup, and a URL or address with escaped ':', '.', '@' is no longer linked automatically.
 _MARKDOWN_PUNCTUATION = frozenset(string.punctuation)
+# What makes markup inline (emphasis, code, links, HTML, tables); the rest of the
+# punctuation in a date, a section number or "Annan: …" is only text there.
+_INLINE_MARKUP = frozenset("\\`*_[]<>~|#")
+# A word Teams could turn into a link by itself: an address, a mail or a domain.
+_LINKABLE = re.compile(r"\S*(?:://|@|www\.|[A-Za-zÅÄÖåäö]\.[A-Za-zÅÄÖåäö])\S*")
 
-RESPONSIBLE_LABELS = {
-    "kommun": "kommunen",
-    "region": "regionen",
-    "gemensamt": "kommunen och regionen gemensamt",
-    "annan": "varken kommunen eller regionen",
-}
-
-
-def responsible_label(answer: Answer) -> str:
-    """Who is responsible, in words; an `annan` actor by its name as the text writes it."""
-    if answer.responsible == "annan":
-        named = list(dict.fromkeys(r.actor for r in answer.responsibilities if r.party == "annan"))
-        if named:
-            return escape_markdown(", ".join(named))
-    return RESPONSIBLE_LABELS[answer.responsible or "gemensamt"]
+CHOSEN_NOTE = " (vald i samtalet)"
+WARNING_MARK = "⚠️ "
+FORM_SEPARATOR = " · "
 
 
 WELCOME_TEXT = (
@@ -126,6 +144,24 @@ def escape_markdown(text: str) -> str:
     return "".join("\\" + ch if ch in _MARKDOWN_PUNCTUATION else ch for ch in text)
 
 
+def escape_shown(text: str) -> str:
+    """The service's own words (short titles, regions, actors, warnings' short forms) safe in
+    Markdown but readable: markup characters escaped, and any word that could become a link
+    escaped whole, as a user's words are; "2024-06-30" and "Annan: SiS" stay as they are."""
+    out = []
+    last = 0
+    for found in _LINKABLE.finditer(text):
+        out.append(_escape_markup(text[last : found.start()]))
+        out.append(escape_markdown(found.group(0)))
+        last = found.end()
+    out.append(_escape_markup(text[last:]))
+    return "".join(out)
+
+
+def _escape_markup(text: str) -> str:
+    return "".join("\\" + ch if ch in _INLINE_MARKUP else ch for ch in text)
+
+
 def escape_places(text: str, question: str) -> str:
     """The text with the places the user named in `question`, where it repeats them as
     written (a decline for a place without an agreement), escaped and on one line."""
@@ -161,18 +197,6 @@ _MARKER = re.compile(r"\[(\d+)\]")
 _MARKER_WITH_SPACE = re.compile(r"[ \t]*\[(\d+)\]")
 
 
-def shorten(text: str, limit: int) -> str:
-    """The text cut at a word boundary to at most `limit` characters, with `…` if cut."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,.;:–-") + "…"
-
-
 def absolute_url(url: str, base_url: str) -> str:
     """A citation link made absolute against the public base URL."""
     if urlsplit(url).scheme in {"http", "https"}:
@@ -181,14 +205,15 @@ def absolute_url(url: str, base_url: str) -> str:
 
 
 def citation_name(citation: Citation) -> str:
-    """`<agreement title>, <section>, s. <page>`, within Teams' 80 characters."""
+    """`<short title> · <section>, s. <page>`, within Teams' 80 characters: the short title
+    whole (it is what tells the agreements apart), the heading in the room left."""
+    name = shorten(source_name(citation), MAX_CITATION_NAME - MIN_SECTION_CHARS)
     section = citation.section.split(SECTION_SEPARATOR)[-1].strip() if citation.section else ""
     page = f", s. {citation.page}" if citation.page else ""
-    # The heading and page tell the reader most; the title keeps at least its first words.
-    section_room = MAX_CITATION_NAME - MIN_TITLE_CHARS - len(page) - len(", ")
-    suffix = (", " + shorten(section, section_room) if section else "") + page
-    title = shorten(citation.title, MAX_CITATION_NAME - len(suffix))
-    return (title + suffix)[:MAX_CITATION_NAME]
+    room = MAX_CITATION_NAME - len(name) - len(FORM_SEPARATOR) - len(page)
+    if section and room >= MIN_SECTION_CHARS // 2:
+        name += FORM_SEPARATOR + shorten(section, room)
+    return (name + page)[:MAX_CITATION_NAME]
 
 
 def citation_keywords(citation: Citation) -> list[str]:
@@ -222,28 +247,62 @@ def renumber_text(text: str, kept: set[int]) -> str:
     ).strip()
 
 
+def party_text(answer: Answer, remembered_region: str | None) -> str:
+    """The reply's first lines: who is responsible, one line per region and party
+    ("**Regionen ansvarar** · Dalarna"), the conversation's chosen region marked; "" for a
+    decline or an answer that covers no region and names no party."""
+    lines = []
+    for line in party_lines(answer):
+        names = [
+            escape_shown(r) + (CHOSEN_NOTE if r == remembered_region else "")
+            for r in line.regions
+        ]
+        label = f"**{escape_shown(line.label)}**" if line.party else f"{line.label}:"
+        where = joined_names(names)
+        lines.append(f"{label} · {where}" if where and line.party else f"{label} {where}".strip())
+    return "\n".join(lines)
+
+
+def warnings_text(answer: Answer) -> str:
+    """ONE line of warnings, their short forms joined ("⚠️ Frågan nämner ingen region ·
+    Dalarna – missbruk och beroende 2021: gick ut 2024-06-30"); "" without warnings."""
+    forms = warning_forms(answer.warnings)
+    return WARNING_MARK + FORM_SEPARATOR.join(escape_shown(f) for f in forms) if forms else ""
+
+
+def sources_text(answer: Answer, kept: Sequence[Citation], used: set[int]) -> str:
+    """The sources by their agreements' short titles, those the answer cites first
+    ("Källor: Dalarna – missbruk och beroende 2021 [1] [3] · …"), the rest as numbers."""
+    def named(citations: Sequence[Citation]) -> str:
+        return FORM_SEPARATOR.join(
+            f"{escape_shown(name)} {' '.join(f'[{n}]' for n in numbers)}"
+            for name, numbers in sources_by_agreement(citations)
+        )
+
+    if answer.status == "no_support":
+        return f"Närmast liknande avsnitt – de besvarar inte frågan: {named(kept)}" if kept else ""
+    cited = [c for c in kept if c.n in used] or list(kept[:1])
+    rest = " ".join(f"[{c.n}]" for c in kept if c not in cited)
+    lines = [f"Källor: {named(cited)}"] if cited else []
+    if rest:
+        lines.append(f"Fler avsnitt: {rest}")
+    return "\n".join(lines)
+
+
 def answer_text(answer: Answer, kept: Sequence[Citation], remembered_region: str | None) -> str:
-    """The reply's Markdown: answer with [n] markers, party, region, warnings, references."""
+    """The reply's Markdown: the party first, the answer with [n] markers, one line of
+    warnings, the sources by short title."""
     numbers = {c.n for c in kept}
     body = renumber_text(escape_places(answer.text, answer.question), numbers) or NO_ANSWER_TEXT
     body = shorten_keeping_lines(body, MAX_ANSWER_CHARS)
     used = {int(n) for n in _MARKER.findall(body)}
-    blocks = [body]
-    facts = []
-    if answer.status == "answered" and answer.responsible:
-        facts.append(f"**Ansvarig:** {responsible_label(answer)}")
-    if answer.region:
-        chosen = " (valt i samtalet)" if answer.region == remembered_region else ""
-        facts.append(f"**Region:** {answer.region}{chosen}")
-    if facts:
-        blocks.append(" · ".join(facts))
-    blocks.extend(f"⚠️ {w}" for w in answer.warnings)
-    rest = " ".join(f"[{c.n}]" for c in kept if c.n not in used)
-    if rest and answer.status == "no_support":
-        blocks.append(f"Närmast liknande avsnitt – de besvarar inte frågan: {rest}")
-    elif rest:
-        blocks.append(f"Se även: {rest}")
-    return "\n\n".join(blocks)
+    blocks = [
+        party_text(answer, remembered_region),
+        body,
+        warnings_text(answer),
+        sources_text(answer, kept, used),
+    ]
+    return "\n\n".join(b for b in blocks if b)
 
 
 def shorten_keeping_lines(text: str, limit: int) -> str:

@@ -19,7 +19,8 @@ ANSWER_KEYS = {
     "responsibilities", "regions",
 }
 CITATION_KEYS = {
-    "n", "document_id", "title", "region", "section", "page", "text", "quote", "score", "url",
+    "n", "document_id", "title", "short_title", "region", "section", "page", "text", "quote",
+    "score", "url",
 }
 JSON_HEADERS = {"content-type": "application/json"}
 
@@ -55,6 +56,7 @@ TEXTS = {
     ),
 }
 SOURCE_URL = "https://www.regionvarmland.se/samverkan/avtal.pdf?v=2&sida=1"
+SHORT_TITLE = "Värmland – beroende (test)"  # the one entry with a short title of its own
 EXTENSION = "Förlängs automatiskt med 12 månader om en revidering har påbörjats."
 CATALOG = {
     # id: (region, valid_from, valid_to, extension, draft, kind)
@@ -92,7 +94,8 @@ def write_corpus(folder: Path) -> None:
                 "draft": draft,
                 "source": f"{doc_id}.txt",
                 "identity": "Dnr TEST-1" if doc_id == "dalarna-test" else None,
-                **({"source_url": SOURCE_URL} if doc_id == "varmland-test" else {}),
+                **({"source_url": SOURCE_URL, "short_title": SHORT_TITLE}
+                   if doc_id == "varmland-test" else {}),
             }
         )
     body = json.dumps({"documents": entries}, ensure_ascii=False)

@@ -38,6 +38,7 @@ from tests.channels.http.support import (
     EXTENSION,
     JSON_HEADERS,
     QUESTION,
+    SHORT_TITLE,
     SOURCE_URL,
     TEXTS,
     assert_error,
@@ -63,12 +64,17 @@ def test_ask_answers_in_the_contract_shape(client: TestClient) -> None:
         assert citation["n"] == n
         # A region in the question restricts the answer to it and national guidance.
         assert citation["region"] in ("Värmland", None)
+        # The catalog's own short title, or (the guidance has none) the derived one.
+        assert citation["short_title"] == (
+            SHORT_TITLE if citation["region"] else "Nationell vägledning – missbruk och beroende"
+        )
         assert citation["url"].startswith(f"/dokument/{citation['document_id']}/")
         assert citation["quote"] in citation["text"]
     markers = [int(m) for m in re.findall(r"\[(\d+)\]", body["answer"])]
     assert markers, body["answer"]
     used = body["citations"][markers[0] - 1]
     assert used["document_id"] == "varmland-test"
+    assert used["short_title"] == SHORT_TITLE
     assert "Regionen ansvarar för abstinensvård" in used["quote"]
     assert used["page"] == 1
     assert isinstance(body["warnings"], list)
@@ -238,6 +244,14 @@ def test_documents_lists_the_catalog_with_validity(
     assert docs["varmland-test"]["url"] == "/dokument/varmland-test"
     assert docs["varmland-test"]["source_url"] == SOURCE_URL
     assert docs["dalarna-test"]["source_url"] is None
+    # Every document has a short title: the catalog's own, else region – first target
+    # group and the year it applies from.
+    assert {k: d["short_title"] for k, d in docs.items()} == {
+        "varmland-test": SHORT_TITLE,
+        "dalarna-test": "Dalarna – missbruk och beroende 2020",
+        "vastmanland-test": "Västmanland – missbruk och beroende",
+        "skr-test": "Nationell vägledning – missbruk och beroende",
+    }
 
 
 def test_passage_and_document_pages_link_to_the_source(

@@ -41,6 +41,13 @@ VASTMANLAND_TITLE = (
     "Länsövergripande överenskommelse om samverkan kring vuxnas psykiska ohälsa, skadligt "
     "bruk och beroende"
 )
+VARMLAND_SHORT = "Värmland – psykisk funktionsnedsättning och beroende"
+VASTMANLAND_SHORT = "Västmanland – vuxnas psykiska ohälsa och beroende"
+# As answer/compose.py writes it.
+DIFFERS_WARNING = (
+    "Svaret skiljer sig mellan regioner. Ange region (eller en kommun) i frågan för ett svar "
+    "som gäller just er."
+)
 
 
 # --- A realistic answer ------------------------------------------------------------------
@@ -52,6 +59,7 @@ def make_citation(n: int, **changes: Any) -> Citation:
         n=n,
         document_id="varmland-psykisk-funktionsnedsattning-beroende",
         title=VARMLAND_TITLE,
+        short_title=VARMLAND_SHORT,
         region="Värmland",
         section="Bilaga › Personer med skadligt bruk och beroende",
         page=10,
@@ -84,6 +92,7 @@ def make_answer(question: str, asked_region: str | None, **changes: Any) -> Answ
                 2,
                 document_id="vastmanland-psykisk-ohalsa-vuxna",
                 title=VASTMANLAND_TITLE,
+                short_title=VASTMANLAND_SHORT,
                 region="Västmanland",
                 section="5. Ansvarsfördelning › 5.2 Kommunens ansvar",
                 page=14,
@@ -92,7 +101,7 @@ def make_answer(question: str, asked_region: str | None, **changes: Any) -> Answ
                 url="/dokument/vastmanland-psykisk-ohalsa-vuxna/c042",
             ),
         ),
-        warnings=("Svaret skiljer sig mellan regionerna.",),
+        warnings=(DIFFERS_WARNING,),
     )
     return replace(base, **changes)
 

@@ -45,6 +45,8 @@ from tests.channels.teams.support import (
     APP_ID,
     PUBLIC_URL,
     REGIONS,
+    VARMLAND_SHORT,
+    VASTMANLAND_SHORT,
     Bot,
     Cloud,
     FakeAsk,
@@ -115,17 +117,19 @@ def test_shorten_cuts_at_a_word_and_marks_it() -> None:
     assert shorten("kort", 20) == "kort"
 
 
-def test_citation_name_has_title_section_and_page_within_teams_limit() -> None:
+def test_citation_name_has_short_title_section_and_page_within_teams_limit() -> None:
     name = citation_name(make_citation(1))
     assert len(name) <= MAX_CITATION_NAME
-    assert name.startswith("Överenskommelse om samverkan")
-    assert "Personer med skadligt bruk och beroende" in name
-    assert name.endswith("s. 10")
+    assert name.startswith(VARMLAND_SHORT + " · ")
+    assert "· Personer med" in name
+    assert name.endswith(", s. 10")
     long_section = make_citation(1, section="Bilaga › " + "Mycket lång rubrik " * 10, page=None)
     long_name = citation_name(long_section)
     assert len(long_name) <= MAX_CITATION_NAME
-    assert long_name.startswith("Överenskommelse")
-    assert "Mycket lång rubrik" in long_name
+    assert long_name.startswith(VARMLAND_SHORT + " · Mycket lång rubrik")
+    # A citation without a short title is named by its title, cut to leave room.
+    untitled = citation_name(make_citation(1, short_title=""))
+    assert untitled.startswith("Överenskommelse om samverkan") and len(untitled) <= 80
 
 
 def entity_of(payload: dict[str, Any]) -> dict[str, Any]:
@@ -139,9 +143,11 @@ def test_answer_reply_carries_markers_citations_label_feedback_and_facts() -> No
     payload = answer_reply(make_answer("Vem ansvarar?", None), PUBLIC_URL)
     text = payload["text"]
     assert "[1]" in text and "[2]" in text
-    assert "**Ansvarig:** regionen" in text
-    assert "**Region:** Värmland" in text
-    assert "⚠️ Svaret skiljer sig mellan regionerna." in text
+    party, body, warnings, sources = text.split("\n\n")
+    assert party == "**Regionen ansvarar** · Värmland"
+    assert body.startswith("Regionen ansvarar för abstinensvård")
+    assert warnings == "⚠️ Skiljer sig mellan regioner"
+    assert sources == f"Källor: {VARMLAND_SHORT} [1] · {VASTMANLAND_SHORT} [2]"
     entity = entity_of(payload)
     assert entity["additionalType"] == ["AIGeneratedContent"]
     assert entity["@context"] == "https://schema.org"
@@ -154,7 +160,7 @@ def test_answer_reply_carries_markers_citations_label_feedback_and_facts() -> No
         PUBLIC_URL + "/dokument/varmland-psykisk-funktionsnedsattning-beroende/c001"
     )
     assert "Värmland" in appearance["keywords"]
-    assert second["appearance"]["name"].endswith("5.2 Kommunens ansvar, s. 14")
+    assert second["appearance"]["name"] == f"{VASTMANLAND_SHORT} · 5.2 Kommunens ansvar, s. 14"
     assert payload["channelData"] == {"feedbackLoop": {"type": "default"}}
     assert "feedbackLoopEnabled" not in payload["channelData"]
 
@@ -210,8 +216,10 @@ def test_answer_reply_for_a_declined_question_shows_passages_as_not_answering() 
     )
     payload = answer_reply(answer, PUBLIC_URL)
     assert payload["text"].startswith("Överenskommelserna säger inget om det.")
-    assert "Ansvarig" not in payload["text"]
-    assert "de besvarar inte frågan: [1] [2]" in payload["text"]
+    assert "ansvarar**" not in payload["text"] and "Gäller" not in payload["text"]
+    assert payload["text"].endswith(
+        f"de besvarar inte frågan: {VARMLAND_SHORT} [1] · {VASTMANLAND_SHORT} [2]"
+    )
     assert len(entity_of(payload)["citation"]) == 2
 
 
@@ -278,8 +286,9 @@ def test_message_is_answered_with_citation_entity_and_real_bearer_token(
     assert body["conversation"]["id"] == conversation
     assert body["recipient"]["id"] == activity["from"]["id"]
     assert "[1]" in body["text"] and "[2]" in body["text"]
-    assert "**Ansvarig:** regionen" in body["text"]
-    assert "Svaret skiljer sig mellan regionerna." in body["text"]
+    assert body["text"].startswith("**Regionen ansvarar** · Värmland\n\n")
+    assert "\n\n⚠️ Skiljer sig mellan regioner\n\n" in body["text"]
+    assert "Ange region" not in body["text"]  # the detail is not repeated
     (entity,) = [e for e in body["entities"] if e.get("@type") == "Message"]
     assert entity["additionalType"] == ["AIGeneratedContent"]
     assert [c["position"] for c in entity["citation"]] == [1, 2]
@@ -394,8 +403,8 @@ def test_region_command_is_remembered_for_the_conversation(
 
     send(bot, cloud, signing_key, message(cloud, conversation, "Vem ansvarar för LARO?"))
     assert bot.ask.calls[-1] == ("Vem ansvarar för LARO?", "Dalarna")
-    assert (
-        "**Region:** Dalarna (valt i samtalet)" in cloud.replies(conversation)[-1]["body"]["text"]
+    assert cloud.replies(conversation)[-1]["body"]["text"].startswith(
+        "**Regionen ansvarar** · Dalarna (vald i samtalet)\n\n"
     )
 
     # A region named in the question beats the remembered one.
@@ -425,7 +434,7 @@ def test_a_municipality_in_the_question_beats_the_remembered_region(
     question = "Vem ansvarar för LARO i Karlstad?"
     send(bot, cloud, signing_key, message(cloud, conversation, question))
     assert bot.ask.calls[-1] == (question, None)
-    assert "(valt i samtalet)" not in cloud.replies(conversation)[-1]["body"]["text"]
+    assert "(vald i samtalet)" not in cloud.replies(conversation)[-1]["body"]["text"]
     # A place without an agreement decides too: the question is not answered for Dalarna.
     send(bot, cloud, signing_key, message(cloud, conversation, "Vem ansvarar i Malmö?"))
     assert bot.ask.calls[-1] == ("Vem ansvarar i Malmö?", None)
