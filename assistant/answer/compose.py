@@ -181,10 +181,6 @@ def compose(
                 "Ange region (eller en kommun) för ett svar som gäller just er."
             )
     else:
-        warnings.append(
-            "Svaret skiljer sig mellan regioner. Ange region (eller en kommun) i frågan för "
-            "ett svar som gäller just er."
-        )
         ordered = sorted(regions, key=lambda r: -by_region[r][0].score)
         answered = [(region, by_region[region]) for region in ordered]
     picks = {
@@ -249,6 +245,15 @@ def compose(
     # The party is one the regions that name one agree on; it is never claimed for a region
     # whose text names another.
     stated = {party[label] for label in named}
+    if len(answered) > 1:
+        # Several regions answer, each in its own words; they differ only where the parties
+        # they give do (or where one names none).
+        warnings.insert(0, (
+            f"Svaret gäller flera regioner: {_listed([str(r) for r in named])} ger samma "
+            "ansvar, med egna ord."
+            if len(stated) == 1 and None not in stated and not silent
+            else "Svaret skiljer sig mellan regioner."
+        ) + " Ange region (eller en kommun) i frågan för ett svar som gäller just er.")
     responsible: Responsible | None = (
         stated.pop() if responsibility and len(stated) == 1 else None
     )

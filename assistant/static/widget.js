@@ -454,6 +454,7 @@ select { min-height: 2.5em; max-width: 100%; padding: 0.25em 0.5em; }
   const WARNING_LINES = [
     [/^Frågan nämner ingen region\./, () => "Frågan nämner ingen region"],
     [/^Svaret skiljer sig mellan regioner\./, () => "Skiljer sig mellan regioner"],
+    [/^Svaret gäller flera regioner:/, () => "Samma ansvar i flera regioner"],
     [
       /^(?:Överenskommelsen för (.+?) \(”[^”]*”\)|Vägledningen ”[^”]*”) gällde till och med (\d{4}-\d{2}-\d{2}); giltighetstiden har gått ut\./,
       (m) => `${m[1] || "Vägledningen"}: gick ut ${m[2]}`,

@@ -499,6 +499,20 @@ def test_without_a_region_the_answer_is_given_per_region_and_never_blended() -> 
     assert_citations_are_sound(result)
 
 
+def test_regions_that_give_the_same_party_are_not_said_to_differ() -> None:
+    varmland = chunk(
+        "varmland",
+        "Regionen ansvarar för boendestöd till personer som vårdas inom psykiatrin.",
+        ("3. Ansvarsfördelning", "3.2 Regionens ansvar"),
+    )
+    result = answer("Vem ansvarar för boendestöd?", hits_of(varmland, DALARNA_REGION))
+    assert set(_parts(result.text)) == {"Värmland", "Dalarna"}
+    assert result.responsible == "region"
+    assert not any("skiljer sig" in w for w in result.warnings)
+    (note,) = [w for w in result.warnings if w.startswith("Svaret gäller flera regioner")]
+    assert "Värmland" in note and "Dalarna" in note and "samma ansvar" in note
+
+
 def test_with_a_region_there_is_no_per_region_split() -> None:
     hits = hits_of(VARMLAND_KOMMUN)
     result = answer("Vem ansvarar för boendestöd?", hits, region="Värmland")

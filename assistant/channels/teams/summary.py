@@ -108,6 +108,10 @@ WARNING_FORMS: tuple[tuple[re.Pattern[str], _Short], ...] = (
         lambda m: (None, "Skiljer sig mellan regioner"),
     ),
     (
+        re.compile(r"^Svaret gäller flera regioner:"),
+        lambda m: (None, "Samma ansvar i flera regioner"),
+    ),
+    (
         re.compile(_AGREEMENT + r" gällde till och med (?P<day>\d{4}-\d{2}-\d{2}); "
                    r"giltighetstiden har gått ut\."),
         lambda m: (m["title"] or m["guide"], f"gick ut {m['day']}"),

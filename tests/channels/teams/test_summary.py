@@ -178,6 +178,8 @@ def test_the_other_warnings_have_short_forms_and_an_unknown_one_its_first_senten
         "Skiljer sig mellan regioner",
         "Dalarna: avtalen säger olika om Stöd till anhöriga",
     ]
+    same = "Svaret gäller flera regioner: Dalarna och Värmland ger samma ansvar, med egna ord."
+    assert warning_forms([same]) == ["Samma ansvar i flera regioner"]
     unknown = "Texten är inskannad. Sidnumren kan vara fel (”Ett utdrag”) och mer därtill."
     assert warning_forms([unknown]) == ["Texten är inskannad"]
     assert len(warning_forms(["Ett ord " * 40])[0]) <= 90
