@@ -221,6 +221,7 @@ def compose(
     named = [label for label in picks if label not in silent]
     parts: list[str] = []
     quotes: dict[int, str] = {}  # passage number → the sentence the answer uses from it
+    from_lists: list[Matched] = []  # list items answered as their statements
     for label in picks:
         if label in from_statements:
             for n in dict.fromkeys(m.n for m in from_statements[label]):
@@ -234,6 +235,16 @@ def compose(
             continue
         for i, chosen in enumerate(picks[label]):
             quotes[chosen.n] = _quote(chosen, quotes.get(chosen.n))
+            listed = _listed_statement(chosen, chunk_statements) if label not in silent else None
+            if listed is not None:
+                # A list item read with its lead-in is shown as the statement made of it (a
+                # whole sentence, with its party), not as the fragment the text holds.
+                item = Matched(listed, chosen.hit, chosen.n, chosen.coverage, chosen.score,
+                               frozenset())
+                from_lists.append(item)
+                parts.append(_where(label) + sentence_of(item) if i == 0 and label
+                             else sentence_of(item))
+                continue
             if label in silent:  # one sentence, which states no duty the question asks of
                 parts.append(
                     f"I {label}: De avsnitt jag hittar säger inte tydligt vem som ansvarar; "
@@ -286,8 +297,8 @@ def compose(
             n=renumbered[m.n],
             statement_id=m.statement.id,
         )
-        for label in picks if label in from_statements
-        for m in from_statements[label]
+        for m in [*(m for label in picks if label in from_statements
+                    for m in from_statements[label]), *from_lists]
     )
     cited_docs = {c.document_id for c in citations if c.n <= len(quotes)}
     warnings.extend(validity_warnings((catalog[d] for d in sorted(cited_docs)), today))
@@ -458,6 +469,22 @@ def _combined(parties: list[Responsible | None]) -> Responsible | None:
     if len(named) > 1:
         return "gemensamt"
     return named.pop() if named else None
+
+
+def _listed_statement(
+    chosen: Scored, chunk_statements: Mapping[str, Sequence[Statement]] | None
+) -> Statement | None:
+    """The statement read from the list item the sentence is (its lead-in and the item,
+    both in the sentence, the item at its end), when one duty is read from it."""
+    text = " ".join(plain(chosen.sentence).split()).rstrip(".")
+    found = {
+        st.duty: st
+        for st in (chunk_statements or {}).get(chosen.hit.chunk.id, ())
+        if len(st.quotes) > 1
+        and all(" ".join(q.split()) in text for q in st.quotes)
+        and text.endswith(" ".join(st.quotes[-1].split()).rstrip("."))
+    }
+    return next(iter(found.values())) if len(found) == 1 else None
 
 
 def _sentence_with_marker(s: Scored, region: str | None) -> str:

@@ -73,6 +73,23 @@ def test_a_list_item_answers_as_a_complete_sentence_with_its_party() -> None:
     assert "abstinensbehandling" in result.citations[0].quote
 
 
+def test_a_list_item_read_for_another_kind_of_question_is_its_statement_not_a_fragment() -> None:
+    # "Vad gäller …" does not ask who: the answer is the sentence that fits, and when that
+    # sentence is a list item read with its lead-in, the statement made of it stands in.
+    result = ask(
+        "Vad gäller för läkemedelsassisterad behandling?",
+        {"dalarna": ("Dalarna", "# 3. Ansvar\n\nInsatser som regionen ansvarar för:\n\n"
+                     "• abstinensbehandling\n• läkemedelsassisterad behandling vid "
+                     "opiatberoende\n")},
+        region="Dalarna",
+    )
+    assert result.text == (
+        "Regionen ansvarar för läkemedelsassisterad behandling vid opiatberoende [1]."
+    )
+    assert [(r.party, r.n) for r in result.responsibilities] == [("region", 1)]
+    assert "opiatberoende" in result.citations[0].quote
+
+
 def test_a_region_answered_only_by_a_sentence_does_not_gainsay_stating_regions() -> None:
     # Dalarna and Värmland state who gives boendestöd; Västmanland's passage only names
     # socialtjänsten beside the words of the question, stating no duty. Asked without a
