@@ -1,7 +1,7 @@
 """What the routes share: the engine (or why there is none), the store and the ask path.
 
-`ask_blocking` is the ask path of every HTTP interface (API, stream, Teams), and answers
-are stored for feedback through `channels.common.record`. It is blocking and CPU-bound,
+`ask_blocking` is the ask path of every HTTP interface (API, stream, Teams), and the API's
+answers are stored for feedback by the service's `AnswerWriter` right after the response. It is blocking and CPU-bound,
 so callers run it in a worker thread. Normal questions are not queued here:
 the embedder runs at most `settings.workers` model calls at once and lets questions that
 arrive meanwhile share the next call (`embedding.QueryBatcher`), so queueing them before
