@@ -1,12 +1,13 @@
 """What the routes share: the engine (or why there is none), the store and the ask path.
 
 `ask_blocking` is the ask path of every HTTP interface (API, stream, Teams), and the API's
-answers are stored for feedback by the service's `AnswerWriter` right after the response. It is blocking and CPU-bound,
-so callers run it in a worker thread. Normal questions are not queued here:
-the embedder runs at most `settings.workers` model calls at once and lets questions that
-arrive meanwhile share the next call (`embedding.QueryBatcher`), so queueing them before
-the model would only keep batches from forming. Heavy (long) questions take a turn at the
-admission gate (`admission.py`), which sheds them with 503 when too many are waiting.
+answers are stored for feedback by the service's `AnswerWriter` right after the response. It
+is blocking and CPU-bound, so callers run it in a worker thread. Normal questions are not
+queued here: the embedder runs at most `settings.workers` model calls at once and lets
+questions that arrive meanwhile share the next call (`embedding.QueryBatcher`), so queueing
+them before the model would only keep batches from forming. Heavy (long) questions take a
+turn at the admission gate (`admission.py`), which sheds them with 503 when too many are
+waiting.
 
 Re-indexing while serving: `reload_into` loads the index folder again beside the running
 engine and then swaps one reference. A request takes the engine once, at its start, so
