@@ -312,7 +312,8 @@ def compose(
         citations=citations,
         warnings=tuple(warnings),
         responsibilities=responsibilities,
-        regions=(place.region,) if place.region else tuple(r for r in named if r in regions),
+        # Every region the answer speaks of, the ones whose text is silent on it included.
+        regions=(place.region,) if place.region else tuple(r for r in picks if r in regions),
     )
     return answer, support
 

@@ -534,6 +534,7 @@ def test_a_region_whose_text_names_no_party_is_said_to_be_silent_not_given_a_par
     assert result.responsible == "region"
     assert result.region == "Dalarna"
     assert any(w.startswith("Svaret skiljer sig mellan regioner") for w in result.warnings)
+    assert result.regions == ("Dalarna", "Västmanland")  # the silent one is covered too
     assert {c.document_id for c in result.citations[:2]} == {"dalarna", "vastmanland"}
     assert_citations_are_sound(result)
 
