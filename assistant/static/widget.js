@@ -404,7 +404,8 @@ select { min-height: 2.5em; max-width: 100%; padding: 0.25em 0.5em; }
   /**
    * The answer's party lines, from its `responsibilities` (one per region and party; regions
    * with the same party share a line), else from `responsible` over its `regions`; regions
-   * the answer covers that no line names get a "Gäller:" line, so every region is listed.
+   * the answer covers that no line names get an "Oklart vem" line (or "Gäller:" if no line names
+   * a party), so every region is listed.
    */
   function partyLines(body) {
     if (body.status === "no_support") return [];
@@ -439,7 +440,10 @@ select { min-height: 2.5em; max-width: 100%; padding: 0.25em 0.5em; }
     }
     const named = new Set(lines.flatMap((l) => l.regions));
     const rest = regions.filter((r) => !named.has(r));
-    if (rest.length) lines.push({ party: "area", text: "Gäller", regions: rest, area: true });
+    // A region the answer covers without a party: "Gäller" if no line names a party, else
+    // its text does not say who ("Oklart vem · Västmanland").
+    if (rest.length && lines.length) lines.push({ party: "area", text: "Oklart vem", regions: rest });
+    else if (rest.length) lines.push({ party: "area", text: "Gäller", regions: rest, area: true });
     return lines;
   }
 
@@ -458,10 +462,12 @@ select { min-height: 2.5em; max-width: 100%; padding: 0.25em 0.5em; }
     [
       /^(?:Överenskommelsen för (.+?) \(”[^”]*”\)|Vägledningen ”[^”]*”) gällde till och med (\d{4}-\d{2}-\d{2}); giltighetstiden har gått ut\./,
       (m) => `${m[1] || "Vägledningen"}: gick ut ${m[2]}`,
+      (m) => [m[1] || "Vägledningen", "utgången"],
     ],
     [
       /^(?:Överenskommelsen för (.+?) \(”[^”]*”\)|Vägledningen ”[^”]*”) är märkt som förslag/,
       (m) => `${m[1] || "Vägledningen"}: förslag, ej beslutad`,
+      (m) => [m[1] || "Vägledningen", "förslag"],
     ],
     [
       /^Frågan nämner (.+?), så svaret gäller \1 och inte (.+?), som är vald/,
@@ -470,16 +476,35 @@ select { min-height: 2.5em; max-width: 100%; padding: 0.25em 0.5em; }
     [/^Svaret är formulerat av en språkmodell/, () => "Formulerat av en språkmodell"],
   ];
 
-  /** A warning as {short, detail}: a line for the list, the whole note (or "" if the line is it). */
+  /** A warning as {short, detail, about}: a line for the list, the whole note (or "" if the
+   * line is it), and for a note on one agreement its region and the concern in a word. */
   function warningParts(text, citations) {
     const full = fullTitles(String(text || "").trim(), citations);
-    for (const [pattern, line] of WARNING_LINES) {
+    for (const [pattern, line, about] of WARNING_LINES) {
       const m = full.match(pattern);
-      if (m) return { short: line(m), detail: full };
+      if (m) return { short: line(m), detail: full, about: about ? about(m) : null };
     }
     // Unknown wording: its first sentence, any quoted title left to the detail.
     const first = full.split(/(?<=[.!?])\s+(?=[A-ZÅÄÖ])/)[0].replace(/\s*\(”[^”]*”\)/g, "");
-    return first === full ? { short: full, detail: "" } : { short: first, detail: full };
+    return first === full ? { short: full, detail: "", about: null } : { short: first, detail: full, about: null };
+  }
+
+  /** The warnings as list lines: notes on the same agreement (past its end, a draft) share one
+   * line ("Dalarna: utgången, förslag"), their whole sentences together behind it. */
+  function warningItems(list, citations) {
+    const items = [];
+    for (const warning of list) {
+      const part = warningParts(warning, citations);
+      const same = part.about && items.find((i) => i.about && i.about[0] === part.about[0]);
+      if (same) {
+        same.concerns.push(part.about[1]);
+        same.short = `${same.about[0]}: ${same.concerns.join(", ")}`;
+        same.detail = `${same.detail} ${part.detail}`;
+      } else {
+        items.push({ ...part, concerns: part.about ? [part.about[1]] : [] });
+      }
+    }
+    return items;
   }
 
   /** The note with an agreement's title cut short ("… om samverkan kring …") written out
@@ -1008,8 +1033,8 @@ select { min-height: 2.5em; max-width: 100%; padding: 0.25em 0.5em; }
         const used = splitCitations(body).used.length;
         if (used) parts.push(`${used} ${used === 1 ? "källa visas" : "källor visas"} under svaret.`);
       }
-      for (const warning of body.warnings || []) {
-        parts.push(`Observera: ${warningParts(warning, body.citations).short}.`);
+      for (const { short } of warningItems(body.warnings || [], body.citations)) {
+        parts.push(`Observera: ${short}.`);
       }
       return parts.filter(Boolean).join(" ");
     }
@@ -1094,8 +1119,7 @@ select { min-height: 2.5em; max-width: 100%; padding: 0.25em 0.5em; }
       return h(
         "ul",
         { class: "warnings", "aria-label": "Observera" },
-        list.map((warning, i) => {
-          const { short, detail } = warningParts(warning, citations);
+        warningItems(list, citations).map(({ short, detail }, i) => {
           if (!detail) return h("li", {}, h("p", { class: "warn-line" }, icon("alert"), h("span", { class: "warn-short" }, short)));
           const detailId = `sa-w${id}-${i}`;
           const text = h("p", { class: "warn-detail", id: detailId, hidden: true }, detail);

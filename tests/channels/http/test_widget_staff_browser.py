@@ -295,8 +295,9 @@ def cited_first(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_warnings_fit_on_a_phone(browser: Browser, servers: Servers) -> None:
-    """Several warnings are one short line each, their whole note behind the line; at 390 px
-    the answer's first line starts at most 160 px below the top of its card."""
+    """Several warnings are one short line per concern (notes on one agreement share it), the
+    whole notes behind the line; at 390 px the answer's first line starts at most 160 px below
+    the top of its card."""
     ctx = browser.new_context(viewport=PHONE, locale="sv-SE")
     try:
         page = ctx.new_page()
@@ -314,33 +315,38 @@ def test_warnings_fit_on_a_phone(browser: Browser, servers: Servers) -> None:
             assert offset <= FIRST_LINE_MAX_PX, offset
 
             items = article.locator(".warnings > li")
-            assert items.count() == len(warnings)
-            for item, warning in zip(items.all(), warnings, strict=True):
+            # Notes on the same agreement (past its end, a draft) share a line.
+            assert 2 <= items.count() < len(warnings), items.all_inner_texts()
+            opened = []
+            for item in items.all():
                 short = item.locator(".warn-short")
                 height, line = short.evaluate(
                     "el => [el.getBoundingClientRect().height,"
                     " parseFloat(getComputedStyle(el).lineHeight)]"
                 )
                 assert height < 1.5 * line, (words(short.inner_text()), height, line)
-                assert len(words(short.inner_text())) < len(words(warning))
                 toggle = item.locator("button.warn-toggle")
                 detail = item.locator(".warn-detail")
                 assert toggle.get_attribute("aria-expanded") == "false" and detail.is_hidden()
                 toggle.click()
                 assert toggle.get_attribute("aria-expanded") == "true"
                 shown = words(detail.inner_text())
+                assert len(words(short.inner_text())) < len(shown)
                 # The whole note, with an agreement's title written out instead of cut with "…".
                 assert "…" not in shown, shown
+                opened.append(shown)
+            for warning in warnings:  # every note is behind some line, whole
                 head = words(warning).split(" (”")[0]
-                assert shown.startswith(head), (shown, warning)
-                assert shown.endswith(words(warning).rsplit("”", 1)[-1].strip()), (shown, warning)
+                tail = words(warning).rsplit("”", 1)[-1].strip()
+                assert any(head in shown and tail in shown for shown in opened), (warning, opened)
             assert (report := axe_violations(page)) == "", report
             for toggle in article.locator("button.warn-toggle").all():
                 toggle.click()  # folded again for the screenshot
             shot_answer(page, f"staff-warnings-{number}-390.png")
-        # The expired agreement's line says which region and when.
+        # The expired draft's line says which region and both concerns; the date is behind it.
         lines = [words(t) for t in answer_of(page).locator(".warn-short").all_inner_texts()]
-        assert any(re.fullmatch(r"Dalarna: gick ut \d{4}-\d\d-\d\d", line) for line in lines), lines
+        pattern = "Dalarna: utgången, förslag"
+        assert pattern in lines, lines
     finally:
         ctx.close()
 
