@@ -1265,6 +1265,11 @@ select { min-height: 2.5em; max-width: 100%; padding: 0.25em 0.5em; }
       return String(text || "").toLowerCase().replace(/\s+/g, " ").replace(/[.\s]+$/, "").trim();
     }
 
+    /** Lower case without accents, so "hjalpmedel" in a question meets "Hjälpmedel". */
+    function folded(text) {
+      return plain(text).normalize("NFD").replace(/[\u0300-\u036f]/g, "");
+    }
+
     function matrixLink(body, question) {
       const resp = (body.responsibilities || []).filter((r) => r && r.polarity !== "not");
       if (body.status !== "answered" || (!resp.length && !body.responsible)) return null;
@@ -1303,7 +1308,12 @@ select { min-height: 2.5em; max-width: 100%; padding: 0.25em 0.5em; }
               c.document_id === doc && (quote.includes(theirs) || theirs.includes(quote)));
           };
           const holds = (m) => (m.cells || []).some((cell) => (cell.citations || []).some(same));
-          const row = (matrix.matters || []).find(holds);
+          // Of the rows that hold it, the one whose name the question uses (a quote on
+          // "hjälpmedel till barn" sits in both Hjälpmedel and Barn och unga).
+          const rows = (matrix.matters || []).filter(holds);
+          const asked = folded(question);
+          const named = (m) => folded(m.name).split(/[^a-z0-9]+/).some((w) => w.length >= 4 && asked.includes(w));
+          const row = rows.find(named) || rows[0];
           if (!row || !/^[\w-]+$/.test(row.id)) return;
           link.href = `${base}#insats-${row.id}`;
           name.textContent = `Se ${row.name} i ansvarsmatrisen`;

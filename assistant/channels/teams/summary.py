@@ -24,11 +24,12 @@ MAX_WARNING_CHARS = 90  # one short form, for an unknown wording cut to its firs
 @dataclass(frozen=True)
 class PartyLine:
     """Who is responsible in some regions ("Regionen ansvarar" · Dalarna, Värmland); `label`
-    is "Gäller" for regions the answer covers without naming a party."""
+    is "Gäller" for regions the answer covers when it names no party at all, "Oklart vem" for
+    regions it covers without a party beside others that have one."""
 
     label: str
     regions: tuple[str, ...]
-    party: str | None  # kommun | region | gemensamt | annan; None for a "Gäller" line
+    party: str | None  # kommun | region | gemensamt | annan; None for the two lines above
 
 
 def joined_names(names: Sequence[str]) -> str:
@@ -62,7 +63,8 @@ def party_label(parties: set[str], others: Sequence[str]) -> tuple[str, str]:
 def party_lines(answer: Answer) -> list[PartyLine]:
     """The answer's party lines, from its `responsibilities` (one per region and party;
     regions with the same party share a line), else from `responsible` over its regions;
-    a region the answer covers that no line names gets a "Gäller" line. None for a decline."""
+    a region the answer covers that no line names gets an "Oklart vem" line, or "Gäller" if
+    no line names a party. None for a decline."""
     if answer.status == "no_support":
         return []
     regions = list(answer.regions) or ([answer.region] if answer.region else [])
@@ -92,7 +94,7 @@ def party_lines(answer: Answer) -> list[PartyLine]:
     named = {r for line in lines for r in line.regions}
     rest = tuple(r for r in regions if r not in named)
     if rest:
-        lines.append(PartyLine("Gäller", rest, None))
+        lines.append(PartyLine("Oklart vem" if lines else "Gäller", rest, None))
     return lines
 
 

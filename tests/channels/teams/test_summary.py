@@ -91,7 +91,7 @@ def first_line(answer: Answer, remembered: str | None = None) -> str:
         (
             [duty("region", "Dalarna", polarity="not"), duty("kommun", "Värmland")],
             ("Dalarna", "Värmland"),
-            ["**Kommunen ansvarar** · Värmland", "Gäller: Dalarna"],
+            ["**Kommunen ansvarar** · Värmland", "Oklart vem: Dalarna"],
         ),
     ],
 )
