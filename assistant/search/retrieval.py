@@ -105,7 +105,9 @@ def locate(question: str, filters: Filters, covered: set[str]) -> RegionQuery:
             return replace(named, instead_of=region)
         if region not in covered:
             return RegionQuery(region=None, uncovered=region, mentioned=(filters.region,))
-        return RegionQuery(region=region, mentioned=(filters.region,))
+        # The question's own words for the region ("i varmland", "Karlstad") filter too.
+        mentioned = (*named.mentioned, filters.region) if named.region == region else ()
+        return RegionQuery(region=region, mentioned=mentioned or (filters.region,))
     return named
 
 

@@ -71,6 +71,22 @@ def test_a_place_the_question_names_wins_over_the_requests_region(
     assert _documents(found.hits) <= {"varmland-test", "nationell-test"}
 
 
+def test_a_place_named_in_the_question_and_the_request_is_not_searched_for(
+    built: tuple[Settings, LoadedIndex, FakeEmbedder],
+) -> None:
+    # The same question reads the same whether the region comes from its words or also
+    # from the request: the place words filter, they are not searched for.
+    settings, index, embedder = built
+    for filters in (Filters(), Filters(region="Värmland")):
+        found = retrieve(
+            index, embedder, "Vem ansvarar för boendestöd i Karlstads kommun?", settings,
+            filters=filters,
+        )
+        assert (found.place.region, found.place.instead_of) == ("Värmland", None)
+        assert "Karlstad" not in embedder.queries_embedded[-1], filters
+        assert "kommun" not in embedder.queries_embedded[-1], filters
+
+
 def test_the_requests_region_filters_a_question_naming_no_place(
     built: tuple[Settings, LoadedIndex, FakeEmbedder],
 ) -> None:

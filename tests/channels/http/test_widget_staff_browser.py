@@ -423,6 +423,13 @@ def test_responsibility_answer_links_to_its_ansvar_row(page: Page, servers: Serv
     link.get_by_text("Se Abstinensvård i ansvarsmatrisen").wait_for(timeout=60_000)
     query = parse_qs(urlsplit(link.get_attribute("href") or "").query)
     assert query == {"q": [NO_REGION]}
+    # A quote that sits in two rows (hjälpmedel till barn: Hjälpmedel and Barn och unga)
+    # goes to the row the question names, accents or not.
+    fresh_chat(page)
+    ask(page, DIVIDED)
+    link = answer_of(page).locator("a.matrix-link-a")
+    link.get_by_text("Se Hjälpmedel i ansvarsmatrisen").wait_for(timeout=60_000)
+    assert urlsplit(link.get_attribute("href") or "").fragment == "insats-hjalpmedel"
     # A declined question has none.
     ask(page, DECLINED)
     assert answer_of(page).locator("a.matrix-link-a").count() == 0
