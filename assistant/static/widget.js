@@ -477,25 +477,27 @@ select { min-height: 2.5em; max-width: 100%; padding: 0.25em 0.5em; }
   ];
 
   /** A warning as {short, detail, about}: a line for the list, the whole note (or "" if the
-   * line is it), and for a note on one agreement its region and the concern in a word. */
+   * line is it), and for a note on one agreement [its region, the concern in a word, its title]. */
   function warningParts(text, citations) {
     const full = fullTitles(String(text || "").trim(), citations);
     for (const [pattern, line, about] of WARNING_LINES) {
       const m = full.match(pattern);
-      if (m) return { short: line(m), detail: full, about: about ? about(m) : null };
+      if (!m) continue;
+      const title = (full.match(/”([^”]*)”/) || [])[1] || ""; // which agreement, for grouping
+      return { short: line(m), detail: full, about: about ? [...about(m), title] : null };
     }
     // Unknown wording: its first sentence, any quoted title left to the detail.
     const first = full.split(/(?<=[.!?])\s+(?=[A-ZÅÄÖ])/)[0].replace(/\s*\(”[^”]*”\)/g, "");
     return first === full ? { short: full, detail: "", about: null } : { short: first, detail: full, about: null };
   }
 
-  /** The warnings as list lines: notes on the same agreement (past its end, a draft) share one
+  /** The warnings as list lines: notes on one agreement (same title: past its end, a draft) share one
    * line ("Dalarna: utgången, förslag"), their whole sentences together behind it. */
   function warningItems(list, citations) {
     const items = [];
     for (const warning of list) {
       const part = warningParts(warning, citations);
-      const same = part.about && items.find((i) => i.about && i.about[0] === part.about[0]);
+      const same = part.about && items.find((i) => i.about && i.about[2] === part.about[2]);
       if (same) {
         same.concerns.push(part.about[1]);
         same.short = `${same.about[0]}: ${same.concerns.join(", ")}`;
