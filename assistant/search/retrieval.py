@@ -106,8 +106,8 @@ def locate(question: str, filters: Filters, covered: set[str]) -> RegionQuery:
         if region not in covered:
             return RegionQuery(region=None, uncovered=region, mentioned=(filters.region,))
         # The question's own words for the region ("i varmland", "Karlstad") filter too.
-        mentioned = (*named.mentioned, filters.region) if named.region == region else ()
-        return RegionQuery(region=region, mentioned=mentioned or (filters.region,))
+        own = named.mentioned if named.region == region else ()
+        return RegionQuery(region=region, mentioned=(*own, filters.region))
     return named
 
 

@@ -25,11 +25,11 @@ from assistant.pipeline import Engine, ask, load_engine
 from assistant.settings import load_settings
 from tests.channels.http import test_widget_browser as widget
 from tests.channels.http.test_widget_browser import DESKTOP, shot
+from tests.channels.http.test_widget_staff_browser import PHONE
 
 pytestmark = pytest.mark.slow
 
 browser = widget.browser
-PHONE = {"width": 390, "height": 844}
 QUESTIONS = {
     "responsibility": "Vem ansvarar för abstinensvård i Dalarna?",
     "divided": "vem ansvarar for hjalpmedel varmland",
@@ -45,9 +45,8 @@ body { margin: 0; background: #f5f5f5; font: 14px/1.43 "Segoe UI", system-ui, sa
 .pill { display: inline-block; min-width: 1.2em; padding: 0 4px; margin: 0 1px;
         border-radius: 4px; background: #e8ebfa; color: #4f52b2; font-size: 11px;
         text-align: center; vertical-align: super; line-height: 1.4; }
-.refs { border-top: 1px solid #e0e0e0; margin-top: 8px; padding-top: 6px; font-size: 12px;
-        color: #616161; }
-.refs { list-style: none; padding-left: 0; }
+.refs { list-style: none; border-top: 1px solid #e0e0e0; margin-top: 8px; padding: 6px 0 0;
+        font-size: 12px; color: #616161; }
 .refs li { margin: 2px 0; }
 .ai { font-size: 11px; color: #616161; margin: 12px 12px 0; }
 """
@@ -69,7 +68,7 @@ def replies(real: Engine) -> dict[str, dict[str, Any]]:
 @pytest.fixture
 def phone_and_desktop(browser: Browser) -> Iterator[dict[str, Page]]:
     contexts = {
-        "390": browser.new_context(viewport=PHONE, locale="sv-SE"),  # type: ignore[arg-type]
+        "390": browser.new_context(viewport=PHONE, locale="sv-SE"),
         "1280": browser.new_context(viewport=DESKTOP, locale="sv-SE"),
     }
     yield {width: ctx.new_page() for width, ctx in contexts.items()}
